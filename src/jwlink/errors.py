@@ -1,0 +1,102 @@
+"""The jwlink exception tree.
+
+Every error jwlink raises on purpose derives from `JwlinkError`. Errors that
+reach the HTTP surface carry the status they map to::
+
+    JwlinkError                      (500)
+    ├── InvalidName                  (400)  a file name breaks the JWST grammar
+    ├── InputError                   (400)  an input file cannot be read as evidence
+    │   ├── AssociationError                association JSON invalid or unsafe
+    │   ├── PoolError                       association pool unreadable
+    │   ├── HeaderError                     FITS header truncated or corrupt
+    │   └── ProductTableError               MAST product-list table unreadable
+    ├── NotFound                     (404)  no product or observation by that name
+    ├── StoreError                   (500)  the catalog could not be read or written
+    │   └── CatalogReadOnly                 the catalog file or database refuses writes
+    └── MissingExtra                 (500)  an optional extra is not installed
+
+Foreign exceptions (sqlite3, psycopg, jsonschema, astropy) are translated at
+the module that meets them, always with ``raise ... from err``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AssociationError",
+    "CatalogReadOnly",
+    "HeaderError",
+    "InputError",
+    "InvalidName",
+    "JwlinkError",
+    "MissingExtra",
+    "NotFound",
+    "PoolError",
+    "ProductTableError",
+    "StoreError",
+]
+
+
+class JwlinkError(Exception):
+    """Base of every jwlink error."""
+
+    status = 500
+
+
+class InvalidName(JwlinkError, ValueError):
+    """A file or product name does not follow the JWST naming grammar."""
+
+    status = 400
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"Invalid JWST name '{name}': {reason}")
+        self.name = name
+        self.reason = reason
+
+
+class InputError(JwlinkError):
+    """An input file cannot be read as evidence; names the file and the problem."""
+
+    status = 400
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+class AssociationError(InputError):
+    """An association file is not valid JSON, breaks the schema, or names unsafe paths."""
+
+
+class PoolError(InputError):
+    """An association pool is missing a column, ragged, or still a template."""
+
+
+class HeaderError(InputError):
+    """A FITS header is truncated, corrupt, or not FITS at all."""
+
+
+class ProductTableError(InputError):
+    """A MAST product-list table lacks the columns jwlink needs."""
+
+
+class NotFound(JwlinkError, LookupError):
+    """No product or observation in the catalog answers to that name."""
+
+    status = 404
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"No product or observation named '{name}' in the catalog")
+        self.name = name
+
+
+class StoreError(JwlinkError):
+    """The catalog could not be opened, read or written."""
+
+
+class CatalogReadOnly(StoreError):
+    """The catalog refuses writes (read-only file, full disk or read-only role)."""
+
+
+class MissingExtra(JwlinkError):
+    """An optional dependency is needed; the message says how to install it."""
