@@ -209,6 +209,18 @@ class Batch:
     associations: list[Association] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     members: list[Member] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, dict[str, str | int | float | bool]] = field(default_factory=dict)
+
+    def extend(self, other: Batch) -> None:
+        """Add another batch's rows to this one."""
+        self.products += other.products
+        self.observations += other.observations
+        self.associations += other.associations
+        self.links += other.links
+        self.members += other.members
+        self.aliases.update(other.aliases)
+        self.headers.update(other.headers)
 
     def __len__(self) -> int:
         return len(self.products) + len(self.links)

@@ -1,0 +1,5 @@
+"""``python -m jwlink``."""
+
+from jwlink.cli import main
+
+main()

@@ -1,0 +1,203 @@
+"""The Python API: `Catalog` answers questions from a store.
+
+Results are plain dicts and lists so they print as JSON and feed astropy
+tables unchanged; column names follow MAST where MAST has the concept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jwlink.errors import NotFound
+from jwlink.store import SqlStore, open_store
+
+__all__ = ["OBSERVATION_COLUMNS", "Catalog"]
+
+# MAST observation columns (Mast.Caom.Cone / Filtered), in MAST's order
+# (mast-api.md §3). Columns jwlink has no value for are returned empty.
+OBSERVATION_COLUMNS = (
+    "intentType", "obs_collection", "provenance_name", "instrument_name", "project", "filters",
+    "wavelength_region", "target_name", "target_classification", "obs_id", "s_ra", "s_dec",
+    "dataproduct_type", "proposal_pi", "calib_level", "t_min", "t_max", "t_exptime", "em_min",
+    "em_max", "obs_title", "t_obs_release", "proposal_id", "proposal_type", "sequence_number",
+    "s_region", "jpegURL", "dataURL", "dataRights", "mtFlag", "srcDen", "obsid", "objID",
+)  # fmt: skip
+
+_OBS_SELECT = (
+    "SELECT obs_id, obsid, obs_collection, calib_level, program, instrument_name, filters, "
+    "target_name, exp_type, detector, visit_id, intent_type, dataproduct_type, s_ra, s_dec, "
+    "t_min, t_max, t_exptime, is_association, data_rights, release_date FROM observations"
+)
+_OBS_FIELDS = (
+    "obs_id", "obsid", "obs_collection", "calib_level", "program", "instrument_name", "filters",
+    "target_name", "exp_type", "detector", "visit_id", "intent_type", "dataproduct_type", "s_ra",
+    "s_dec", "t_min", "t_max", "t_exptime", "is_association", "data_rights", "release_date",
+)  # fmt: skip
+_PRODUCT_FIELDS = (
+    "name", "obs_id", "level", "calib_level", "product_type", "suffix", "extension", "program",
+    "visit_id", "filters", "size", "sha256", "location", "prvversion", "data_rights",
+    "release_date", "dataproduct_type",
+)  # fmt: skip
+
+
+def _mast_observation(row: dict[str, Any]) -> dict[str, Any]:
+    values = {column: None for column in OBSERVATION_COLUMNS}
+    values.update(
+        intentType=row["intent_type"],
+        obs_collection=row["obs_collection"],
+        provenance_name="CALJWST",
+        instrument_name=row["instrument_name"],
+        project="JWST",
+        filters=row["filters"],
+        target_name=row["target_name"],
+        obs_id=row["obs_id"],
+        s_ra=row["s_ra"],
+        s_dec=row["s_dec"],
+        dataproduct_type=row["dataproduct_type"],
+        calib_level=row["calib_level"],
+        t_min=row["t_min"],
+        t_max=row["t_max"],
+        t_exptime=row["t_exptime"],
+        t_obs_release=row["release_date"],
+        proposal_id=str(int(row["program"])) if row["program"] else None,
+        dataRights=row["data_rights"] or "PUBLIC",
+        mtFlag=False,
+        obsid=str(row["obsid"]),
+        objID=str(row["obsid"]),
+    )
+    return values
+
+
+class Catalog:
+    """A jwlink catalog opened from a URL or path (SQLite file or PostgreSQL).
+
+    Parameters
+    ----------
+    url : str, optional
+        ``postgresql://...`` or a SQLite path; default ``$JWLINK_DB`` or
+        ``jwlink.db``.
+    store : SqlStore, optional
+        An already open store (then ``url`` is ignored).
+    readonly : bool
+        Open without write access.
+    """
+
+    def __init__(
+        self, url: str | None = None, store: SqlStore | None = None, readonly: bool = False
+    ) -> None:
+        self.store = store if store is not None else open_store(url, readonly=readonly)
+
+    def close(self) -> None:
+        """Close the underlying store."""
+        self.store.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _rows(self, sql: str, params: tuple[Any, ...], names: tuple[str, ...]) -> list[dict]:
+        return [dict(zip(names, r, strict=True)) for r in self.store.execute(sql, params)]
+
+    def observations(self, program: str | None = None) -> list[dict[str, Any]]:
+        """Return observations with the MAST observation columns.
+
+        Parameters
+        ----------
+        program : str, optional
+            Only observations of this program (``1234`` or ``01234``).
+
+        Returns
+        -------
+        list of dict
+            One dict per observation, keys in MAST's column order.
+        """
+        sql, params = _OBS_SELECT, ()
+        if program is not None:
+            sql, params = sql + " WHERE program = ?", (program.zfill(5),)
+        rows = self._rows(sql + " ORDER BY obs_id", params, _OBS_FIELDS)
+        return [_mast_observation(r) for r in rows]
+
+    def resolve(self, name: str) -> tuple[str, str]:
+        """Say what a name is: ``("product", name)`` or ``("observation", obs_id)``.
+
+        Product file names, observation ids and association product names
+        (exactly as the association writes them, placeholders included) are
+        accepted.
+
+        Raises
+        ------
+        NotFound
+            Nothing in the catalog answers to the name.
+        """
+        if self.store.execute("SELECT 1 FROM products WHERE name = ?", (name,)):
+            return ("product", name)
+        if self.store.execute("SELECT 1 FROM observations WHERE obs_id = ?", (name,)):
+            return ("observation", name)
+        alias = self.store.execute("SELECT obs_id FROM aliases WHERE alias = ?", (name,))
+        if alias:
+            return ("observation", alias[0][0])
+        raise NotFound(name)
+
+    def product(self, name: str) -> dict[str, Any]:
+        """Return one product's catalog row."""
+        rows = self._rows(
+            f"SELECT {', '.join(_PRODUCT_FIELDS)} FROM products WHERE name = ?",
+            (name,),
+            _PRODUCT_FIELDS,
+        )
+        if not rows:
+            raise NotFound(name)
+        row = rows[0]
+        row["present"] = row["location"] is not None
+        return row
+
+    def observation(self, obs_id: str) -> dict[str, Any]:
+        """Return one observation's catalog row with its member observations."""
+        rows = self._rows(_OBS_SELECT + " WHERE obs_id = ?", (obs_id,), _OBS_FIELDS)
+        if not rows:
+            raise NotFound(obs_id)
+        row = rows[0]
+        row["is_association"] = bool(row["is_association"])
+        row["members"] = self._rows(
+            "SELECT member_obs_id, exptype, evidence FROM members WHERE obs_id = ? "
+            "ORDER BY member_obs_id, exptype",
+            (obs_id,),
+            ("obs_id", "exptype", "evidence"),
+        )
+        row["products"] = [
+            r[0]
+            for r in self.store.execute(
+                "SELECT name FROM products WHERE obs_id = ? ORDER BY name", (obs_id,)
+            )
+        ]
+        return row
+
+    def links(self, name: str) -> dict[str, list[dict[str, Any]]]:
+        """Return a product's direct links: ``{"in": [...], "out": [...]}``."""
+        fields = ("source", "target", "kind", "role", "evidence")
+        select = "SELECT source, target, kind, role, evidence FROM links WHERE "
+        return {
+            "in": self._rows(select + "target = ? ORDER BY source, kind", (name,), fields),
+            "out": self._rows(select + "source = ? ORDER BY target, kind", (name,), fields),
+        }
+
+    def show(self, name: str) -> dict[str, Any]:
+        """Describe one product (with its direct links) or one observation.
+
+        Parameters
+        ----------
+        name : str
+            A product file name, an observation id or an association product name.
+
+        Returns
+        -------
+        dict
+            ``{"type": "product", "product": {...}, "links": {...}}`` or
+            ``{"type": "observation", "observation": {...}}``.
+        """
+        what, key = self.resolve(name)
+        if what == "product":
+            return {"type": "product", "product": self.product(key), "links": self.links(key)}
+        return {"type": "observation", "observation": self.observation(key)}

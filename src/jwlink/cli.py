@@ -1,0 +1,151 @@
+"""The ``jwlink`` command line: a thin shell over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from jwlink.catalog import Catalog
+from jwlink.errors import JwlinkError
+from jwlink.ingest import ingest as run_ingest
+from jwlink.ingest import iter_files
+
+__all__ = ["main"]
+
+
+def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--db",
+        envvar="JWLINK_DB",
+        default="jwlink.db",
+        show_default=True,
+        help="Catalog: a SQLite file path or postgresql://... (env JWLINK_DB).",
+    )(func)
+
+
+def _json_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(func)
+
+
+def _errors_to_click(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except JwlinkError as err:
+            raise click.ClickException(str(err)) from err
+
+    return wrapper
+
+
+def _print_json(doc: Any) -> None:
+    click.echo(json.dumps(doc, indent=2, default=str))
+
+
+@click.group()
+@click.version_option(package_name="jwlink")
+def main() -> None:
+    """jwlink: the JWST data-product linkage archive."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--generate-associations",
+    is_flag=True,
+    help="Also run the jwst association generator on each pool (needs jwlink[pipeline]).",
+)
+@_db_option
+@_json_option
+@_errors_to_click
+def ingest(paths: tuple[str, ...], generate_associations: bool, db: str, as_json: bool) -> None:
+    """Ingest files and folders: associations, pools, FITS headers, product tables."""
+    with Catalog(db) as catalog, tempfile.TemporaryDirectory() as tmp:
+        inputs = list(paths)
+        if generate_associations:
+            from jwlink.ingest.generate import generate_associations as generate
+
+            pools = [p for p in iter_files(paths) if p.name.lower().endswith(".csv")]
+            for pool in pools:
+                inputs += [str(p) for p in generate(pool, Path(tmp) / pool.stem)]
+        report = _ingest_with_progress(catalog, inputs, show=sys.stderr.isatty() and not as_json)
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        click.echo(
+            f"{report.files} files: {report.ingested} ingested, {report.unchanged} unchanged, "
+            f"{report.ignored} ignored, {len(report.errors)} failed; "
+            f"{report.products} products, {report.links} links"
+        )
+        for path, message in report.errors:
+            click.echo(f"error: {path}: {message}", err=True)
+    if report.errors:
+        sys.exit(1)
+
+
+def _ingest_with_progress(catalog: Catalog, inputs: list[str], show: bool) -> Any:
+    if not show:
+        return run_ingest(catalog.store, inputs)
+    from rich.progress import Progress
+
+    total = sum(1 for _ in iter_files(inputs))
+    with Progress(transient=True) as progress:
+        task = progress.add_task("ingesting", total=total)
+        return run_ingest(catalog.store, inputs, progress=lambda _: progress.advance(task))
+
+
+@main.command()
+@click.option("--program", help="Only observations of this program.")
+@_db_option
+@_json_option
+@_errors_to_click
+def observations(program: str | None, db: str, as_json: bool) -> None:
+    """List observations with the MAST observation columns."""
+    with Catalog(db) as catalog:
+        rows = catalog.observations(program=program)
+    if as_json:
+        _print_json({"observations": rows})
+        return
+    for row in rows:
+        click.echo(
+            f"{row['obs_id']:<60} L{row['calib_level']} {row['instrument_name'] or '':<14} "
+            f"{row['filters'] or ''}"
+        )
+
+
+@main.command()
+@click.argument("name")
+@_db_option
+@_json_option
+@_errors_to_click
+def show(name: str, db: str, as_json: bool) -> None:
+    """Show one product (with its direct links) or one observation."""
+    with Catalog(db) as catalog:
+        doc = catalog.show(name)
+    if as_json:
+        _print_json(doc)
+        return
+    if doc["type"] == "product":
+        product = doc["product"]
+        for key, value in product.items():
+            click.echo(f"{key:>16}: {value}")
+        for direction, arrow in (("in", "<-"), ("out", "->")):
+            for link in doc["links"][direction]:
+                other = link["source"] if direction == "in" else link["target"]
+                click.echo(f"  {arrow} {other}  [{link['kind']}/{link['role']}]  {link['evidence']}")
+        return
+    obs = doc["observation"]
+    for key, value in obs.items():
+        if key not in ("members", "products"):
+            click.echo(f"{key:>16}: {value}")
+    for member in obs["members"]:
+        click.echo(f"  member {member['obs_id']} ({member['exptype']})")
+    for product in obs["products"]:
+        click.echo(f"  product {product}")

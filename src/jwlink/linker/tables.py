@@ -1,0 +1,136 @@
+"""Association pools and MAST product-list tables -> products and observations."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from jwlink.linker.products import (
+    add_named,
+    add_product,
+    observation_from_columns,
+    product_for,
+    program_of,
+)
+from jwlink.model import Batch, Kind, Level, Link, ListedProduct, Member, PoolExposure, ProductType
+
+__all__ = ["link_listed", "link_pool"]
+
+def link_pool(rows: list[PoolExposure]) -> Batch:
+    """Derive rows from the exposures of one association pool.
+
+    Every row becomes an L1b product of an exposure observation carrying the
+    pool's metadata. Target-acquisition exposures support the science
+    exposures of the same program and observation (prerequisite).
+
+    Parameters
+    ----------
+    rows : list of PoolExposure
+        The pool's rows, in file order.
+
+    Returns
+    -------
+    Batch
+        Products, observations and prerequisite links.
+    """
+    batch = Batch(source=rows[0].pool if rows else "")
+    by_obs: dict[tuple[str, str], list[PoolExposure]] = {}
+    for row in rows:
+        product = product_for(row.filename, program=program_of(row.columns.get("program")))
+        batch.products.append(product)
+        obs = observation_from_columns(product, row.columns)
+        if obs is not None:
+            batch.observations.append(obs)
+        key = (row.columns.get("program", ""), row.columns.get("obs_num", "").lstrip("0"))
+        by_obs.setdefault(key, []).append(row)
+    for group in by_obs.values():
+        acquisitions = [r for r in group if _is_acquisition(r.columns)]
+        for ta in acquisitions:
+            for sci in group:
+                if sci in acquisitions:
+                    continue
+                evidence = f"pool:{ta.pool}:line {ta.line}"
+                batch.links.append(
+                    Link(ta.filename, sci.filename, Kind.PREREQUISITE, "target_acquisition", evidence)
+                )
+    return batch
+
+
+_ACQ_EXP_TYPES = frozenset(
+    "mir_tacq mir_taconfirm nis_tacq nis_taconfirm nrc_tacq nrc_taconfirm nrs_confirm "
+    "nrs_msata nrs_tacq nrs_taconfirm nrs_taslit nrs_wata nrs_verify".split()
+)
+
+
+def _is_acquisition(columns: dict[str, str]) -> bool:
+    return (
+        columns.get("exp_type", "").lower() in _ACQ_EXP_TYPES
+        or columns.get("pntgtype", "").lower() == "target_acquisition"
+    )
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(value: Any) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def _product_type(value: Any) -> ProductType | None:
+    try:
+        return ProductType(str(value).upper())
+    except ValueError:
+        return None
+
+
+def link_listed(rows: list[ListedProduct]) -> Batch:
+    """Derive rows from a MAST product-list table (astroquery export).
+
+    Each row names one file owned by the observation ``obs_id``. Rows whose
+    ``parent_obsid`` differs from their ``obsID`` were listed for a parent
+    (Level 3) observation: the parent's ``obs_id`` is learned from the rows it
+    owns, and the owner is recorded as its member.
+
+    Parameters
+    ----------
+    rows : list of ListedProduct
+        The table's rows.
+
+    Returns
+    -------
+    Batch
+        Products with size, data rights, version and type as MAST lists them.
+    """
+    batch = Batch(source=rows[0].source if rows else "")
+    owner_of = {str(r.columns.get("obsID")): _text(r.columns.get("obs_id")) for r in rows}
+    for row in rows:
+        cols = row.columns
+        name = str(cols["productFilename"])
+        add_named(batch, name, f"table:{row.source}:line {row.line}")
+        listed_type = _product_type(cols.get("productType"))
+        base = product_for(
+            name,
+            obs_id=_text(cols.get("obs_id")),
+            size=_int(cols.get("size")),
+            prvversion=_text(cols.get("prvversion")),
+            data_rights=_text(cols.get("dataRights")),
+            filters=_text(cols.get("filters")),
+            dataproduct_type=_text(cols.get("dataproduct_type")),
+            program=program_of(cols.get("proposal_id")),
+        )
+        if listed_type is not None:
+            base = replace(base, product_type=listed_type)
+        if base.level is None and _int(cols.get("calib_level")) == 3:
+            base = replace(base, level=Level.L3)
+        add_product(batch, base)
+        parent = owner_of.get(str(cols.get("parent_obsid")))
+        if parent and base.obs_id and parent != base.obs_id:
+            batch.members.append(
+                Member(parent, base.obs_id, "member", f"table:{row.source}:line {row.line}")
+            )
+    return batch

@@ -1,0 +1,319 @@
+"""The catalog store: one schema and one set of SQL statements for both backends.
+
+`SqlStore` holds everything SQLite and PostgreSQL share (the upserts, the
+lookups, the migrations); the subclasses add the connection, the placeholder
+style, the bulk path (``executemany`` or ``COPY``) and the error mapping.
+Values always travel as bound parameters; no caller text is ever formatted
+into SQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import astuple, fields
+from importlib import resources
+from typing import Any
+
+from jwlink.model import (
+    Association,
+    Batch,
+    Link,
+    Member,
+    Observation,
+    Product,
+)
+
+__all__ = ["MIGRATIONS", "SqlStore", "Tracer"]
+
+Tracer = Callable[[str, Sequence[Any]], None]
+
+# Named migrations, applied in order, each once, each in its own transaction.
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("0001_initial", resources.files("jwlink.store").joinpath("schema.sql").read_text()),
+)
+
+PRODUCT_COLUMNS = tuple(f.name for f in fields(Product))
+OBSERVATION_COLUMNS = (
+    *(f.name for f in fields(Observation)),
+    "obsid",
+)
+ASSOCIATION_COLUMNS = tuple(f.name for f in fields(Association))
+LINK_COLUMNS = tuple(f.name for f in fields(Link))
+MEMBER_COLUMNS = tuple(f.name for f in fields(Member))
+
+
+def _coalescing_update(columns: Iterable[str], key: str) -> str:
+    # A value already known is only replaced by a newer non-null value, so
+    # batches merge in any order and re-ingesting changes nothing.
+    sets = ", ".join(f"{c} = COALESCE(excluded.{c}, {{table}}.{c})" for c in columns if c != key)
+    return sets
+
+
+def _upsert(table: str, columns: Sequence[str], key: str) -> str:
+    cols = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    update = _coalescing_update(columns, key).format(table=table)
+    return f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT ({key}) DO UPDATE SET {update}"
+
+
+def _observation_upsert() -> str:
+    cols = ", ".join(OBSERVATION_COLUMNS)
+    marks = ", ".join("?" for _ in OBSERVATION_COLUMNS)
+    special = {"calib_level", "is_association", "obs_id", "obsid"}
+    sets = [
+        f"{c} = COALESCE(excluded.{c}, observations.{c})"
+        for c in OBSERVATION_COLUMNS
+        if c not in special
+    ]
+    # An observation's level is the highest level any evidence reached.
+    sets.append(
+        "calib_level = CASE WHEN excluded.calib_level > observations.calib_level "
+        "THEN excluded.calib_level ELSE observations.calib_level END"
+    )
+    sets.append(
+        "is_association = CASE WHEN excluded.is_association > observations.is_association "
+        "THEN excluded.is_association ELSE observations.is_association END"
+    )
+    return (
+        f"INSERT INTO observations ({cols}) VALUES ({marks}) "
+        f"ON CONFLICT (obs_id) DO UPDATE SET {', '.join(sets)}"
+    )
+
+
+def _insert_ignore(table: str, columns: Sequence[str], key: str) -> str:
+    cols = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT ({key}) DO NOTHING"
+
+
+UPSERT_PRODUCT = _upsert("products", (*PRODUCT_COLUMNS, "calib_level"), "name")
+UPSERT_OBSERVATION = _observation_upsert()
+UPSERT_ASSOCIATION = _upsert("associations", ASSOCIATION_COLUMNS, "name")
+INSERT_LINK = _insert_ignore("links", LINK_COLUMNS, "source, target, kind, role")
+INSERT_MEMBER = _insert_ignore("members", MEMBER_COLUMNS, "obs_id, member_obs_id, exptype")
+INSERT_ALIAS = _insert_ignore("aliases", ("alias", "obs_id"), "alias")
+UPSERT_HEADER = (
+    "INSERT INTO headers (name, keywords) VALUES (?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET keywords = excluded.keywords"
+)
+UPSERT_INPUT = (
+    "INSERT INTO inputs (path, fingerprint, reader, products, links) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (path) DO UPDATE SET fingerprint = excluded.fingerprint, "
+    "reader = excluded.reader, products = excluded.products, links = excluded.links"
+)
+
+
+def _merge(old: Any, new: Any) -> Any:
+    # Same rule as the SQL upsert, applied inside one batch so a statement
+    # never touches the same key twice (PostgreSQL refuses that).
+    values = [n if n is not None else o for o, n in zip(astuple(old), astuple(new), strict=True)]
+    return type(old)(*values)
+
+
+def _unique(rows: Iterable[Any], key: Callable[[Any], Any], merge: bool) -> list[Any]:
+    seen: dict[Any, Any] = {}
+    for row in rows:
+        k = key(row)
+        if k in seen and merge:
+            seen[k] = _merge(seen[k], row)
+        elif k not in seen:
+            seen[k] = row
+    # Sorted keys make concurrent writers lock rows in the same order (no deadlocks).
+    return [seen[k] for k in sorted(seen)]
+
+
+def product_row(p: Product) -> tuple[Any, ...]:
+    """Return the parameter tuple of a product (enums as their values)."""
+    values = [v.value if hasattr(v, "value") else v for v in astuple(p)]
+    return (*values, p.level.calib_level if p.level is not None else None)
+
+
+def observation_row(o: Observation) -> tuple[Any, ...]:
+    """Return the parameter tuple of an observation, with its numeric obsid."""
+    values = list(astuple(o))
+    values[[f.name for f in fields(Observation)].index("is_association")] = int(o.is_association)
+    return (*values, o.obsid)
+
+
+def link_row(link: Link) -> tuple[Any, ...]:
+    """Return the parameter tuple of a link."""
+    return (link.source, link.target, link.kind.value, link.role, link.evidence)
+
+
+class SqlStore:
+    """Shared catalog logic; subclasses supply the connection and dialect.
+
+    Subclasses implement `_execute`, `_executemany`, `_begin`, `_commit`,
+    `_rollback`, `_map_error` and may override `_bulk` for a faster path.
+    """
+
+    backend = "sql"
+    url: str
+
+    def __init__(self) -> None:
+        self.tracer: Tracer | None = None
+
+    # -- dialect hooks -------------------------------------------------
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    def _begin(self) -> None:
+        raise NotImplementedError
+
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        raise NotImplementedError
+
+    def _map_error(self, err: Exception) -> Exception:
+        """Translate a backend exception to a `StoreError`; return others unchanged."""
+        raise NotImplementedError
+
+    def _bulk(self, table: str, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._executemany(sql, rows)
+
+    def close(self) -> None:
+        """Close the connection."""
+
+    # -- public ----------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one read statement with ``?`` placeholders and return its rows."""
+        if self.tracer is not None:
+            self.tracer(sql, params)
+        try:
+            return self._execute(sql, params)
+        except Exception as err:
+            raise self._map_error(err) from err
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block in one transaction; roll back on any error."""
+        try:
+            self._begin()
+        except Exception as err:
+            raise self._map_error(err) from err
+        try:
+            yield
+        except BaseException as err:
+            # rollback() is harmless if the error already ended the
+            # transaction; the original exception is what the caller needs.
+            try:
+                self._rollback()
+            except Exception:  # noqa: S110 - the first error matters more
+                pass
+            mapped = self._map_error(err) if isinstance(err, Exception) else err
+            if mapped is not err:
+                raise mapped from err
+            raise
+        try:
+            self._commit()
+        except Exception as err:
+            raise self._map_error(err) from err
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet applied; return their names."""
+        with self.transaction():
+            self._execute(
+                "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"
+            )
+        done = {r[0] for r in self.execute("SELECT name FROM jwlink_migrations")}
+        applied = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self.transaction():
+                self._executescript(sql)
+                self._execute(
+                    "INSERT INTO jwlink_migrations (name, applied) VALUES (?, CURRENT_TIMESTAMP)",
+                    (name,),
+                )
+            applied.append(name)
+        return applied
+
+    def _executescript(self, sql: str) -> None:
+        # Comments go first: they may hold semicolons.
+        code = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+        for statement in code.split(";"):
+            if statement.strip():
+                self._execute(statement.strip())
+
+    def write(self, batch: Batch, fingerprint: str | None = None, reader: str = "") -> None:
+        """Write one input file's rows in one transaction (all or nothing).
+
+        Parameters
+        ----------
+        batch : Batch
+            The rows derived from one input file.
+        fingerprint : str, optional
+            Identity of the input's content; recorded so a re-run can skip it.
+        reader : str
+            Name of the reader that produced the batch.
+        """
+        with self.transaction():
+            self._write_rows(batch)
+            if fingerprint is not None:
+                self._execute(
+                    UPSERT_INPUT,
+                    (batch.source, fingerprint, reader, len(batch.products), len(batch.links)),
+                )
+
+    def _write_rows(self, batch: Batch) -> None:
+        observations = _unique(batch.observations, lambda o: o.obs_id, merge=True)
+        products = _unique(batch.products, lambda p: p.name, merge=True)
+        associations = _unique(batch.associations, lambda a: a.name, merge=True)
+        links = _unique(batch.links, lambda x: (x.source, x.target, x.kind.value, x.role), False)
+        members = _unique(batch.members, lambda m: (m.obs_id, m.member_obs_id, m.exptype), False)
+        if observations:
+            self._bulk("observations", UPSERT_OBSERVATION, [observation_row(o) for o in observations])
+        if products:
+            self._bulk("products", UPSERT_PRODUCT, [product_row(p) for p in products])
+        if associations:
+            self._bulk("associations", UPSERT_ASSOCIATION, [astuple(a) for a in associations])
+        if links:
+            self._bulk("links", INSERT_LINK, [link_row(x) for x in links])
+        if members:
+            self._bulk("members", INSERT_MEMBER, [astuple(m) for m in members])
+        if batch.aliases:
+            self._bulk("aliases", INSERT_ALIAS, sorted(batch.aliases.items()))
+        if batch.headers:
+            rows = [(k, json.dumps(v, sort_keys=True)) for k, v in sorted(batch.headers.items())]
+            self._executemany(UPSERT_HEADER, rows)
+
+    def fingerprint_of(self, path: str) -> str | None:
+        """Return the recorded fingerprint of an input path, or None."""
+        rows = self.execute("SELECT fingerprint FROM inputs WHERE path = ?", (path,))
+        return rows[0][0] if rows else None
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of rows in each catalog table."""
+        tables = ("observations", "products", "associations", "links", "members", "aliases")
+        return {t: self.execute(f"SELECT COUNT(*) FROM {t}")[0][0] for t in tables}
+
+    def link_guide_stars(self, visits: Sequence[str]) -> None:
+        """Link guide-star products to the science products of the same visit.
+
+        Guide-star files are named by visit (``jw<ppppp><ooo><vvv>_gs-...``),
+        never by exposure, so the link can only be made once both are in the
+        catalog; this runs after an ingest, for the visits it touched.
+        """
+        for start in range(0, len(visits), 500):
+            self._link_guide_stars(visits[start : start + 500])
+
+    def _link_guide_stars(self, visits: Sequence[str]) -> None:
+        marks = ", ".join("?" for _ in visits)
+        sql = (
+            "INSERT INTO links (source, target, kind, role, evidence) "
+            "SELECT g.name, p.name, 'aggregation', 'guide_star', 'rule:guide-star-visit' "
+            "FROM products g JOIN products p ON p.visit_id = g.visit_id "
+            f"WHERE g.visit_id IN ({marks}) AND g.name LIKE ? "
+            "AND p.level = '2b' AND p.product_type = 'SCIENCE' "
+            "ON CONFLICT (source, target, kind, role) DO NOTHING"
+        )
+        with self.transaction():
+            self._execute(sql, (*visits, "%_gs-%"))
