@@ -6,9 +6,14 @@ tables unchanged; column names follow MAST where MAST has the concept.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from jwlink import queries
+from jwlink.completeness import Completeness, check
 from jwlink.errors import NotFound
+from jwlink.lineage import Lineage
+from jwlink.productlist import ProductList
 from jwlink.store import SqlStore, open_store
 
 __all__ = ["OBSERVATION_COLUMNS", "Catalog"]
@@ -122,23 +127,45 @@ class Catalog:
     def resolve(self, name: str) -> tuple[str, str]:
         """Say what a name is: ``("product", name)`` or ``("observation", obs_id)``.
 
-        Product file names, observation ids and association product names
-        (exactly as the association writes them, placeholders included) are
-        accepted.
-
         Raises
         ------
         NotFound
             Nothing in the catalog answers to the name.
         """
-        if self.store.execute("SELECT 1 FROM products WHERE name = ?", (name,)):
-            return ("product", name)
-        if self.store.execute("SELECT 1 FROM observations WHERE obs_id = ?", (name,)):
-            return ("observation", name)
-        alias = self.store.execute("SELECT obs_id FROM aliases WHERE alias = ?", (name,))
-        if alias:
-            return ("observation", alias[0][0])
-        raise NotFound(name)
+        return queries.resolve(self.store, name)
+
+    def products(
+        self,
+        name: str,
+        filters: queries.ProductFilters | None = None,
+        all_duplicates: bool = False,
+        page: int = 1,
+        page_size: int | None = None,
+    ) -> ProductList:
+        """Return an observation's MAST-style product list (see `jwlink.queries.product_list`)."""
+        return queries.product_list(self.store, name, filters, all_duplicates, page, page_size)
+
+    def lineage(
+        self,
+        name: str,
+        direction: str = "up",
+        kinds: Sequence[str] = (),
+        depth: int | None = None,
+    ) -> Lineage:
+        """Return the linkage subgraph around a product or observation."""
+        return queries.lineage(self.store, name, direction, kinds, depth)
+
+    def mrp(self, name: str) -> queries.MrpResult:
+        """Return an observation's minimum recommended products with explanations."""
+        return queries.mrp(self.store, name)
+
+    def impact(self, name: str) -> queries.Impact:
+        """Return every product downstream of a file (reference file or product)."""
+        return queries.impact(self.store, name)
+
+    def check(self, folder: str) -> Completeness:
+        """Ingest a folder and report what its associations miss."""
+        return check(self.store, folder)
 
     def product(self, name: str) -> dict[str, Any]:
         """Return one product's catalog row."""

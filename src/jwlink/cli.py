@@ -2,51 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
+from jwlink import cli_query
 from jwlink.catalog import Catalog
-from jwlink.errors import JwlinkError
+from jwlink.cli_common import db_option, errors_to_click, json_option, print_json
 from jwlink.ingest import ingest as run_ingest
 from jwlink.ingest import iter_files
 
 __all__ = ["main"]
-
-
-def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--db",
-        envvar="JWLINK_DB",
-        default="jwlink.db",
-        show_default=True,
-        help="Catalog: a SQLite file path or postgresql://... (env JWLINK_DB).",
-    )(func)
-
-
-def _json_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(func)
-
-
-def _errors_to_click(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except JwlinkError as err:
-            raise click.ClickException(str(err)) from err
-
-    return wrapper
-
-
-def _print_json(doc: Any) -> None:
-    click.echo(json.dumps(doc, indent=2, default=str))
 
 
 @click.group()
@@ -57,15 +26,18 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--force", is_flag=True, help="Re-read files the catalog already holds unchanged.")
 @click.option(
     "--generate-associations",
     is_flag=True,
     help="Also run the jwst association generator on each pool (needs jwlink[pipeline]).",
 )
-@_db_option
-@_json_option
-@_errors_to_click
-def ingest(paths: tuple[str, ...], generate_associations: bool, db: str, as_json: bool) -> None:
+@db_option
+@json_option
+@errors_to_click
+def ingest(
+    paths: tuple[str, ...], force: bool, generate_associations: bool, db: str, as_json: bool
+) -> None:
     """Ingest files and folders: associations, pools, FITS headers, product tables."""
     with Catalog(db) as catalog, tempfile.TemporaryDirectory() as tmp:
         inputs = list(paths)
@@ -75,9 +47,10 @@ def ingest(paths: tuple[str, ...], generate_associations: bool, db: str, as_json
             pools = [p for p in iter_files(paths) if p.name.lower().endswith(".csv")]
             for pool in pools:
                 inputs += [str(p) for p in generate(pool, Path(tmp) / pool.stem)]
-        report = _ingest_with_progress(catalog, inputs, show=sys.stderr.isatty() and not as_json)
+        show = sys.stderr.isatty() and not as_json
+        report = _ingest_with_progress(catalog, inputs, show=show, force=force)
     if as_json:
-        _print_json(report.as_dict())
+        print_json(report.as_dict())
     else:
         click.echo(
             f"{report.files} files: {report.ingested} ingested, {report.unchanged} unchanged, "
@@ -90,28 +63,30 @@ def ingest(paths: tuple[str, ...], generate_associations: bool, db: str, as_json
         sys.exit(1)
 
 
-def _ingest_with_progress(catalog: Catalog, inputs: list[str], show: bool) -> Any:
+def _ingest_with_progress(catalog: Catalog, inputs: list[str], show: bool, force: bool) -> Any:
     if not show:
-        return run_ingest(catalog.store, inputs)
+        return run_ingest(catalog.store, inputs, force=force)
     from rich.progress import Progress
 
     total = sum(1 for _ in iter_files(inputs))
     with Progress(transient=True) as progress:
         task = progress.add_task("ingesting", total=total)
-        return run_ingest(catalog.store, inputs, progress=lambda _: progress.advance(task))
+        return run_ingest(
+            catalog.store, inputs, progress=lambda _: progress.advance(task), force=force
+        )
 
 
 @main.command()
 @click.option("--program", help="Only observations of this program.")
-@_db_option
-@_json_option
-@_errors_to_click
+@db_option
+@json_option
+@errors_to_click
 def observations(program: str | None, db: str, as_json: bool) -> None:
     """List observations with the MAST observation columns."""
     with Catalog(db) as catalog:
         rows = catalog.observations(program=program)
     if as_json:
-        _print_json({"observations": rows})
+        print_json({"observations": rows})
         return
     for row in rows:
         click.echo(
@@ -122,15 +97,15 @@ def observations(program: str | None, db: str, as_json: bool) -> None:
 
 @main.command()
 @click.argument("name")
-@_db_option
-@_json_option
-@_errors_to_click
+@db_option
+@json_option
+@errors_to_click
 def show(name: str, db: str, as_json: bool) -> None:
     """Show one product (with its direct links) or one observation."""
     with Catalog(db) as catalog:
         doc = catalog.show(name)
     if as_json:
-        _print_json(doc)
+        print_json(doc)
         return
     if doc["type"] == "product":
         product = doc["product"]
@@ -149,3 +124,8 @@ def show(name: str, db: str, as_json: bool) -> None:
         click.echo(f"  member {member['obs_id']} ({member['exptype']})")
     for product in obs["products"]:
         click.echo(f"  product {product}")
+
+
+for _command in (cli_query.products, cli_query.lineage, cli_query.mrp, cli_query.impact,
+                 cli_query.check):  # fmt: skip
+    main.add_command(_command)

@@ -201,7 +201,11 @@ class Member:
 
 @dataclass(slots=True)
 class Batch:
-    """Catalog rows derived from one input file, written in one transaction."""
+    """Catalog rows derived from one input file, written in one transaction.
+
+    ``asn_members`` rows are ``(association, product, expname, exptype)``;
+    ``asn_outputs`` rows ``(association, product, output file name)``.
+    """
 
     source: str
     products: list[Product] = field(default_factory=list)
@@ -210,6 +214,8 @@ class Batch:
     links: list[Link] = field(default_factory=list)
     members: list[Member] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)
+    asn_members: list[tuple[str, str, str, str]] = field(default_factory=list)
+    asn_outputs: list[tuple[str, str, str]] = field(default_factory=list)
     headers: dict[str, dict[str, str | int | float | bool]] = field(default_factory=dict)
 
     def extend(self, other: Batch) -> None:
@@ -220,6 +226,8 @@ class Batch:
         self.links += other.links
         self.members += other.members
         self.aliases.update(other.aliases)
+        self.asn_members += other.asn_members
+        self.asn_outputs += other.asn_outputs
         self.headers.update(other.headers)
 
     def __len__(self) -> int:

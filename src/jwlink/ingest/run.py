@@ -138,6 +138,7 @@ def ingest(
     store: SqlStore,
     paths: Iterable[str | os.PathLike[str]],
     progress: Callable[[Path], None] | None = None,
+    force: bool = False,
 ) -> IngestReport:
     """Ingest files and folders into the catalog.
 
@@ -149,6 +150,8 @@ def ingest(
         Files and folders; folders are walked.
     progress : callable, optional
         Called with each file's path after it is handled.
+    force : bool
+        Read and write every file even if the catalog recorded the same content.
 
     Returns
     -------
@@ -161,7 +164,7 @@ def ingest(
     for path in iter_files(paths):
         report.files += 1
         try:
-            _ingest_one(store, path, report, visits)
+            _ingest_one(store, path, report, visits, force)
         except InputError as err:
             report.errors.append((str(path), err.problem))
         except (JwlinkError, OSError) as err:
@@ -173,7 +176,9 @@ def ingest(
     return report
 
 
-def _ingest_one(store: SqlStore, path: Path, report: IngestReport, visits: set[str]) -> None:
+def _ingest_one(
+    store: SqlStore, path: Path, report: IngestReport, visits: set[str], force: bool
+) -> None:
     reader = classify(path)
     if reader is None:
         report.ignored += 1
@@ -182,7 +187,7 @@ def _ingest_one(store: SqlStore, path: Path, report: IngestReport, visits: set[s
         raise InputError(str(path), "no such file")
     sha256, size = _sha256(path)
     location = str(path.resolve())
-    if store.fingerprint_of(location) == sha256:
+    if not force and store.fingerprint_of(location) == sha256:
         report.unchanged += 1
         return
     batch = read_file(path, reader, sha256, size)

@@ -78,7 +78,9 @@ def _link_level2(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
     if obs_id != entry.name:
         batch.aliases[entry.name] = obs_id
     batch.links.append(Link(asn.association.name, output, Kind.ANTECEDENT, "association", evidence))
+    batch.asn_outputs.append((asn.association.name, entry.name, output))
     for member in entry.members:
+        batch.asn_members.append((asn.association.name, entry.name, member.expname, member.exptype))
         add_named(batch, member.expname, evidence)
         kind, role = expected.member_role(member.exptype, level3=False)
         batch.links.append(Link(member.expname, output, Kind(kind), role, evidence))
@@ -122,6 +124,7 @@ def _link_level3(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
         batch.aliases[entry.name] = obs_id
     combined = list(dict.fromkeys(_with_suffix(entry.name, s, e) for s, e in outputs.combined))
     for name in combined:
+        batch.asn_outputs.append((info.name, entry.name, name))
         add_product(batch, product_for(name, obs_id=obs_id))
         batch.links.append(Link(info.name, name, Kind.ANTECEDENT, "association", evidence))
     for source_suffix, suffix, ext in outputs.derived:
@@ -129,11 +132,14 @@ def _link_level3(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
         target = _with_suffix(entry.name, suffix, ext)
         if target in combined:
             continue
+        batch.asn_outputs.append((info.name, entry.name, target))
         add_product(batch, product_for(target, obs_id=obs_id))
         batch.links.append(Link(source, target, Kind.ANTECEDENT, "stage", evidence))
         batch.links.append(Link(info.name, target, Kind.ANTECEDENT, "association", evidence))
     for member in entry.members:
-        _link_member(batch, asn, member.expname, member.exptype, combined, outputs, obs_id)
+        batch.asn_members.append((info.name, entry.name, member.expname, member.exptype))
+        per_member = _link_member(batch, asn, member.expname, member.exptype, combined, outputs, obs_id)
+        batch.asn_outputs += [(info.name, entry.name, name) for name in per_member]
 
 
 def _link_member(
@@ -144,7 +150,8 @@ def _link_member(
     combined: list[str],
     outputs: expected.Outputs,
     obs_id: str,
-) -> None:
+) -> list[str]:
+    """Link one Level 3 member; return the per-member products it makes."""
     evidence = f"asn:{asn.association.name}"
     add_named(batch, expname, evidence)
     kind, role = expected.member_role(exptype, level3=True)
@@ -153,12 +160,14 @@ def _link_member(
     member_obs = describe(expname).obs_id
     if member_obs is not None:
         batch.members.append(Member(obs_id, member_obs, exptype, evidence))
+    made: list[str] = []
     if exptype != "science" or asn.association.asn_id is None:
-        return
+        return made
     for suffix in outputs.per_member:
         per_member = _per_member_name(expname, asn.association.asn_id, suffix)
         if per_member is None:
             continue
+        made.append(per_member)
         add_product(batch, product_for(per_member))
         batch.links.append(Link(expname, per_member, Kind.ANTECEDENT, "stage", evidence))
         batch.links.append(
@@ -166,6 +175,7 @@ def _link_member(
         )
         for target in combined:
             batch.links.append(Link(per_member, target, Kind.COMPOSITION, "science", evidence))
+    return made
 
 
 def _per_member_name(expname: str, acid: str, suffix: str) -> str | None:

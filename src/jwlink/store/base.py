@@ -94,6 +94,13 @@ UPSERT_ASSOCIATION = _upsert("associations", ASSOCIATION_COLUMNS, "name")
 INSERT_LINK = _insert_ignore("links", LINK_COLUMNS, "source, target, kind, role")
 INSERT_MEMBER = _insert_ignore("members", MEMBER_COLUMNS, "obs_id, member_obs_id, exptype")
 INSERT_ALIAS = _insert_ignore("aliases", ("alias", "obs_id"), "alias")
+INSERT_ASN_MEMBER = _insert_ignore(
+    "asn_members", ("association", "product", "expname", "exptype"),
+    "association, product, expname, exptype",
+)
+INSERT_ASN_OUTPUT = _insert_ignore(
+    "asn_outputs", ("association", "product", "name"), "association, product, name"
+)
 UPSERT_HEADER = (
     "INSERT INTO headers (name, keywords) VALUES (?, ?) "
     "ON CONFLICT (name) DO UPDATE SET keywords = excluded.keywords"
@@ -281,6 +288,10 @@ class SqlStore:
             self._bulk("members", INSERT_MEMBER, [astuple(m) for m in members])
         if batch.aliases:
             self._bulk("aliases", INSERT_ALIAS, sorted(batch.aliases.items()))
+        if batch.asn_members:
+            self._bulk("asn_members", INSERT_ASN_MEMBER, sorted(set(batch.asn_members)))
+        if batch.asn_outputs:
+            self._bulk("asn_outputs", INSERT_ASN_OUTPUT, sorted(set(batch.asn_outputs)))
         if batch.headers:
             rows = [(k, json.dumps(v, sort_keys=True)) for k, v in sorted(batch.headers.items())]
             self._executemany(UPSERT_HEADER, rows)

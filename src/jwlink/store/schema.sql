@@ -64,6 +64,25 @@ CREATE TABLE associations (
     code_version TEXT
 );
 
+-- Each association's members as it lists them, and the products it makes:
+-- what completeness checks compare a folder against.
+CREATE TABLE asn_members (
+    association TEXT NOT NULL,
+    product     TEXT NOT NULL,
+    expname     TEXT NOT NULL,
+    exptype     TEXT NOT NULL,
+    PRIMARY KEY (association, product, expname, exptype)
+);
+CREATE INDEX asn_members_expname ON asn_members (expname);
+
+CREATE TABLE asn_outputs (
+    association TEXT NOT NULL,
+    product     TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    PRIMARY KEY (association, product, name)
+);
+CREATE INDEX asn_outputs_name ON asn_outputs (name);
+
 -- An association's product name exactly as written (placeholders included)
 -- resolves to the observation it defines.
 CREATE TABLE aliases (

@@ -1,0 +1,157 @@
+"""Lineage: the linkage subgraph around a product or an observation.
+
+The walk is one recursive SQL query (``WITH RECURSIVE``) run by the
+database, never a graph loaded into Python. ``UNION`` (not ``UNION ALL``)
+makes the walk a set, so cycles end and diamonds are visited once; a depth
+limit carries the depth in the walk instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jwlink.model import Kind
+
+__all__ = ["DIRECTIONS", "Lineage", "lineage_sql"]
+
+DIRECTIONS = ("up", "down", "both")
+
+# Per direction: the column a step starts from and the column it reaches.
+_STEP = {"up": ("target", "source"), "down": ("source", "target")}
+
+
+def _walk(name: str, direction: str, kinds: Sequence[str], depth: int | None) -> tuple[str, list]:
+    start, reach = _STEP[direction]
+    kind_filter = f" AND l.kind IN ({', '.join('?' for _ in kinds)})" if kinds else ""
+    if depth is None:
+        sql = (
+            f"{name}(name) AS (SELECT name FROM roots UNION "
+            f"SELECT l.{reach} FROM links l JOIN {name} w ON l.{start} = w.name"
+            f"{kind_filter})"
+        )
+        return sql, list(kinds)
+    sql = (
+        f"{name}(name, depth) AS (SELECT name, 0 FROM roots UNION "
+        f"SELECT l.{reach}, w.depth + 1 FROM links l JOIN {name} w ON l.{start} = w.name "
+        f"WHERE w.depth < ?{kind_filter})"
+    )
+    return sql, [depth, *kinds]
+
+
+def lineage_sql(
+    root_is_observation: bool, direction: str, kinds: Sequence[str] = (), depth: int | None = None
+) -> tuple[str, list[Any]]:
+    """Build the one statement that returns a lineage's nodes and edges.
+
+    Parameters
+    ----------
+    root_is_observation : bool
+        The one name the caller binds first is an observation (every product
+        it owns is a root) rather than a product.
+    direction : {"up", "down", "both"}
+        Toward inputs (up), toward outputs (down), or both from the roots.
+    kinds : sequence of str
+        Walk only links of these kinds (all kinds when empty).
+    depth : int, optional
+        Stop after this many steps.
+
+    Returns
+    -------
+    sql : str
+        Rows ``('n', name, obs_id, calib_level, product_type, suffix, present, None)``
+        for nodes and ``('e', source, target, kind, role, None, None, evidence)`` for edges.
+    params : list
+        Parameters to bind after the root name.
+    """
+    roots = (
+        "SELECT name FROM products WHERE obs_id = ?" if root_is_observation else "VALUES (?)"
+    )
+    walks, params, names = [], [], []
+    for d in ("up", "down") if direction == "both" else (direction,):
+        sql, p = _walk(f"walk_{d}", d, kinds, depth)
+        walks.append(sql)
+        params += p
+        names.append(f"SELECT name FROM walk_{d}")
+    kind_filter = f" AND l.kind IN ({', '.join('?' for _ in kinds)})" if kinds else ""
+    statement = (
+        f"WITH RECURSIVE roots(name) AS ({roots}), {', '.join(walks)}, "
+        f"nodes AS MATERIALIZED ({' UNION '.join(names)}) "
+        # calib_level travels as text: PostgreSQL types UNION columns strictly.
+        "SELECT 'n', p.name, p.obs_id, CAST(p.calib_level AS TEXT), p.product_type, p.suffix, "
+        "CASE WHEN p.location IS NULL THEN 0 ELSE 1 END, NULL "
+        "FROM nodes n JOIN products p ON p.name = n.name "
+        "UNION ALL "
+        "SELECT 'e', l.source, l.target, l.kind, l.role, NULL, NULL, l.evidence "
+        "FROM nodes n JOIN links l ON l.target = n.name "
+        f"WHERE l.source IN (SELECT name FROM nodes){kind_filter}"
+    )
+    return statement, params + list(kinds)
+
+
+@dataclass
+class Lineage:
+    """The subgraph around ``root``: nodes (products) and typed edges.
+
+    ``observations`` lists the observations the nodes belong to, which
+    answers "which observations contributed to this L3 product".
+    """
+
+    root: str
+    direction: str
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    edges: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def from_rows(cls, root: str, direction: str, rows: Sequence[Sequence[Any]]) -> Lineage:
+        """Shape the rows of `lineage_sql` into a lineage, sorted for stable output."""
+        result = cls(root=root, direction=direction)
+        for tag, a, b, c, d, e, f, g in rows:
+            if tag == "n":
+                level = int(c) if c is not None else None
+                result.nodes.append(
+                    {"name": a, "obs_id": b, "calib_level": level, "product_type": d, "suffix": e,
+                     "present": bool(f)}
+                )  # fmt: skip
+            else:
+                result.edges.append({"source": a, "target": b, "kind": c, "role": d, "evidence": g})
+        result.nodes.sort(key=lambda n: n["name"])
+        result.edges.sort(key=lambda x: (x["source"], x["target"], x["kind"], x["role"]))
+        return result
+
+    @property
+    def observations(self) -> list[str]:
+        """The observations the lineage's products belong to, sorted."""
+        return sorted({n["obs_id"] for n in self.nodes if n["obs_id"]})
+
+    def names(self) -> set[str]:
+        """The names of every node."""
+        return {n["name"] for n in self.nodes}
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of DESIGN.md (plus ``observations``)."""
+        return {
+            "root": self.root,
+            "direction": self.direction,
+            "nodes": self.nodes,
+            "edges": [{k: e[k] for k in ("source", "target", "kind", "role")} for e in self.edges],
+            "observations": self.observations,
+        }
+
+    def to_table(self) -> Any:
+        """Return the nodes as an astropy Table."""
+        from astropy.table import Table
+
+        names = ("name", "obs_id", "calib_level", "product_type", "suffix", "present")
+        return Table(rows=[[n[k] for k in names] for n in self.nodes] or None, names=names)
+
+
+def check_kinds(kinds: Sequence[str]) -> list[str]:
+    """Validate kind names; raise ValueError naming the bad one and the choices."""
+    valid = {k.value for k in Kind}
+    for kind in kinds:
+        if kind not in valid:
+            msg = f"unknown link kind '{kind}' (expected one of {', '.join(sorted(valid))})"
+            raise ValueError(msg)
+    return list(kinds)

@@ -1,0 +1,228 @@
+"""The questions users come for, answered from a store: lists, lineage, MRP, impact."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jwlink.errors import NotFound
+from jwlink.lineage import DIRECTIONS, Lineage, check_kinds, lineage_sql
+from jwlink.mrp import RULES, explain
+from jwlink.productlist import MRP_LABEL, ProductList, mast_row, product_list_sql, sort_key
+from jwlink.store import SqlStore
+
+__all__ = ["Impact", "MrpResult", "ProductFilters", "impact", "lineage", "mrp", "product_list",
+           "resolve"]  # fmt: skip
+
+
+def resolve(store: SqlStore, name: str) -> tuple[str, str]:
+    """Say what a name is: ``("product", name)`` or ``("observation", obs_id)``.
+
+    Product file names, observation ids and association product names
+    (exactly as the association writes them, placeholders included) resolve.
+
+    Raises
+    ------
+    NotFound
+        Nothing in the catalog answers to the name.
+    """
+    if store.execute("SELECT 1 FROM products WHERE name = ?", (name,)):
+        return ("product", name)
+    if store.execute("SELECT 1 FROM observations WHERE obs_id = ?", (name,)):
+        return ("observation", name)
+    alias = store.execute("SELECT obs_id FROM aliases WHERE alias = ?", (name,))
+    if alias:
+        return ("observation", alias[0][0])
+    raise NotFound(name)
+
+
+def _observation(store: SqlStore, name: str) -> tuple[str, str]:
+    what, key = resolve(store, name)
+    if what == "product":
+        owner = store.execute("SELECT obs_id FROM products WHERE name = ?", (key,))[0][0]
+        if owner is None:
+            raise NotFound(name)
+        key = owner
+    obsid = store.execute("SELECT obsid FROM observations WHERE obs_id = ?", (key,))
+    if not obsid:
+        raise NotFound(name)
+    return key, str(obsid[0][0])
+
+
+def _asn_type(store: SqlStore, obs_id: str) -> str | None:
+    rows = store.execute(
+        "SELECT a.asn_type FROM products p JOIN asn_outputs ao ON ao.name = p.name "
+        "JOIN associations a ON a.name = ao.association WHERE p.obs_id = ? "
+        "ORDER BY a.asn_type LIMIT 1",
+        (obs_id,),
+    )
+    return rows[0][0] if rows else None
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    """Server-side filters of a product list; ``None`` means "any"."""
+
+    levels: tuple[str, ...] | None = None
+    product_types: tuple[str, ...] | None = None
+    suffixes: tuple[str, ...] | None = None
+    kinds: tuple[str, ...] | None = None
+    extensions: tuple[str, ...] | None = None
+    mrp_only: bool = False
+
+    def keep(self, row: dict[str, Any]) -> bool:
+        """Whether a row passes every filter."""
+        level_ok = self.levels is None or (
+            row["level"] in self.levels or str(row["calib_level"]) in self.levels
+        )
+        kind = row["kind"] or "own"
+        name = row["productFilename"].lower()
+        return (
+            level_ok
+            and (self.product_types is None or row["productType"] in self.product_types)
+            and (self.suffixes is None or row["suffix"] in self.suffixes)
+            and (self.kinds is None or kind in self.kinds)
+            and (self.extensions is None or name.endswith(tuple(e.lower() for e in self.extensions)))
+            and (not self.mrp_only or row["productGroupDescription"] == MRP_LABEL)
+        )
+
+
+def product_list(
+    store: SqlStore,
+    name: str,
+    filters: ProductFilters | None = None,
+    all_duplicates: bool = False,
+    page: int = 1,
+    page_size: int | None = None,
+) -> ProductList:
+    """Return an observation's MAST-style product list.
+
+    Parameters
+    ----------
+    store : SqlStore
+        The catalog.
+    name : str
+        An observation id, association product name, or a product (its owner's list).
+    filters : ProductFilters, optional
+        Level, product type, suffix, kind, extension and MRP filters.
+    all_duplicates : bool
+        List a file once per path that reaches it, as MAST does.
+    page, page_size : int
+        1-based page of ``page_size`` rows (all rows when ``page_size`` is None).
+
+    Returns
+    -------
+    ProductList
+        Rows with MAST's columns (``productGroupDescription`` marks MRP) plus
+        ``sha256``, ``kind``, ``role`` and ``present``.
+    """
+    obs_id, obsid = _observation(store, name)
+    raw = store.execute(product_list_sql(all_duplicates), (obs_id, obs_id))
+    rows = sorted((mast_row(r, obsid) for r in raw), key=sort_key)
+    decisions = {d.name: d for d in explain(rows, _asn_type(store, obs_id))}
+    for row in rows:
+        row["productGroupDescription"] = MRP_LABEL if decisions[row["productFilename"]].mrp else ""
+    if filters is not None:
+        rows = [r for r in rows if filters.keep(r)]
+    result = ProductList(obs_id=obs_id, obsid=obsid, total=len(rows), page=page, page_size=page_size)
+    if page_size is not None:
+        rows = rows[(page - 1) * page_size : page * page_size]
+    result.rows = [{k: v for k, v in r.items() if k not in ("brought_in", "location")} for r in rows]
+    return result
+
+
+@dataclass
+class MrpResult:
+    """The MRP of an observation and the rule behind every decision."""
+
+    obs_id: str
+    products: list[str] = field(default_factory=list)
+    explain: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of DESIGN.md."""
+        return {"obs_id": self.obs_id, "products": self.products, "explain": self.explain}
+
+
+def mrp(store: SqlStore, name: str) -> MrpResult:
+    """Return the minimum recommended products of an observation, explained."""
+    obs_id, obsid = _observation(store, name)
+    raw = store.execute(product_list_sql(False), (obs_id, obs_id))
+    rows = sorted((mast_row(r, obsid) for r in raw), key=sort_key)
+    descriptions = {rule.id: rule.description for rule in RULES}
+    decisions = explain(rows, _asn_type(store, obs_id))
+    return MrpResult(
+        obs_id=obs_id,
+        products=[d.name for d in decisions if d.mrp],
+        explain=[
+            {"name": d.name, "mrp": d.mrp, "rule": d.rule, "why": descriptions.get(d.rule, "")}
+            for d in decisions
+        ],
+    )
+
+
+def lineage(
+    store: SqlStore,
+    name: str,
+    direction: str = "up",
+    kinds: Sequence[str] = (),
+    depth: int | None = None,
+) -> Lineage:
+    """Return the linkage subgraph around a product or an observation.
+
+    Parameters
+    ----------
+    store : SqlStore
+        The catalog.
+    name : str
+        A product file name, an observation id or an association product name.
+    direction : {"up", "down", "both"}
+        Toward the inputs, toward the outputs, or both.
+    kinds : sequence of str
+        Follow only these link kinds.
+    depth : int, optional
+        At most this many steps from the root.
+
+    Returns
+    -------
+    Lineage
+        Nodes and edges, found by one recursive query in the database.
+    """
+    if direction not in DIRECTIONS:
+        msg = f"direction must be one of {', '.join(DIRECTIONS)}, got '{direction}'"
+        raise ValueError(msg)
+    if depth is not None and depth < 0:
+        raise ValueError(f"depth must be 0 or more, got {depth}")
+    what, key = resolve(store, name)
+    sql, params = lineage_sql(what == "observation", direction, check_kinds(kinds), depth)
+    rows = store.execute(sql, (key, *params))
+    return Lineage.from_rows(name, direction, rows)
+
+
+@dataclass
+class Impact:
+    """Everything downstream of a file, grouped by observation and level."""
+
+    name: str
+    products: list[dict[str, Any]] = field(default_factory=list)
+
+    def grouped(self) -> dict[str, dict[str, list[str]]]:
+        """``{obs_id: {level: [names]}}``, the reprocessing list."""
+        groups: dict[str, dict[str, list[str]]] = {}
+        for p in self.products:
+            level = str(p["calib_level"]) if p["calib_level"] is not None else "-"
+            groups.setdefault(p["obs_id"] or "-", {}).setdefault(level, []).append(p["name"])
+        return groups
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON: the file, a count, and the products grouped by observation and level."""
+        return {"name": self.name, "count": len(self.products), "observations": self.grouped()}
+
+
+def impact(store: SqlStore, name: str) -> Impact:
+    """Return every product downstream of a reference file or any product, transitively."""
+    down = lineage(store, name, "down")
+    root = {name}
+    affected = [n for n in down.nodes if n["name"] not in root]
+    return Impact(name=name, products=affected)
