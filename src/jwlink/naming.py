@@ -1,0 +1,620 @@
+"""JWST file and product names as immutable value objects (pure: no I/O).
+
+`parse` is strict and says which part of a bad name is wrong; `describe` is
+lenient and guesses what it can from names outside the grammar. The grammar is
+``jwst-data.md`` §1.5, §1.6 and §2 (from spacetelescope/jwst
+``docs/jwst/data_products/file_naming.rst`` and ``jwst/associations/lib``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from dataclasses import dataclass
+
+from jwlink.errors import InvalidName
+from jwlink.model import Level, ProductType
+from jwlink.suffixes import (
+    ASN_TYPES,
+    DETECTORS,
+    EXTENSIONS,
+    FIXED_SLITS,
+    GS_KINDS,
+    INSTRUMENTS,
+    SUFFIXES,
+    classify,
+)
+
+__all__ = ["describe", "FileName", "Form", "NameInfo", "parse"]
+
+
+class Form(str, enum.Enum):  # noqa: UP042  # like the jwlink.model enums
+    """The shapes a JWST-related file name can take (see `FileName`)."""
+
+    EXPOSURE = "exposure"
+    STAGE3 = "stage3"
+    ASSOCIATION = "association"
+    POOL = "pool"
+    GUIDESTAR = "guidestar"
+    MSA = "msa"
+    REFERENCE = "reference"
+    CONTEXT = "context"
+    ENGINEERING = "engineering"
+    DUMMY = "dummy"
+
+
+# Fragments shared by several patterns; re.ASCII keeps \d from matching
+# non-ASCII digits, which would parse but never match an archive name.
+_ACID = r"o\d{3}|[acr]\d{4}"
+_SUFFIX = r"badpix_selfcal_bkg|[a-z0-9]+(?:-[a-z]+)?"
+_SOURCE = r"[sbv]\d{5,9}|\{source_id\}"
+_EXT = "|".join(EXTENSIONS)
+_STAMP = r"\d{8}[tT]\d{6}"
+_TAIL = rf"(?:_(?P<suffix>{_SUFFIX}))?(?:\.(?P<extension>{_EXT}))?"
+
+_PATTERNS: dict[Form, str] = {
+    Form.ASSOCIATION: (
+        r"jw(?P<program>\d{5})"
+        rf"-(?P<acid>{_ACID})"
+        rf"(?:_(?P<stamp>{_STAMP}))?"
+        rf"_(?P<asn_type>{'|'.join(ASN_TYPES)})"
+        r"_(?P<sequence>\d{3,5})"
+        r"_(?P<suffix>asn)\.(?P<extension>json)"
+    ),
+    Form.POOL: (
+        r"jw(?P<program>\d{5})"
+        r"(?:_(?P<observation>\d{3}))?"
+        rf"_(?P<stamp>{_STAMP})"
+        r"_(?P<suffix>pool)(?:\.(?P<extension>csv))?"
+    ),
+    Form.GUIDESTAR: (
+        r"jw(?P<program>\d{5})"
+        r"(?P<observation>\d{3})"
+        r"(?P<visit>\d{3})"
+        rf"_gs-(?P<gs_kind>{'|'.join(GS_KINDS)})"
+        r"_(?P<gs_id>\d{13}|\d{1,2})"  # yyyydddhhmmss time stamp, or attempt number
+        r"(?:-seg(?P<segment>\d{3}))?"
+        r"_(?P<suffix>(?:image|stacked)[-_](?:uncal|cal)|uncal|cal|stream)"
+        r"\.(?P<extension>fits)"
+    ),
+    Form.MSA: (
+        r"jw(?P<program>\d{5})"
+        r"(?P<observation>\d{3})"
+        r"(?P<visit>\d{3})"
+        r"_(?P<msa_config>\d{2})"  # MSA configuration number
+        r"_(?P<suffix>msa)\.(?P<extension>fits)"
+    ),
+    Form.REFERENCE: (
+        r"jwst_(?P<words>[a-z][a-z0-9-]*(?:_[a-z][a-z0-9-]*)*)"
+        r"_(?P<serial>\d+)"
+        r"\.(?P<extension>fits|asdf|json)"
+    ),
+    Form.CONTEXT: (
+        r"jwst_(?:(?P<words>[a-z][a-z0-9-]*(?:_[a-z][a-z0-9-]*)*)_)?"
+        r"(?P<context_number>\d+)"
+        r"\.(?P<extension>pmap|imap|rmap)"
+    ),
+    Form.ENGINEERING: (
+        r"(?P<stamp>\d{7}T\d{9})"  # yyyydddThhmmssfff, as in OSF_FILE
+        r"_(?P<sequence>\d{3})"
+        r"_(?P<suffix>osf)\.(?P<extension>xml)"
+    ),
+    Form.DUMMY: r"jw_(?P<number>\d{5})" + _TAIL,
+    Form.EXPOSURE: (
+        r"jw(?P<program>\d{5})"
+        r"(?P<observation>\d{3})"
+        r"(?P<visit>\d{3})"
+        r"_(?P<visit_group>\d{2})"
+        r"(?P<seq_id>\d)"
+        r"(?P<activity>[0-9a-z]{2})"  # base 36
+        r"_(?P<exposure>\d{5})"
+        r"(?:-seg(?P<segment>\d{3}))?"
+        rf"_(?P<detector>{'|'.join(sorted(DETECTORS))})"
+        rf"(?:_(?P<acid>{_ACID}))?"
+        rf"{_TAIL}"
+    ),
+    Form.STAGE3: (
+        r"jw(?P<program>\d{5})"
+        rf"-(?P<acid>{_ACID})"
+        rf"_(?:(?P<target>t\d{{3,4}})(?:-(?P<fs_source>{_SOURCE}))?|(?P<source>{_SOURCE}))"
+        r"(?:-epoch(?P<epoch>\d+))?"
+        rf"_(?P<instrument>{'|'.join(INSTRUMENTS)})"
+        # optical elements, suffix and act id, split apart by _split_stage3
+        r"(?:_(?P<rest>(?:[a-z0-9]+|\{slit_name\}|\{suffix\})"
+        r"(?:[-_](?:[a-z0-9]+|\{slit_name\}|\{suffix\}))*))?"
+        rf"(?:\.(?P<extension>{_EXT}))?"
+    ),
+}
+_COMPILED = {form: re.compile(p, re.ASCII) for form, p in _PATTERNS.items()}
+# The suffix and act id at the end of a stage-3 name; leftmost match wins, so a
+# multi-word suffix (badpix_selfcal_bkg) is taken whole.
+_LAST_SUFFIX = re.compile(
+    rf"(?:^|_)(?P<suffix>{_SUFFIX}|\{{suffix\}})(?:-(?P<act_id>\d{{2}}))?$", re.ASCII
+)
+_SLIT = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(FIXED_SLITS)})(?![a-z0-9])")
+_BAD_CHARS = re.compile(r"[/\\\s\x00-\x1f\x7f-\x9f]")
+_THUMB = re.compile(r"(?P<base>.+)_thumb(?P<ext>\.(?:jpg|png))")
+_MISPLACED_THUMB = "'_thumb' marks a thumbnail and must be followed by .jpg or .png"
+
+
+def _opt(prefix: str, value: str | None) -> str:
+    return "" if value is None else prefix + value
+
+
+@dataclass(frozen=True, slots=True)
+class FileName:
+    """A parsed JWST file or product name; ``str()`` gives back the input exactly.
+
+    Every component is kept as written (case, zero padding); absent parts are
+    None. Instances are immutable and hashable. The components of the two main
+    forms, letter by letter::
+
+        jw96090001001_03101_00001-seg001_nrca2_o001_crf.fits
+          pppppooovvv ggsaa eeeee    nnn ddddd AAAA xxx ffff
+
+        jw99009-o001_t001-s000000001-epoch2_nirspec_f100lp-g140m-s200a2_wfscmb-02.fits
+          ppppp AAAA tttt SSSSSSSSSS      E iiiiiii OOOOOOOOOOOOOOOOOOO xxxxxx cc ffff
+
+    ``p`` `program`, ``o`` `observation`, ``v`` `visit`, ``g`` `visit_group`,
+    ``s`` `seq_id`, ``a`` `activity`, ``e`` `exposure`, ``n`` `segment`,
+    ``d`` `detector`, ``A`` `acid`, ``t`` `target`, ``S`` `source`, ``E``
+    `epoch`, ``i`` `instrument`, ``O`` `optelems`, ``x`` `suffix`, ``c``
+    `act_id`, ``f`` `extension`. The other forms (`Form`) add `asn_type`,
+    `stamp`, `sequence`, `gs_kind`, `gs_id`, `msa_config`, `reftype`, `serial`
+    (reference files), `context_number` and `number` (dummies ``jw_00001``);
+    `thumbnail` marks ``..._thumb.jpg``.
+
+    Examples
+    --------
+    >>> fn = parse("jw87800017001_02102_00001_nis_rate.fits")
+    >>> fn.detector, fn.suffix, fn.obs_id
+    ('nis', 'rate', 'jw87800017001_02102_00001_nis')
+    >>> str(fn.with_suffix("cal"))
+    'jw87800017001_02102_00001_nis_cal.fits'
+    """
+
+    form: Form
+    program: str | None = None
+    observation: str | None = None
+    visit: str | None = None
+    visit_group: str | None = None
+    seq_id: str | None = None
+    activity: str | None = None
+    exposure: str | None = None
+    segment: str | None = None
+    detector: str | None = None
+    acid: str | None = None
+    target: str | None = None
+    source: str | None = None
+    epoch: str | None = None
+    instrument: str | None = None
+    optelems: str | None = None
+    act_id: str | None = None
+    asn_type: str | None = None
+    stamp: str | None = None
+    sequence: str | None = None
+    gs_kind: str | None = None
+    gs_id: str | None = None
+    msa_config: str | None = None
+    reftype: str | None = None
+    serial: str | None = None
+    context_number: str | None = None
+    number: str | None = None
+    suffix: str | None = None
+    extension: str | None = None
+    thumbnail: bool = False
+
+    @classmethod
+    def parse(cls, name: str) -> FileName:
+        """Parse ``name``; the same as the module-level `parse`."""
+        return parse(name)
+
+    def __str__(self) -> str:
+        return self.format()
+
+    def format(self) -> str:
+        """Return the name as a string; ``parse(s).format() == s``."""
+        tail = _opt("_", self.suffix) + _opt("-", self.act_id)
+        return self.stem + tail + ("_thumb" if self.thumbnail else "") + _opt(".", self.extension)
+
+    @property
+    def stem(self) -> str:
+        """The name without ``_suffix[-act_id]``, ``_thumb`` and ``.extension``."""
+        seg = _opt("-seg", self.segment)
+        match self.form:
+            case Form.EXPOSURE:
+                return (f"{self.visit_id}_{self.visit_group}{self.seq_id}{self.activity}"
+                        f"_{self.exposure}{seg}_{self.detector}{_opt('_', self.acid)}")  # fmt: skip
+            case Form.STAGE3:
+                who = self.target + _opt("-", self.source) if self.target else self.source
+                return (f"jw{self.program}-{self.acid}_{who}{_opt('-epoch', self.epoch)}"
+                        f"_{self.instrument}{_opt('_', self.optelems)}")  # fmt: skip
+            case Form.ASSOCIATION:
+                return (f"jw{self.program}-{self.acid}{_opt('_', self.stamp)}"
+                        f"_{self.asn_type}_{self.sequence}")  # fmt: skip
+            case Form.POOL:
+                return f"jw{self.program}{_opt('_', self.observation)}_{self.stamp}"
+            case Form.GUIDESTAR:
+                return f"{self.visit_id}_gs-{self.gs_kind}_{self.gs_id}{seg}"
+            case Form.MSA:
+                return f"{self.visit_id}_{self.msa_config}"
+            case Form.REFERENCE | Form.CONTEXT:
+                words = [w for w in (self.instrument, self.reftype) if w is not None]
+                return "_".join(["jwst", *words, str(self.serial or self.context_number)])
+            case Form.ENGINEERING:
+                return f"{self.stamp}_{self.sequence}"
+        return f"jw_{self.number}"
+
+    @property
+    def visit_id(self) -> str | None:
+        """``jw<ppppp><ooo><vvv>`` for exposure, guide-star and MSA names, else None."""
+        if self.form in (Form.EXPOSURE, Form.GUIDESTAR, Form.MSA):
+            return f"jw{self.program}{self.observation}{self.visit}"
+        return None
+
+    @property
+    def obs_id(self) -> str | None:
+        """The observation this file belongs to; None for documents and references.
+
+        Exposures and guide-star products drop segment and ACID. Stage-3 names
+        put back the ``{source_id}`` and ``{slit_name}`` placeholders, so every
+        per-source file maps to the product name its association wrote.
+        """
+        if self.form in (Form.EXPOSURE, Form.GUIDESTAR, Form.DUMMY):
+            return dataclasses.replace(self, segment=None, acid=None).stem
+        if self.form is not Form.STAGE3:
+            return None
+        source, optelems = self.source, self.optelems
+        if source is not None and source != "{source_id}":
+            source = "{source_id}"
+            # Only the fixed-slit form (target and source) names the slit; the
+            # first slit token is the slit, a later one is the subarray.
+            if self.target and optelems and "{slit_name}" not in optelems:
+                optelems = _SLIT.sub("{slit_name}", optelems, count=1)
+        return dataclasses.replace(self, source=source, optelems=optelems).stem
+
+    @property
+    def level(self) -> Level | None:
+        """Processing level, from the suffix table `jwlink.suffixes.SUFFIXES`."""
+        return self._classify()[0]
+
+    @property
+    def product_type(self) -> ProductType:
+        """MAST ``productType``; PREVIEW / THUMBNAIL for pictures of a product."""
+        return self._classify()[1]
+
+    def _classify(self) -> tuple[Level | None, ProductType]:
+        image = "thumbnail" if self.thumbnail else "preview" if self.is_preview else None
+        return classify(self.form.value, self.suffix, self.asn_type, image)
+
+    @property
+    def is_preview(self) -> bool:
+        """True for previews and thumbnails (``.jpg`` / ``.png``)."""
+        return self.extension in ("jpg", "png")
+
+    @property
+    def previewed(self) -> str | None:
+        """For a preview or thumbnail, the FITS file it shows; else None."""
+        if not self.is_preview:
+            return None
+        return str(dataclasses.replace(self, thumbnail=False, extension="fits"))
+
+    def with_suffix(self, suffix: str, extension: str = "fits") -> FileName:
+        """Return the same exposure, stage-3 or dummy name with another suffix.
+
+        Parameters
+        ----------
+        suffix : str
+            New suffix, e.g. ``"cal"``; an act id (``-02``) is kept.
+        extension : str
+            New extension, one of `jwlink.suffixes.EXTENSIONS`.
+
+        Returns
+        -------
+        FileName
+            The new name, never a thumbnail.
+
+        Raises
+        ------
+        InvalidName
+            For other forms, or a malformed suffix or extension.
+        """
+        if self.form not in (Form.EXPOSURE, Form.STAGE3, Form.DUMMY):
+            raise InvalidName(str(self), f"a {self.form.value} name has no free suffix to set")
+        if not re.fullmatch(_SUFFIX, suffix, re.ASCII) or suffix == "thumb":
+            raise InvalidName(str(self), f"suffix must look like 'cal' or 'ami-oi', got '{suffix}'")
+        if extension not in EXTENSIONS:
+            raise InvalidName(str(self), _unknown_extension(extension, EXTENSIONS))
+        return dataclasses.replace(self, suffix=suffix, extension=extension, thumbnail=False)
+
+    def with_acid(self, acid: str | None) -> FileName:
+        """Return the same exposure name with its ACID (``o001``) set, or removed by None.
+
+        Raises
+        ------
+        InvalidName
+            If this is not an exposure name or ``acid`` is malformed.
+        """
+        if self.form is not Form.EXPOSURE:
+            msg = "only exposure-based names carry an ACID after the detector"
+            raise InvalidName(str(self), msg)
+        if acid is not None and not re.fullmatch(_ACID, acid, re.ASCII):
+            raise InvalidName(str(self), _bad_acid(acid))
+        return dataclasses.replace(self, acid=acid)
+
+
+_FIELDS = frozenset(f.name for f in dataclasses.fields(FileName))
+
+
+def parse(name: str) -> FileName:
+    """Parse a JWST file or product name strictly.
+
+    Specific forms are tried first (association, pool, guide star, MSA, CRDS
+    reference and context, engineering, dummy), then exposure, then stage 3.
+
+    Parameters
+    ----------
+    name : str
+        A bare file name (no directory), or a product name as an association
+        writes it: no suffix or extension, placeholders ``{source_id}``,
+        ``{slit_name}`` and ``{suffix}`` allowed.
+
+    Returns
+    -------
+    FileName
+        ``str(result) == name``.
+
+    Raises
+    ------
+    InvalidName
+        With a reason naming the wrong part and what was expected.
+    """
+    _check_characters(name)
+    parsed = _match(name)
+    if parsed is None:
+        raise InvalidName(name, _reason(name))
+    return parsed
+
+
+def _check_characters(name: str) -> None:
+    if not name:
+        raise InvalidName(name, "empty name")
+    if (bad := _BAD_CHARS.search(name)) is not None:
+        what = "a path separator" if bad[0] in "/\\" else "whitespace or a control character"
+        raise InvalidName(name, f"contains {what} {bad[0]!r}: pass a bare file name, not a path")
+
+
+def _match(name: str) -> FileName | None:
+    thumb = _THUMB.fullmatch(name)
+    text = thumb["base"] + thumb["ext"] if thumb else name
+    for form, pattern in _COMPILED.items():
+        if (m := pattern.fullmatch(text)) is None:
+            continue
+        fields = {k: v for k, v in m.groupdict().items() if v is not None}
+        if form is Form.STAGE3:
+            _split_stage3(name, fields)
+        elif form in (Form.REFERENCE, Form.CONTEXT):
+            _split_crds(name, form, fields)
+        if fields.get("suffix") == "thumb":
+            raise InvalidName(name, _MISPLACED_THUMB)
+        return FileName(
+            form, **{k: fields[k] for k in fields.keys() & _FIELDS}, thumbnail=bool(thumb)
+        )
+    return None
+
+
+def _split_stage3(name: str, fields: dict[str, str]) -> None:
+    """Split ``<optelems>_<suffix>[-<act_id>]``, which the grammar alone leaves ambiguous.
+
+    Optical elements may contain ``_`` (documentation examples) and product
+    names have no suffix, so the last ``_`` word is the suffix only if it is a
+    known suffix or the ``{suffix}`` placeholder, or if the name has an
+    extension and something before that word (a file always has a suffix).
+    """
+    if "fs_source" in fields:
+        fields["source"] = fields.pop("fs_source")
+    if (rest := fields.pop("rest", None)) is None:
+        return
+    last = _LAST_SUFFIX.search(rest)
+    head = rest[: last.start()] if last else rest
+    if last and (last["suffix"] in SUFFIXES or last["suffix"] == "{suffix}"
+                 or ("extension" in fields and head)):  # fmt: skip
+        parts = {"optelems": head, "suffix": last["suffix"], "act_id": last["act_id"]}
+        fields.update({k: v for k, v in parts.items() if v})
+    else:
+        fields["optelems"] = rest
+    if "{suffix}" in fields.get("optelems", ""):
+        raise InvalidName(name, "placeholder '{suffix}' belongs in the suffix position only")
+
+
+def _split_crds(name: str, form: Form, fields: dict[str, str]) -> None:
+    words = fields.pop("words").split("_") if "words" in fields else []
+    if words and words[0] in INSTRUMENTS:
+        fields["instrument"] = words.pop(0)
+    if words:
+        fields["reftype"] = "_".join(words)
+    if form is Form.REFERENCE and "reftype" not in fields:
+        msg = "reference type missing: expected jwst_<instrument>_<reftype>_<nnnn>"
+        raise InvalidName(name, msg)
+    # A pipeline context covers everything; instrument and type contexts name theirs.
+    named = "instrument" in fields or bool(words)
+    if form is Form.CONTEXT and (fields["extension"] == "pmap") == named:
+        msg = (
+            "a .pmap context is jwst_<nnnn>.pmap; .imap/.rmap contexts name the instrument "
+            "(and type): jwst_nircam_0300.imap, jwst_nircam_dark_0100.rmap"
+        )
+        raise InvalidName(name, msg)
+
+
+# ----------------------------------------------------------------- diagnosis
+
+_UPPER = re.compile(r"[^_.-]*[A-Z][^_.-]*")
+_WHO = re.compile(rf"(?:t\d{{3,4}}(?:-(?:{_SOURCE}))?|{_SOURCE})(?:-epoch\d+)?", re.ASCII)
+_CRDS_EXTENSIONS = ("fits", "asdf", "json", "pmap", "imap", "rmap")
+
+
+def _unknown_extension(ext: str, expected: tuple[str, ...]) -> str:
+    return f"unknown extension '{ext}' (expected {', '.join(expected)})"
+
+
+def _bad_acid(acid: str) -> str:
+    return f"ACID must be oNNN, cNNNN, aNNNN or rNNNN (e.g. o001, c1000, a3001), got '{acid}'"
+
+
+def _is(pattern: str, text: str) -> bool:
+    return re.fullmatch(pattern, text, re.ASCII) is not None
+
+
+def _reason(name: str) -> str:
+    """Say which part of a name that matched no pattern is wrong, and what was expected."""
+    # The T of a pool or OSF time stamp is the only upper case a valid name has.
+    upper = _UPPER.search(re.sub(r"(?<=\d)T(?=\d)", "t", name))
+    if upper is not None:
+        try:
+            fixed = _match(name.lower())
+        except InvalidName:
+            fixed = None
+        hint = f"; in lower case it would be valid: '{fixed}'" if fixed else ""
+        return f"upper case '{upper[0]}': JWST names are lower case{hint}"
+    stem, dot, ext = name.rpartition(".")
+    stem, ext = (stem, ext) if dot else (name, "")
+    if name.startswith("jwst_"):
+        if ext not in _CRDS_EXTENSIONS:
+            return _unknown_extension(ext, _CRDS_EXTENSIONS)
+        return ("CRDS names are jwst_<instrument>_<reftype>_<serial number>.fits|asdf|json, "
+                "or contexts jwst_[<instrument>_[<reftype>_]]<nnnn>.pmap|imap|rmap")  # fmt: skip
+    if name[:1].isdigit():
+        return "engineering names look like <yyyydddThhmmssfff>_<nnn>_osf.xml"
+    if not name.startswith("jw"):
+        return f"must start with 'jw' (JWST products) or 'jwst_' (CRDS files), got '{name}'"
+    pool = stem.endswith("_pool") or ext == "csv"
+    if dot and ext not in (expected := ("csv",) if pool else EXTENSIONS):
+        return _unknown_extension(ext, expected)
+    if stem.endswith("_thumb"):
+        return _MISPLACED_THUMB
+    if name.startswith("jw_"):
+        return "dummy names are jw_<nnnnn>[_<suffix>][.<ext>] with a 5-digit number"
+    digits = re.split(r"[_.-]", stem[2:], maxsplit=1)[0]
+    rest = stem[2 + len(digits) :]
+    if not _is(r"\d{5}", digits[:5]) or (len(digits) != 5 and (pool or rest[:1] == "-")):
+        return f"program must be 5 digits after 'jw', got '{digits}'"
+    if not _is(r"\d{5}(?:\d{6})?", digits):
+        msg = "observation and visit must be 3 digits each after the program"
+        return f"{msg} (jw<ppppp><ooo><vvv>), got '{digits[5:]}'"
+    if pool:
+        return "pool names are jw<ppppp>[_<ooo>]_<yyyymmddThhmmss>_pool[.csv]"
+    if len(digits) == 5:
+        return _product_reason(stem, rest)
+    return _visit_reason(rest[1:].split("_"))
+
+
+def _product_reason(stem: str, rest: str) -> str:
+    """Diagnose ``jw<ppppp>-<acid>_...``: a stage-3 or an association name."""
+    if not rest.startswith("-"):
+        return f"ACID missing: expected jw<ppppp>-<acid>_... (e.g. jw87800-o017_...), got '{stem}'"
+    acid, _, after = rest[1:].partition("_")
+    if not _is(_ACID, acid):
+        return _bad_acid(acid)
+    tokens = after.split("_")
+    if stem.endswith("_asn"):
+        tokens = tokens[1:-1] if _is(_STAMP, tokens[0]) else tokens[:-1]
+        if tokens and tokens[0] not in ASN_TYPES:
+            return f"unknown asn_type '{tokens[0]}' (expected one of {', '.join(ASN_TYPES)})"
+        return "association names are jw<ppppp>-<acid>[_<stamp>]_<asn_type>_<nnnnn>_asn.json"
+    if not _WHO.fullmatch(tokens[0]):
+        what = "target/source must be tNNN, sNNNNNNNNN (or b/v), tNNN-sNNNNNNNNN or {source_id}"
+        return f"{what}, optionally with -epochN, got '{tokens[0]}'"
+    if (instrument := (tokens + [""])[1]) not in INSTRUMENTS:
+        return f"instrument must be one of {', '.join(INSTRUMENTS)}, got '{instrument}'"
+    what = "optical elements and suffix must be lower-case letters and digits joined by - or _"
+    return f"{what}, got '{'_'.join(tokens[2:])}'"
+
+
+def _visit_reason(tokens: list[str]) -> str:
+    """Diagnose ``jw<ppppp><ooo><vvv>_...``: exposure, guide-star or MSA names."""
+    first, exposure, detector = (tokens + ["", ""])[:3]
+    if first.startswith("gs-"):
+        if first[3:] not in GS_KINDS:
+            return f"guide-star kind must be one of {', '.join(GS_KINDS)}, got '{first[3:]}'"
+        if not _is(r"\d{13}|\d{1,2}", ident := exposure.partition("-seg")[0]):
+            return f"guide-star id must be a 13-digit stamp or an attempt number, got '{ident}'"
+        return "guide-star names end in _<uncal|cal|image-uncal|stacked-uncal|stream>.fits"
+    if tokens[-1] == "msa":
+        return "MSA metadata names are jw<ppppp><ooo><vvv>_<nn>_msa.fits"
+    if not _is(r"\d{3}[0-9a-z]{2}", first):
+        msg = "visit group, parallel sequence and activity must be <gg><s><aa> like 02101"
+        return f"{msg}, got '{first}'"
+    number, seg, segment = exposure.partition("-seg")
+    if not _is(r"\d{5}", number):
+        return f"exposure number must be 5 digits, got '{number}'"
+    if (seg and not _is(r"\d{3}", segment)) or exposure.count("-") > 1:
+        return f"segment must be -segNNN after the exposure number, got '{exposure[5:]}'"
+    if not detector or detector in SUFFIXES or _is(_ACID, detector):
+        return f"detector part missing after exposure number (got '{detector}')"
+    if detector not in DETECTORS:
+        return f"unknown detector '{detector}' (expected one of {', '.join(sorted(DETECTORS))})"
+    extra = tokens[3:] or [""]
+    if _is(r"[acor]\d+", extra[0]):
+        return _bad_acid(extra[0])
+    return f"unexpected '{'_'.join(extra)}' after the detector (expected [_<acid>][_<suffix>])"
+
+
+# ----------------------------------------------------------------- describe
+
+
+@dataclass(frozen=True, slots=True)
+class NameInfo:
+    """What can be said about any file name, valid or not (see `describe`)."""
+
+    name: str
+    form: Form | None
+    obs_id: str | None
+    level: Level | None
+    product_type: ProductType
+    suffix: str | None
+    extension: str | None
+    program: str | None
+    visit_id: str | None
+
+
+def describe(name: str) -> NameInfo:
+    """Describe a file name leniently: exact for valid names, a best guess otherwise.
+
+    Parameters
+    ----------
+    name : str
+        Any bare file name, e.g. ``test_lrs1_rate.fits`` or a 2015-era
+        ``..._MIRIM_image_uncal.fits``.
+
+    Returns
+    -------
+    NameInfo
+        For a name `parse` rejects: ``form``, ``obs_id`` and ``program`` are
+        None, the extension is the text after the last dot and the suffix the
+        last ``_`` word of the stem when it is a known suffix.
+
+    Raises
+    ------
+    InvalidName
+        Only for an empty name or one with path separators or control characters.
+    """
+    _check_characters(name)
+    try:
+        fn = parse(name)
+    except InvalidName:
+        return _guess(name)
+    return NameInfo(name, fn.form, fn.obs_id, fn.level, fn.product_type, fn.suffix,
+                    fn.extension, fn.program, fn.visit_id)  # fmt: skip
+
+
+def _guess(name: str) -> NameInfo:
+    stem, dot, ext = name.lower().rpartition(".")
+    stem, extension = (stem, ext or None) if dot else (name.lower(), None)
+    thumbnail = extension in ("jpg", "png") and stem.endswith("_thumb")
+    stem = stem.removesuffix("_thumb") if thumbnail else stem
+    suffix = next((s for s in SUFFIXES if stem.endswith("_" + s)), None)
+    level, product_type = SUFFIXES.get(suffix or "", (None, ProductType.AUXILIARY))
+    if extension in ("jpg", "png"):
+        product_type = ProductType.THUMBNAIL if thumbnail else ProductType.PREVIEW
+    return NameInfo(name, None, None, level, product_type, suffix, extension, None, None)
