@@ -7,11 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import dump
 
 from jwlink.errors import AssociationError, PoolError, ProductTableError
 from jwlink.ingest import ingest, read_association, read_pool, read_product_table
-
-from conftest import dump
 
 GOOD_ASN = {
     "asn_type": "image3",
@@ -83,9 +82,15 @@ POOL_ROW = "jw01234001001_02101_00001_nrca1_uncal.fits|1234|1|NRC_IMAGE|NIRCAM|N
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("FILENAME|PROGRAM|EXP_TYPE\n" + "jw_00001_uncal.fits|1|nrc_image\n", "lacks column.*INSTRUME"),
+        (
+            "FILENAME|PROGRAM|EXP_TYPE\n" + "jw_00001_uncal.fits|1|nrc_image\n",
+            "lacks column.*INSTRUME",
+        ),
         (f"{POOL_HEADER}\n{POOL_ROW}\njw_00002_uncal.fits|1234|1\n", "line 3: 3 fields where"),
-        (f"{POOL_HEADER}\n@!fmt_fname(1)|1234|1|NRC_IMAGE|NIRCAM|NRCA1\n", "line 2, column FILENAME"),
+        (
+            f"{POOL_HEADER}\n@!fmt_fname(1)|1234|1|NRC_IMAGE|NIRCAM|NRCA1\n",
+            "line 2, column FILENAME",
+        ),
         ("# only comments\n\n", "no header row"),
         (f"{POOL_HEADER}\nNULL|1234|1|NRC_IMAGE|NIRCAM|NRCA1\n", "no file name"),
     ],

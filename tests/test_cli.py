@@ -73,7 +73,8 @@ def test_generate_associations_without_jwst_says_how_to_install(tmp_path, data, 
 
     monkeypatch.setattr(builtins, "__import__", no_jwst)
     result = CliRunner().invoke(
-        main, ["ingest", "--generate-associations", str(data / POOL), "--db", str(tmp_path / "c.db")]
+        main,
+        ["ingest", "--generate-associations", str(data / POOL), "--db", str(tmp_path / "c.db")],
     )
     assert result.exit_code == 1
     assert "pip install 'jwlink[pipeline]'" in result.output

@@ -17,7 +17,10 @@ MEMBER_CAL = "jw87800017001_02102_00003_nis_cal.fits"
 
 @pytest.fixture
 def db(db_url, data):
-    inputs = [data / "generated_asn/from_jw87800_pool", data / "pools/jw87800_20180412T163456_pool.csv"]
+    inputs = [
+        data / "generated_asn/from_jw87800_pool",
+        data / "pools/jw87800_20180412T163456_pool.csv",
+    ]
     result = CliRunner().invoke(main, ["ingest", *map(str, inputs), "--db", db_url])
     assert result.exit_code == 0, result.output
     return db_url
@@ -60,7 +63,14 @@ def test_products_filters_and_paging(db):
 def test_lineage_json_shape(db):
     doc = _json("lineage", L3, "--up", "--db", db)
     assert doc["root"] == L3
-    assert set(doc["nodes"][0]) == {"name", "obs_id", "calib_level", "product_type", "suffix", "present"}
+    assert set(doc["nodes"][0]) == {
+        "name",
+        "obs_id",
+        "calib_level",
+        "product_type",
+        "suffix",
+        "present",
+    }
     assert set(doc["edges"][0]) == {"source", "target", "kind", "role"}
     assert "jw87800017001_02102_00003_nis" in doc["observations"]
     down = _json("lineage", MEMBER_CAL, "--down", "--kind", "composition", "--db", db)

@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import DATA, need_data
 
 from jwlink.catalog import Catalog
 from jwlink.ingest import ingest, read_association
 from jwlink.naming import describe
 from jwlink.store import SqlStore, open_store
-
-from conftest import DATA, need_data
 
 # What each member exptype means for its link to the association's products,
 # written out here from DESIGN.md's vocabulary (not imported from jwlink).
@@ -153,8 +152,14 @@ def test_upstream_chain_reaches_uncal(main_catalog):
         "AND target LIKE ?",
         ("jw87800017001_02102_00001_nis_%",),
     )
-    assert ("jw87800017001_02102_00001_nis_uncal.fits", "jw87800017001_02102_00001_nis_rate.fits") in rows
-    assert ("jw87800017001_02102_00001_nis_rate.fits", "jw87800017001_02102_00001_nis_cal.fits") in rows
+    assert (
+        "jw87800017001_02102_00001_nis_uncal.fits",
+        "jw87800017001_02102_00001_nis_rate.fits",
+    ) in rows
+    assert (
+        "jw87800017001_02102_00001_nis_rate.fits",
+        "jw87800017001_02102_00001_nis_cal.fits",
+    ) in rows
 
 
 def test_pool_rows_carry_exposure_metadata(main_catalog):

@@ -6,17 +6,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import DATA, need_data, pg_schema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_ingest_real import EXPECTED_L2, EXPECTED_L3
 
 from jwlink import queries
 from jwlink.ingest import ingest, read_association
 from jwlink.lineage import lineage_sql
 from jwlink.productlist import product_list_sql
 from jwlink.store import open_store
-
-from conftest import DATA, need_data, pg_schema
-from test_ingest_real import EXPECTED_L2, EXPECTED_L3
 
 L3_TYPES = ("image3", "spec3", "coron3", "ami3", "tso3", "wfs-image3")
 
@@ -49,7 +48,10 @@ def catalogs(request, tmp_path_factory):
             store = open_store(context.__enter__())
         report = ingest(store, inputs)
         assert report.errors == [], report.errors
-        asns = [read_association(p) for p in sorted(inputs[-1 if name != "generated" else 0].rglob("*.json"))]
+        asns = [
+            read_association(p)
+            for p in sorted(inputs[-1 if name != "generated" else 0].rglob("*.json"))
+        ]
         built[name] = (store, asns)
     yield built
     for store, _ in built.values():
@@ -117,17 +119,27 @@ def test_mrp_follows_the_rules_table(catalogs):
         for asn in asns:
             for product in asn.products:
                 result = queries.mrp(store, product.name)
-                rows = {r["productFilename"]: r for r in queries.product_list(store, product.name).rows}
+                rows = {
+                    r["productFilename"]: r for r in queries.product_list(store, product.name).rows
+                }
                 chosen = [rows[n] for n in result.products]
                 if _level3(asn):
                     # Combined products only: no L2, nothing ancillary.
                     assert chosen, (asn.path, product.name)
                     assert {r["level"] for r in chosen} == {"3"}
                 else:
-                    # Level 2 only: the calibrated exposures (and their per-exposure spectra/images).
+                    # Level 2 only: calibrated exposures (and per-exposure spectra/images).
                     assert {r["level"] for r in chosen} == {"2b"}, result.products
                     assert {r["suffix"] for r in chosen} & {"cal", "calints"}, result.products
-                    assert {r["suffix"] for r in chosen} <= {"cal", "calints", "x1d", "s2d", "s3d", "i2d", "x1dints"}
+                    assert {r["suffix"] for r in chosen} <= {
+                        "cal",
+                        "calints",
+                        "x1d",
+                        "s2d",
+                        "s3d",
+                        "i2d",
+                        "x1dints",
+                    }
                 assert all(r["productType"] == "SCIENCE" for r in chosen)
                 assert {e["name"] for e in result.explain} == set(rows)
 
@@ -192,8 +204,8 @@ def test_mrp_is_a_subset_of_the_product_list(catalogs, data):
 
 
 def test_cycles_and_diamonds_terminate(store):
-    from jwlink.model import Batch, Kind, Link
     from jwlink.linker.products import product_for
+    from jwlink.model import Batch, Kind, Link
 
     names = [f"jw_0000{i}_cal.fits" for i in range(1, 5)]
     links = [Link(names[0], names[1], Kind.ANTECEDENT, "stage", "t"),
@@ -217,7 +229,10 @@ def test_query_plans_use_indexes(tmp_path, data):
     statements = [
         (lineage_sql(False, "up")[0], ["x"]),
         (lineage_sql(False, "down")[0], ["x"]),
-        (lineage_sql(True, "both", ["composition"], 3)[0], ["x", 3, "composition", 3, "composition", "composition"]),
+        (
+            lineage_sql(True, "both", ["composition"], 3)[0],
+            ["x", 3, "composition", 3, "composition", "composition"],
+        ),
         (product_list_sql(False), ["x", "x"]),
     ]
     for sql, params in statements:

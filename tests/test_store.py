@@ -6,16 +6,15 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import DATA, dump
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jwlink.errors import CatalogReadOnly, StoreError
 from jwlink.ingest import ingest
-from jwlink.model import Batch, Kind, Link, Observation
 from jwlink.linker.products import product_for
+from jwlink.model import Batch, Kind, Link, Observation
 from jwlink.store import open_store
-
-from conftest import DATA, dump
 
 
 def test_migrations_apply_once(store):
@@ -49,7 +48,10 @@ def test_merge_keeps_known_values(store):
 
 
 def test_reingest_same_folder_changes_nothing(store, data):
-    inputs = [data / "generated_asn" / "from_jw87800_pool", data / "pools/jw87800_20180412T163456_pool.csv"]
+    inputs = [
+        data / "generated_asn" / "from_jw87800_pool",
+        data / "pools/jw87800_20180412T163456_pool.csv",
+    ]
     first = ingest(store, inputs)
     before = dump(store)
     second = ingest(store, inputs)
@@ -72,14 +74,19 @@ def _inputs() -> list[Path]:
     if not DATA.is_dir():
         return []
     files = sorted((DATA / "generated_asn").rglob("*.json"))
-    files += [DATA / "pools/jw87800_20180412T163456_pool.csv", DATA / "pools/jw09505_20251216t202003_pool.csv"]
+    files += [
+        DATA / "pools/jw87800_20180412T163456_pool.csv",
+        DATA / "pools/jw09505_20251216t202003_pool.csv",
+    ]
     return files
 
 
 @pytest.mark.skipif(not DATA.is_dir(), reason="real JWST data (../shared/data) not found")
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(_inputs() or [Path("none")]), min_size=1, max_size=8, unique=True),
-       st.randoms())
+@given(
+    st.lists(st.sampled_from(_inputs() or [Path("none")]), min_size=1, max_size=8, unique=True),
+    st.randoms(),
+)
 def test_ingesting_twice_equals_ingesting_once(files, rnd):
     with tempfile.TemporaryDirectory() as tmp:
         once = open_store(str(Path(tmp) / "once.db"))

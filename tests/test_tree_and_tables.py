@@ -47,7 +47,11 @@ def test_mast_product_table_formats(store, tmp_path, suffix, fmt):
     assert report.errors == []
     catalog = Catalog(store=store)
     cal = catalog.product("jw01234001001_02101_00001_nrca1_cal.fits")
-    assert (cal["size"], cal["data_rights"], cal["prvversion"]) == (300, "EXCLUSIVE_ACCESS", "1.18.0")
+    assert (cal["size"], cal["data_rights"], cal["prvversion"]) == (
+        300,
+        "EXCLUSIVE_ACCESS",
+        "1.18.0",
+    )
     assert cal["obs_id"] == "jw01234001001_02101_00001_nrca1"
     asn = catalog.product("jw01234-o001_20250101t000000_image3_00001_asn.json")
     assert asn["product_type"] == "INFO"
@@ -62,7 +66,9 @@ def test_mast_product_table_formats(store, tmp_path, suffix, fmt):
 def test_tree_records_size_location_and_sha256(store, tmp_path, data):
     tree = tmp_path / "download" / "sub"
     tree.mkdir(parents=True)
-    asn = data / "generated_asn/from_jw87800_pool/jw87800-o017_20250101t000000_image3_00001_asn.json"
+    asn = (
+        data / "generated_asn/from_jw87800_pool/jw87800-o017_20250101t000000_image3_00001_asn.json"
+    )
     shutil.copy(asn, tree)
     preview = tree / "jw87800-o017_t002_niriss_clear-f200w_i2d.jpg"
     preview.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")

@@ -40,5 +40,6 @@ __all__ = [
     "PoolError",
     "Product",
     "ProductTableError",
+    "ProductType",
     "StoreError",
 ]

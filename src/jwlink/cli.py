@@ -114,7 +114,9 @@ def show(name: str, db: str, as_json: bool) -> None:
         for direction, arrow in (("in", "<-"), ("out", "->")):
             for link in doc["links"][direction]:
                 other = link["source"] if direction == "in" else link["target"]
-                click.echo(f"  {arrow} {other}  [{link['kind']}/{link['role']}]  {link['evidence']}")
+                click.echo(
+                    f"  {arrow} {other}  [{link['kind']}/{link['role']}]  {link['evidence']}"
+                )
         return
     obs = doc["observation"]
     for key, value in obs.items():

@@ -78,7 +78,7 @@ def products(obs_id: str, mrp_only: bool, all_duplicates: bool, level: tuple[str
 @errors_to_click
 def lineage(name: str, direction: str, kind: tuple[str, ...], depth: int | None, fmt: str,
             db: str, as_json: bool) -> None:  # fmt: skip
-    """The linkage subgraph around a product or observation."""
+    """Show the linkage subgraph around a product or observation."""
     assert direction in DIRECTIONS
     with Catalog(db, readonly=True) as catalog:
         result = catalog.lineage(name, direction, kind, depth)
@@ -100,14 +100,16 @@ def lineage(name: str, direction: str, kind: tuple[str, ...], depth: int | None,
 @json_option
 @errors_to_click
 def mrp(obs_id: str, explain: bool, db: str, as_json: bool) -> None:
-    """The minimum recommended products of an observation."""
+    """List the minimum recommended products of an observation."""
     with Catalog(db, readonly=True) as catalog:
         result = catalog.mrp(obs_id)
     if as_json:
         print_json(result.as_dict())
     elif explain:
         for row in result.explain:
-            click.echo(f"{'MRP' if row['mrp'] else '   '} {row['name']}  ({row['rule']}: {row['why']})")
+            click.echo(
+                f"{'MRP' if row['mrp'] else '   '} {row['name']}  ({row['rule']}: {row['why']})"
+            )
     else:
         for name in result.products:
             click.echo(name)

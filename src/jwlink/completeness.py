@@ -52,7 +52,8 @@ def _present_under(store: SqlStore, folder: str) -> dict[str, str]:
     # keeps /data/a from matching /data/ab.
     prefix = folder.rstrip(os.sep) + os.sep
     rows = store.execute(
-        "SELECT name, location FROM products WHERE location IS NOT NULL AND substr(location, 1, ?) = ?",
+        "SELECT name, location FROM products "
+        "WHERE location IS NOT NULL AND substr(location, 1, ?) = ?",
         (len(prefix), prefix),
     )
     return dict(rows)
@@ -84,7 +85,8 @@ def check(store: SqlStore, folder: str | os.PathLike[str]) -> Completeness:
     asn_names = sorted(n for n in present if _is_association(store, n))
     for asn in asn_names:
         members = store.execute(
-            "SELECT DISTINCT expname FROM asn_members WHERE association = ? ORDER BY expname", (asn,)
+            "SELECT DISTINCT expname FROM asn_members WHERE association = ? ORDER BY expname",
+            (asn,),
         )
         outputs = store.execute(
             "SELECT DISTINCT name FROM asn_outputs WHERE association = ? ORDER BY name", (asn,)
@@ -147,7 +149,8 @@ def _present_mrp(store: SqlStore, present: dict[str, str]) -> dict[str, list[str
     covered = set()
     for obs_id in owners:
         covered.update(
-            r[0] for r in store.execute("SELECT member_obs_id FROM members WHERE obs_id = ?", (obs_id,))
+            r[0]
+            for r in store.execute("SELECT member_obs_id FROM members WHERE obs_id = ?", (obs_id,))
         )
     result = {}
     for obs_id in sorted(owners - covered):

@@ -65,9 +65,7 @@ def lineage_sql(
     params : list
         Parameters to bind after the root name.
     """
-    roots = (
-        "SELECT name FROM products WHERE obs_id = ?" if root_is_observation else "VALUES (?)"
-    )
+    roots = "SELECT name FROM products WHERE obs_id = ?" if root_is_observation else "VALUES (?)"
     walks, params, names = [], [], []
     for d in ("up", "down") if direction == "both" else (direction,):
         sql, p = _walk(f"walk_{d}", d, kinds, depth)
@@ -126,11 +124,11 @@ class Lineage:
         return sorted({n["obs_id"] for n in self.nodes if n["obs_id"]})
 
     def names(self) -> set[str]:
-        """The names of every node."""
+        """Return the names of every node."""
         return {n["name"] for n in self.nodes}
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON shape of DESIGN.md (plus ``observations``)."""
+        """Return the JSON shape of DESIGN.md (plus ``observations``)."""
         return {
             "root": self.root,
             "direction": self.direction,

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 
-class Kind(str, enum.Enum):
+class Kind(enum.StrEnum):
     """The eight relationship kinds of the MAST "Data Product Linkages" article.
 
     A link ``source -> target`` reads "source feeds, supports or belongs to target".
@@ -49,7 +49,7 @@ class Kind(str, enum.Enum):
     CONTRIBUTING = "contributing"
 
 
-class Level(str, enum.Enum):
+class Level(enum.StrEnum):
     """Processing level of a product (JWST pipeline stages).
 
     ``calib_level`` is the MAST integer: 1b -> 1, 2a/2b/2c -> 2, 3 -> 3.
@@ -67,7 +67,7 @@ class Level(str, enum.Enum):
         return int(self.value[0])
 
 
-class ProductType(str, enum.Enum):
+class ProductType(enum.StrEnum):
     """MAST ``productType`` categories."""
 
     SCIENCE = "SCIENCE"

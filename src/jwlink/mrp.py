@@ -127,7 +127,8 @@ def decide(row: dict[str, Any], asn_type: str | None, has_l3: bool) -> Decision:
     for rule in RULES:
         if _matches(rule, row, asn_type, has_l3):
             return Decision(str(row["productFilename"]), rule.mrp, rule.id)
-    raise AssertionError("the last rule matches everything")  # pragma: no cover
+    msg = "the last rule matches everything"
+    raise AssertionError(msg)  # pragma: no cover
 
 
 def explain(rows: Iterable[dict[str, Any]], asn_type: str | None) -> list[Decision]:

@@ -163,7 +163,12 @@ def mast_row(raw: tuple[Any, ...], parent_obsid: str) -> dict[str, Any]:
 
 def sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
     """Most calibrated first, then by name (the same order on every backend)."""
-    return (-(row["calib_level"] or 0), row["productFilename"], row["obs_id"] or "", row["kind"] or "")
+    return (
+        -(row["calib_level"] or 0),
+        row["productFilename"],
+        row["obs_id"] or "",
+        row["kind"] or "",
+    )
 
 
 @dataclass
@@ -178,7 +183,7 @@ class ProductList:
     page_size: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON shape of DESIGN.md (``obs_id`` and ``products``), with paging."""
+        """Return the JSON shape of DESIGN.md (``obs_id`` and ``products``), with paging."""
         return {
             "obs_id": self.obs_id,
             "obsid": self.obsid,

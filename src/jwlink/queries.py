@@ -83,7 +83,9 @@ class ProductFilters:
             and (self.product_types is None or row["productType"] in self.product_types)
             and (self.suffixes is None or row["suffix"] in self.suffixes)
             and (self.kinds is None or kind in self.kinds)
-            and (self.extensions is None or name.endswith(tuple(e.lower() for e in self.extensions)))
+            and (
+                self.extensions is None or name.endswith(tuple(e.lower() for e in self.extensions))
+            )
             and (not self.mrp_only or row["productGroupDescription"] == MRP_LABEL)
         )
 
@@ -125,10 +127,14 @@ def product_list(
         row["productGroupDescription"] = MRP_LABEL if decisions[row["productFilename"]].mrp else ""
     if filters is not None:
         rows = [r for r in rows if filters.keep(r)]
-    result = ProductList(obs_id=obs_id, obsid=obsid, total=len(rows), page=page, page_size=page_size)
+    result = ProductList(
+        obs_id=obs_id, obsid=obsid, total=len(rows), page=page, page_size=page_size
+    )
     if page_size is not None:
         rows = rows[(page - 1) * page_size : page * page_size]
-    result.rows = [{k: v for k, v in r.items() if k not in ("brought_in", "location")} for r in rows]
+    result.rows = [
+        {k: v for k, v in r.items() if k not in ("brought_in", "location")} for r in rows
+    ]
     return result
 
 
@@ -141,7 +147,7 @@ class MrpResult:
     explain: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON shape of DESIGN.md."""
+        """Return the JSON shape of DESIGN.md."""
         return {"obs_id": self.obs_id, "products": self.products, "explain": self.explain}
 
 
@@ -193,7 +199,8 @@ def lineage(
         msg = f"direction must be one of {', '.join(DIRECTIONS)}, got '{direction}'"
         raise ValueError(msg)
     if depth is not None and depth < 0:
-        raise ValueError(f"depth must be 0 or more, got {depth}")
+        msg = f"depth must be 0 or more, got {depth}"
+        raise ValueError(msg)
     what, key = resolve(store, name)
     sql, params = lineage_sql(what == "observation", direction, check_kinds(kinds), depth)
     rows = store.execute(sql, (key, *params))

@@ -89,7 +89,7 @@ def _load(path: Path) -> Any:
 def _safe_name(path: Path, where: str, value: str) -> str:
     # Members and products are bare file names in the association's folder; a
     # path here would let an association point jwlink at any file on disk.
-    if "/" in value or "\\" in value or value in (".", "..") or os.path.isabs(value):
+    if "/" in value or "\\" in value or value in (".", "..") or Path(value).is_absolute():
         msg = (
             f"{where} '{value}' is a path; association members and products must be "
             "bare file names in the association's own folder"

@@ -138,7 +138,9 @@ def _link_level3(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
         batch.links.append(Link(info.name, target, Kind.ANTECEDENT, "association", evidence))
     for member in entry.members:
         batch.asn_members.append((info.name, entry.name, member.expname, member.exptype))
-        per_member = _link_member(batch, asn, member.expname, member.exptype, combined, outputs, obs_id)
+        per_member = _link_member(
+            batch, asn, member.expname, member.exptype, combined, outputs, obs_id
+        )
         batch.asn_outputs += [(info.name, entry.name, name) for name in per_member]
 
 

@@ -80,7 +80,9 @@ def header_links(header: HeaderEvidence) -> list[Link]:
         source = reference_name(value)
         if source is not None:
             role = f"reference:{keyword.removeprefix('R_').lower()}"
-            links.append(Link(source, target, Kind.CONTRIBUTING, role, f"header:{target}:{keyword}"))
+            links.append(
+                Link(source, target, Kind.CONTRIBUTING, role, f"header:{target}:{keyword}")
+            )
     for keyword, (kind, role) in FILE_KEYWORDS.items():
         value = header.keywords.get(keyword)
         source = pool_file_name(value) if keyword == "ASNPOOL" else reference_name(value)
@@ -89,5 +91,7 @@ def header_links(header: HeaderEvidence) -> list[Link]:
     for member in header.hdrtab_members:
         source = reference_name(member)
         if source is not None and source != target:
-            links.append(Link(source, target, Kind.COMPOSITION, "science", f"header:{target}:HDRTAB"))
+            links.append(
+                Link(source, target, Kind.COMPOSITION, "science", f"header:{target}:HDRTAB")
+            )
     return links

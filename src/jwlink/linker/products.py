@@ -32,8 +32,10 @@ _MODES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("nrc_coron", "mir_4qpm", "mir_lyot"), "CORON", "image"),
     (("fgs_image", "fgs_focus", "fgs_skyflat", "fgs_intflat"), "IMAGE", "image"),
 )
-_CALIBRATION_EXP_TYPES = ("dark", "flat", "lamp", "led", "focus", "tacq", "taconfirm", "msata",
-                          "wata", "confirm", "taslit", "verify", "autoflat", "autowave")  # fmt: skip
+_CALIBRATION_EXP_TYPES = frozenset(
+    "dark flat lamp led focus tacq taconfirm msata wata confirm taslit verify autoflat "
+    "autowave".split()
+)
 
 
 def program_of(value: Any) -> str | None:

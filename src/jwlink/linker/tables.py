@@ -16,6 +16,7 @@ from jwlink.model import Batch, Kind, Level, Link, ListedProduct, Member, PoolEx
 
 __all__ = ["link_listed", "link_pool"]
 
+
 def link_pool(rows: list[PoolExposure]) -> Batch:
     """Derive rows from the exposures of one association pool.
 
@@ -51,7 +52,9 @@ def link_pool(rows: list[PoolExposure]) -> Batch:
                     continue
                 evidence = f"pool:{ta.pool}:line {ta.line}"
                 batch.links.append(
-                    Link(ta.filename, sci.filename, Kind.PREREQUISITE, "target_acquisition", evidence)
+                    Link(
+                        ta.filename, sci.filename, Kind.PREREQUISITE, "target_acquisition", evidence
+                    )
                 )
     return batch
 

@@ -55,7 +55,9 @@ def _upsert(table: str, columns: Sequence[str], key: str) -> str:
     cols = ", ".join(columns)
     marks = ", ".join("?" for _ in columns)
     update = _coalescing_update(columns, key).format(table=table)
-    return f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT ({key}) DO UPDATE SET {update}"
+    return (
+        f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT ({key}) DO UPDATE SET {update}"
+    )
 
 
 def _observation_upsert() -> str:
@@ -95,7 +97,8 @@ INSERT_LINK = _insert_ignore("links", LINK_COLUMNS, "source, target, kind, role"
 INSERT_MEMBER = _insert_ignore("members", MEMBER_COLUMNS, "obs_id, member_obs_id, exptype")
 INSERT_ALIAS = _insert_ignore("aliases", ("alias", "obs_id"), "alias")
 INSERT_ASN_MEMBER = _insert_ignore(
-    "asn_members", ("association", "product", "expname", "exptype"),
+    "asn_members",
+    ("association", "product", "expname", "exptype"),
     "association, product, expname, exptype",
 )
 INSERT_ASN_OUTPUT = _insert_ignore(
@@ -277,7 +280,9 @@ class SqlStore:
         links = _unique(batch.links, lambda x: (x.source, x.target, x.kind.value, x.role), False)
         members = _unique(batch.members, lambda m: (m.obs_id, m.member_obs_id, m.exptype), False)
         if observations:
-            self._bulk("observations", UPSERT_OBSERVATION, [observation_row(o) for o in observations])
+            self._bulk(
+                "observations", UPSERT_OBSERVATION, [observation_row(o) for o in observations]
+            )
         if products:
             self._bulk("products", UPSERT_PRODUCT, [product_row(p) for p in products])
         if associations:

@@ -37,11 +37,13 @@ class SqliteStore(SqlStore):
         try:
             if readonly:
                 uri = f"file:{Path(self.path).resolve()}?mode=ro"
-                self.conn = sqlite3.connect(uri, uri=True, isolation_level=None,
-                                            check_same_thread=False)
+                self.conn = sqlite3.connect(
+                    uri, uri=True, isolation_level=None, check_same_thread=False
+                )
             else:
-                self.conn = sqlite3.connect(self.path, isolation_level=None,
-                                            check_same_thread=False)
+                self.conn = sqlite3.connect(
+                    self.path, isolation_level=None, check_same_thread=False
+                )
             # WAL lets readers (jwlink serve) keep reading while an ingest writes;
             # NORMAL sync is durable across application crashes in WAL mode.
             if not readonly:

@@ -1,0 +1,125 @@
+"""Why a name is not a JWST name: the part at fault and what was expected.
+
+Kept apart from `jwlink.naming` because it runs only on failure: it re-reads a
+rejected name part by part to give the message a person can act on.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jwlink.errors import InvalidName
+from jwlink.naming import (
+    _ACID,
+    _MISPLACED_THUMB,
+    _SOURCE,
+    _STAMP,
+    _bad_acid,
+    _match,
+    _unknown_extension,
+)
+from jwlink.suffixes import ASN_TYPES, DETECTORS, EXTENSIONS, GS_KINDS, INSTRUMENTS, SUFFIXES
+
+__all__ = ["reason"]
+
+_UPPER = re.compile(r"[^_.-]*[A-Z][^_.-]*")
+_WHO = re.compile(rf"(?:t\d{{3,4}}(?:-(?:{_SOURCE}))?|{_SOURCE})(?:-epoch\d+)?", re.ASCII)
+_CRDS_EXTENSIONS = ("fits", "asdf", "json", "pmap", "imap", "rmap")
+
+
+def _is(pattern: str, text: str) -> bool:
+    return re.fullmatch(pattern, text, re.ASCII) is not None
+
+
+def reason(name: str) -> str:
+    """Say which part of a name that matched no pattern is wrong, and what was expected."""
+    # The T of a pool or OSF time stamp is the only upper case a valid name has.
+    upper = _UPPER.search(re.sub(r"(?<=\d)T(?=\d)", "t", name))
+    if upper is not None:
+        try:
+            fixed = _match(name.lower())
+        except InvalidName:
+            fixed = None
+        hint = f"; in lower case it would be valid: '{fixed}'" if fixed else ""
+        return f"upper case '{upper[0]}': JWST names are lower case{hint}"
+    stem, dot, ext = name.rpartition(".")
+    stem, ext = (stem, ext) if dot else (name, "")
+    if name.startswith("jwst_"):
+        if ext not in _CRDS_EXTENSIONS:
+            return _unknown_extension(ext, _CRDS_EXTENSIONS)
+        return ("CRDS names are jwst_<instrument>_<reftype>_<serial number>.fits|asdf|json, "
+                "or contexts jwst_[<instrument>_[<reftype>_]]<nnnn>.pmap|imap|rmap")  # fmt: skip
+    if name[:1].isdigit():
+        return "engineering names look like <yyyydddThhmmssfff>_<nnn>_osf.xml"
+    if not name.startswith("jw"):
+        return f"must start with 'jw' (JWST products) or 'jwst_' (CRDS files), got '{name}'"
+    pool = stem.endswith("_pool") or ext == "csv"
+    if dot and ext not in (expected := ("csv",) if pool else EXTENSIONS):
+        return _unknown_extension(ext, expected)
+    if stem.endswith("_thumb"):
+        return _MISPLACED_THUMB
+    if name.startswith("jw_"):
+        return "dummy names are jw_<nnnnn>[_<suffix>][.<ext>] with a 5-digit number"
+    digits = re.split(r"[_.-]", stem[2:], maxsplit=1)[0]
+    rest = stem[2 + len(digits) :]
+    if not _is(r"\d{5}", digits[:5]) or (len(digits) != 5 and (pool or rest[:1] == "-")):
+        return f"program must be 5 digits after 'jw', got '{digits}'"
+    if not _is(r"\d{5}(?:\d{6})?", digits):
+        msg = "observation and visit must be 3 digits each after the program"
+        return f"{msg} (jw<ppppp><ooo><vvv>), got '{digits[5:]}'"
+    if pool:
+        return "pool names are jw<ppppp>[_<ooo>]_<yyyymmddThhmmss>_pool[.csv]"
+    if len(digits) == 5:
+        return _product_reason(stem, rest)
+    return _visit_reason(rest[1:].split("_"))
+
+
+def _product_reason(stem: str, rest: str) -> str:
+    """Diagnose ``jw<ppppp>-<acid>_...``: a stage-3 or an association name."""
+    if not rest.startswith("-"):
+        return f"ACID missing: expected jw<ppppp>-<acid>_... (e.g. jw87800-o017_...), got '{stem}'"
+    acid, _, after = rest[1:].partition("_")
+    if not _is(_ACID, acid):
+        return _bad_acid(acid)
+    tokens = after.split("_")
+    if stem.endswith("_asn"):
+        tokens = tokens[1:-1] if _is(_STAMP, tokens[0]) else tokens[:-1]
+        if tokens and tokens[0] not in ASN_TYPES:
+            return f"unknown asn_type '{tokens[0]}' (expected one of {', '.join(ASN_TYPES)})"
+        return "association names are jw<ppppp>-<acid>[_<stamp>]_<asn_type>_<nnnnn>_asn.json"
+    if not _WHO.fullmatch(tokens[0]):
+        what = "target/source must be tNNN, sNNNNNNNNN (or b/v), tNNN-sNNNNNNNNN or {source_id}"
+        return f"{what}, optionally with -epochN, got '{tokens[0]}'"
+    if (instrument := (tokens + [""])[1]) not in INSTRUMENTS:
+        return f"instrument must be one of {', '.join(INSTRUMENTS)}, got '{instrument}'"
+    what = "optical elements and suffix must be lower-case letters and digits joined by - or _"
+    return f"{what}, got '{'_'.join(tokens[2:])}'"
+
+
+def _visit_reason(tokens: list[str]) -> str:
+    """Diagnose ``jw<ppppp><ooo><vvv>_...``: exposure, guide-star or MSA names."""
+    first, exposure, detector = (tokens + ["", ""])[:3]
+    if first.startswith("gs-"):
+        if first[3:] not in GS_KINDS:
+            return f"guide-star kind must be one of {', '.join(GS_KINDS)}, got '{first[3:]}'"
+        if not _is(r"\d{13}|\d{1,2}", ident := exposure.partition("-seg")[0]):
+            return f"guide-star id must be a 13-digit stamp or an attempt number, got '{ident}'"
+        return "guide-star names end in _<uncal|cal|image-uncal|stacked-uncal|stream>.fits"
+    if tokens[-1] == "msa":
+        return "MSA metadata names are jw<ppppp><ooo><vvv>_<nn>_msa.fits"
+    if not _is(r"\d{3}[0-9a-z]{2}", first):
+        msg = "visit group, parallel sequence and activity must be <gg><s><aa> like 02101"
+        return f"{msg}, got '{first}'"
+    number, seg, segment = exposure.partition("-seg")
+    if not _is(r"\d{5}", number):
+        return f"exposure number must be 5 digits, got '{number}'"
+    if (seg and not _is(r"\d{3}", segment)) or exposure.count("-") > 1:
+        return f"segment must be -segNNN after the exposure number, got '{exposure[5:]}'"
+    if not detector or detector in SUFFIXES or _is(_ACID, detector):
+        return f"detector part missing after exposure number (got '{detector}')"
+    if detector not in DETECTORS:
+        return f"unknown detector '{detector}' (expected one of {', '.join(sorted(DETECTORS))})"
+    extra = tokens[3:] or [""]
+    if _is(r"[acor]\d+", extra[0]):
+        return _bad_acid(extra[0])
+    return f"unexpected '{'_'.join(extra)}' after the detector (expected [_<acid>][_<suffix>])"
