@@ -124,3 +124,17 @@ def test_python_api_tables(db):
         assert table["size"].dtype.kind == "i"
         nodes = cat.lineage(L3).to_table()
         assert MEMBER_CAL in list(nodes["name"])
+
+
+def test_program_product_list(db):
+    doc = _json("products", "--program", "87800", "--db", db)
+    names = [r["productFilename"] for r in doc["products"]]
+    assert len(names) == len(set(names)) == doc["total"]
+    mrp = {r["productFilename"] for r in doc["products"] if r["productGroupDescription"]}
+    # The spectra's members are hidden by their Level 3 product; the image3 is MRP.
+    assert f"{L3}_x1d.fits" in mrp and MEMBER_CAL not in mrp
+    assert "jw87800-o017_t002_niriss_clear-f200w_i2d.fits" in mrp
+    page = _json("products", "--program", "87800", "--page-size", "7", "--page", "2", "--db", db)
+    assert [r["productFilename"] for r in page["products"]] == names[7:14]
+    result = CliRunner().invoke(main, ["products", L3, "--program", "1", "--db", db])
+    assert result.exit_code == 2

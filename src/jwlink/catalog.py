@@ -145,6 +145,16 @@ class Catalog:
         """Return an observation's MAST-style product list (see `jwlink.queries.product_list`)."""
         return queries.product_list(self.store, name, filters, all_duplicates, page, page_size)
 
+    def program_products(
+        self,
+        program: str,
+        filters: queries.ProductFilters | None = None,
+        page: int = 1,
+        page_size: int | None = None,
+    ) -> ProductList:
+        """Return every product of a program once (see `jwlink.queries.program_product_list`)."""
+        return queries.program_product_list(self.store, program, filters, page, page_size)
+
     def lineage(
         self,
         name: str,

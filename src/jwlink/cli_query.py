@@ -26,7 +26,8 @@ def _tuple(values: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 @click.command()
-@click.argument("obs_id")
+@click.argument("obs_id", required=False)
+@click.option("--program", help="List a whole program instead of one observation.")
 @click.option("--mrp", "mrp_only", is_flag=True, help="Only minimum recommended products.")
 @click.option("--all-duplicates", is_flag=True, help="One row per path to a file, as MAST lists.")
 @click.option("--level", multiple=True, help="calib_level (1, 2, 3) or level (1b, 2a, 2b, 2c, 3).")
@@ -39,7 +40,7 @@ def _tuple(values: tuple[str, ...]) -> tuple[str, ...] | None:
 @db_option
 @json_option
 @errors_to_click
-def products(obs_id: str, mrp_only: bool, all_duplicates: bool, level: tuple[str, ...],
+def products(obs_id: str | None, program: str | None, mrp_only: bool, all_duplicates: bool, level: tuple[str, ...],
              product_type: tuple[str, ...], suffix: tuple[str, ...], kind: tuple[str, ...],
              extension: tuple[str, ...], page: int, page_size: int | None, db: str,
              as_json: bool) -> None:  # fmt: skip
@@ -52,8 +53,14 @@ def products(obs_id: str, mrp_only: bool, all_duplicates: bool, level: tuple[str
         extensions=_tuple(extension),
         mrp_only=mrp_only,
     )
+    if (obs_id is None) == (program is None):
+        raise click.UsageError("give an OBS_ID or --program, not both")
     with Catalog(db, readonly=True) as catalog:
-        result = catalog.products(obs_id, filters, all_duplicates, page, page_size)
+        if program is not None:
+            result = catalog.program_products(program, filters, page, page_size)
+        else:
+            assert obs_id is not None
+            result = catalog.products(obs_id, filters, all_duplicates, page, page_size)
     if as_json:
         print_json(result.as_dict())
         return

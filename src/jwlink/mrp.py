@@ -131,18 +131,21 @@ def decide(row: dict[str, Any], asn_type: str | None, has_l3: bool) -> Decision:
     raise AssertionError(msg)  # pragma: no cover
 
 
-def explain(rows: Iterable[dict[str, Any]], asn_type: str | None) -> list[Decision]:
+def explain(
+    rows: Iterable[dict[str, Any]], asn_type: str | None, has_l3: bool | None = None
+) -> list[Decision]:
     """Decide every row of an observation's product list.
 
-    Level 3 presence is judged from the rows: a Level 3 science product that
-    is a file (or, for per-source products, stands for files) means Level 2
-    products are hidden.
+    Level 3 presence is judged from the rows unless ``has_l3`` says: a Level 3
+    science product that is a file (or, for per-source products, stands for
+    files) means Level 2 products are hidden.
     """
     rows = list(rows)
-    has_l3 = any(
-        r.get("level") == "3" and r.get("productType") == "SCIENCE" and not r.get("brought_in")
-        for r in rows
-    )
+    if has_l3 is None:
+        has_l3 = any(
+            r.get("level") == "3" and r.get("productType") == "SCIENCE" and not r.get("brought_in")
+            for r in rows
+        )
     concrete_sources = any(_is_per_source(r) for r in rows)
     decisions = []
     for row in rows:

@@ -13,7 +13,7 @@ from jwlink.productlist import MRP_LABEL, ProductList, mast_row, product_list_sq
 from jwlink.store import SqlStore
 
 __all__ = ["Impact", "MrpResult", "ProductFilters", "impact", "lineage", "mrp", "product_list",
-           "resolve"]  # fmt: skip
+           "program_product_list", "resolve"]  # fmt: skip
 
 
 def resolve(store: SqlStore, name: str) -> tuple[str, str]:
@@ -135,6 +135,67 @@ def product_list(
     result.rows = [
         {k: v for k, v in r.items() if k not in ("brought_in", "location")} for r in rows
     ]
+    return result
+
+
+_PROGRAM_SQL = (
+    "SELECT p.name, p.obs_id, NULL, NULL, 0, {fields}, o.obsid, o.dataproduct_type, "
+    "o.data_rights FROM products p LEFT JOIN observations o ON o.obs_id = p.obs_id "
+    "WHERE p.program = ?"
+)
+# Exposures composed into a Level 3 observation of the program: their Level 2
+# products are hidden from the MRP, as in the Level 3 observation's own list.
+_COMPOSED_SQL = (
+    "SELECT DISTINCT m.member_obs_id FROM members m JOIN observations o ON o.obs_id = m.obs_id "
+    "WHERE o.program = ? AND m.exptype = 'science'"
+)
+
+
+def program_product_list(
+    store: SqlStore,
+    program: str,
+    filters: ProductFilters | None = None,
+    page: int = 1,
+    page_size: int | None = None,
+) -> ProductList:
+    """Return every product of a program once, MRP-flagged, paged.
+
+    Parameters
+    ----------
+    store : SqlStore
+        The catalog.
+    program : str
+        Program number (``1234`` or ``01234``).
+    filters : ProductFilters, optional
+        As for `product_list` (``kind`` is ``own`` for every row here).
+    page, page_size : int
+        1-based page of ``page_size`` rows (all rows when ``page_size`` is None).
+
+    Returns
+    -------
+    ProductList
+        ``obs_id`` is the program; each row's ``parent_obsid`` its owner's obsid.
+    """
+    from jwlink.productlist import PRODUCT_FIELDS
+
+    program = program.zfill(5)
+    sql = _PROGRAM_SQL.format(fields=", ".join(f"p.{c}" for c in PRODUCT_FIELDS))
+    rows = [mast_row(r, str(r[5 + len(PRODUCT_FIELDS)] or "")) for r in store.execute(sql, (program,))]
+    composed = {r[0] for r in store.execute(_COMPOSED_SQL, (program,))}
+    by_obs: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_obs.setdefault(row["obs_id"] or "", []).append(row)
+    for obs_id, group in by_obs.items():
+        for decision, row in zip(explain(group, None, True if obs_id in composed else None), group,
+                                 strict=True):  # fmt: skip
+            row["productGroupDescription"] = MRP_LABEL if decision.mrp else ""
+    rows.sort(key=lambda r: (r["obs_id"] or "", *sort_key(r)))
+    if filters is not None:
+        rows = [r for r in rows if filters.keep(r)]
+    result = ProductList(obs_id=program, obsid="", total=len(rows), page=page, page_size=page_size)
+    if page_size is not None:
+        rows = rows[(page - 1) * page_size : page * page_size]
+    result.rows = [{k: v for k, v in r.items() if k not in ("brought_in", "location")} for r in rows]
     return result
 
 
