@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import re
 from dataclasses import dataclass
 
@@ -347,6 +348,7 @@ class FileName:
 _FIELDS = frozenset(f.name for f in dataclasses.fields(FileName))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse(name: str) -> FileName:
     """Parse a JWST file or product name strictly.
 
@@ -475,6 +477,7 @@ class NameInfo:
     visit_id: str | None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def describe(name: str) -> NameInfo:
     """Describe a file name leniently: exact for valid names, a best guess otherwise.
 

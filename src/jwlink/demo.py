@@ -1,0 +1,112 @@
+"""``jwlink demo``: a small synthetic archive, ingested and served, in one command.
+
+The archive (several programs, every instrument mode, real files) is written
+under ``DIR/data`` and ingested into the SQLite catalog ``DIR/jwlink.db``. A
+second run finds both and reuses them: ingest then only confirms that nothing
+changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from jwlink.ingest import IngestReport, ingest
+from jwlink.store import open_store
+
+__all__ = ["DEMO_PRODUCTS", "DEMO_SEED", "Demo", "prepare"]
+
+DEMO_SEED = 1
+# Big enough for every mode and a mosaic, small enough to write in seconds.
+DEMO_PRODUCTS = 3000
+_MARKER = "demo.json"
+
+
+@dataclass
+class Demo:
+    """A prepared demo archive and the things worth trying on it."""
+
+    directory: Path
+    db: Path
+    data: Path
+    reused: bool
+    report: IngestReport
+    modes: list[str] = field(default_factory=list)
+    l3_observation: str = ""
+    per_source_observation: str = ""
+    reference_file: str = ""
+
+    def things_to_try(self, base_url: str) -> list[str]:
+        """Three things a newcomer can do right away against a server at ``base_url``."""
+        obs = quote(self.l3_observation, safe="")
+        return [
+            f"Open {base_url}/observations/{obs} - the mosaic, its products by kind, MRP box",
+            f"curl '{base_url}/api/v1/lineage/{obs}?direction=up' - what went into it (JSON)",
+            f"jwlink impact {self.reference_file} --db {self.db} - what a new reference file "
+            "would make stale",
+        ]
+
+
+def _pick(db: Path) -> tuple[str, str, str]:
+    store = open_store(str(db), readonly=True)
+    try:
+        l3 = store.execute(
+            "SELECT obs_id FROM members GROUP BY obs_id ORDER BY COUNT(*) DESC, obs_id LIMIT 1"
+        )
+        per_source = store.execute(
+            "SELECT obs_id FROM observations WHERE obs_id LIKE ? ORDER BY obs_id LIMIT 1",
+            ("%{source_id}%",),
+        )
+        reference = store.execute(
+            "SELECT l.source FROM links l JOIN products p ON p.name = l.source "
+            "WHERE p.product_type = 'REFERENCE' AND p.extension <> 'pmap' GROUP BY l.source "
+            "ORDER BY COUNT(*) DESC, l.source LIMIT 1"
+        )
+    finally:
+        store.close()
+    return _first(l3), _first(per_source), _first(reference)
+
+
+def _first(rows: list[tuple[object, ...]]) -> str:
+    return str(rows[0][0]) if rows else ""
+
+
+def prepare(directory: str | Path, seed: int = DEMO_SEED, products: int = DEMO_PRODUCTS) -> Demo:
+    """Synthesize (or reuse) the demo archive and ingest it.
+
+    Parameters
+    ----------
+    directory : str or Path
+        Where the archive (``data/``) and its catalog (``jwlink.db``) live.
+    seed, products : int
+        The synthetic archive to make; a folder made with other values is
+        rebuilt into ``data/`` only if it holds no archive yet.
+
+    Returns
+    -------
+    Demo
+        Paths, the ingest report, and what to try.
+    """
+    from jwlink.synth import generate_files
+
+    root = Path(directory).resolve()
+    data, db, marker = root / "data", root / "jwlink.db", root / _MARKER
+    wanted = {"seed": seed, "products": products}
+    reused = marker.exists() and json.loads(marker.read_text()).get("archive") == wanted
+    modes: list[str] = []
+    if not reused:
+        root.mkdir(parents=True, exist_ok=True)
+        modes = generate_files(data, seed=seed, products=products).modes
+    store = open_store(str(db))
+    try:
+        report = ingest(store, [data])
+    finally:
+        store.close()
+    if not reused:
+        marker.write_text(json.dumps({"archive": wanted, "modes": modes}, indent=2))
+    else:
+        modes = json.loads(marker.read_text()).get("modes", [])
+    l3, per_source, reference = _pick(db)
+    return Demo(root, db, data, reused, report, modes, l3, per_source, reference)
