@@ -45,34 +45,6 @@ _PRODUCT_FIELDS = (
 )  # fmt: skip
 
 
-def _mast_observation(row: dict[str, Any]) -> dict[str, Any]:
-    values = {column: None for column in OBSERVATION_COLUMNS}
-    values.update(
-        intentType=row["intent_type"],
-        obs_collection=row["obs_collection"],
-        provenance_name="CALJWST",
-        instrument_name=row["instrument_name"],
-        project="JWST",
-        filters=row["filters"],
-        target_name=row["target_name"],
-        obs_id=row["obs_id"],
-        s_ra=row["s_ra"],
-        s_dec=row["s_dec"],
-        dataproduct_type=row["dataproduct_type"],
-        calib_level=row["calib_level"],
-        t_min=row["t_min"],
-        t_max=row["t_max"],
-        t_exptime=row["t_exptime"],
-        t_obs_release=row["release_date"],
-        proposal_id=str(int(row["program"])) if row["program"] else None,
-        dataRights=row["data_rights"] or "PUBLIC",
-        mtFlag=False,
-        obsid=str(row["obsid"]),
-        objID=str(row["obsid"]),
-    )
-    return values
-
-
 class Catalog:
     """A jwlink catalog opened from a URL or path (SQLite file or PostgreSQL).
 
@@ -118,11 +90,13 @@ class Catalog:
         list of dict
             One dict per observation, keys in MAST's column order.
         """
-        sql, params = _OBS_SELECT, ()
+        # jwlink.search shapes MAST rows; it imports this module, hence the late import.
+        from jwlink.search import OBS_SELECT, mast_observation
+
+        sql, params = OBS_SELECT, ()
         if program is not None:
             sql, params = sql + " WHERE program = ?", (program.zfill(5),)
-        rows = self._rows(sql + " ORDER BY obs_id", params, _OBS_FIELDS)
-        return [_mast_observation(r) for r in rows]
+        return [mast_observation(r) for r in self.store.execute(sql + " ORDER BY obs_id", params)]
 
     def resolve(self, name: str) -> tuple[str, str]:
         """Say what a name is: ``("product", name)`` or ``("observation", obs_id)``.

@@ -128,6 +128,47 @@ def show(name: str, db: str, as_json: bool) -> None:
         click.echo(f"  product {product}")
 
 
+@main.command()
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--dir", "directory", default="jwlink-demo", show_default=True, type=click.Path(file_okay=False)
+)
+@click.option("--no-serve", is_flag=True, help="Prepare the archive and catalog, then exit.")
+@errors_to_click
+def demo(port: int, host: str, directory: str, no_serve: bool) -> None:
+    """Synthesize a small archive of every instrument mode, ingest it, serve it."""
+    from jwlink.demo import prepare
+
+    click.echo(f"preparing the demo archive in {directory} ...", err=True)
+    state = prepare(directory)
+    verb = "reused" if state.reused else "made"
+    counts = state.report
+    click.echo(
+        f"{verb} {state.data} ({len(state.modes)} instrument modes); catalog {state.db}: "
+        f"{counts.ingested} files ingested, {counts.unchanged} unchanged"
+    )
+    base = f"http://{host}:{port}"
+    click.echo(f"\njwlink demo at {base}/  (API: {base}/api/v1/, OpenAPI: {base}/docs)")
+    click.echo("Three things to try:")
+    for number, idea in enumerate(state.things_to_try(base), start=1):
+        click.echo(f"  {number}. {idea}")
+    if no_serve:
+        return
+    import uvicorn
+
+    from jwlink.api import create_app
+
+    app = create_app(str(state.db), data_root=state.data)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 for _command in (cli_query.products, cli_query.lineage, cli_query.mrp, cli_query.impact,
                  cli_query.check):  # fmt: skip
     main.add_command(_command)
+
+from jwlink import cli_serve  # noqa: E402 - HTTP commands register after the core ones
+
+main.add_command(cli_serve.serve)
+main.add_command(cli_serve.download)
+main.add_command(cli_serve.token_hash)

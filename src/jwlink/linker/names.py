@@ -98,6 +98,8 @@ def _per_source(fn: FileName, name: str) -> list[Link]:
     if not obs_id or "{source_id}" not in obs_id or fn.suffix is None:
         return []
     template = f"{obs_id}_{fn.suffix}.{fn.extension or 'fits'}"
+    if template == name:  # the placeholder product itself, not one of its files
+        return []
     return [Link(template, name, Kind.MULTIPLICITY, "source", "name:per-source")]
 
 

@@ -1,0 +1,89 @@
+"""The application factory: one FastAPI app for the JSON API, MAST, DataLink and downloads."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from jwlink.api import bundles, datalink, files, mast, native
+from jwlink.api.access import TokenFile, install_log_filter
+from jwlink.api.errors import install_error_handlers
+from jwlink.api.state import ServeState, StorePool
+from jwlink.errors import JwlinkError
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """\
+jwlink serves a JWST data-product linkage catalog:
+
+* `/api/v1/` — the native JSON API (observations, product lists, lineage,
+  MRP, impact, completeness, files, bundles, manifests);
+* a MAST-compatible surface (`/api/v0/invoke`, `/portal/Mashup/...`,
+  `/api/v0.1/Download/...`, `/whoami`) for unmodified `astroquery.mast`;
+* IVOA DataLink 1.1 `{links}` at `/datalink/links` for pyvo.
+
+Every JSON failure is `{"ok": false, "error": ..., "errors": [...], "status": N}`.
+"""
+
+
+def create_app(
+    db_url: str,
+    data_root: str | os.PathLike[str] | None = None,
+    tokens: str | os.PathLike[str] | None = None,
+) -> FastAPI:
+    """Build the jwlink HTTP application.
+
+    Parameters
+    ----------
+    db_url : str
+        The catalog: a SQLite path or ``postgresql://...``; opened read-only.
+    data_root : str or PathLike, optional
+        Folder under which product files may be served; without it no file
+        is served (listings still work).
+    tokens : str or PathLike, optional
+        Token file granting exclusive-access programs (see `jwlink.api.access`).
+
+    Returns
+    -------
+    FastAPI
+        The application; its OpenAPI document is at ``/openapi.json``.
+
+    Raises
+    ------
+    JwlinkError
+        The catalog cannot be opened, or the token file is malformed.
+    """
+    root = Path(data_root).resolve() if data_root is not None else None
+    if root is not None and not root.is_dir():
+        msg = f"Data root '{data_root}' is not a folder"
+        raise JwlinkError(msg)
+    pool = StorePool(db_url)
+    with pool.store():  # fail now, not at the first request, if the catalog is unusable
+        pass
+    state = ServeState(db_url=db_url, data_root=root, tokens=TokenFile(tokens), pool=pool)
+    install_log_filter()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        pool.close()
+
+    app = FastAPI(title="jwlink", version=_version(), description=DESCRIPTION, lifespan=lifespan)
+    app.state.jwlink = state
+    install_error_handlers(app)
+    for module in (native, files, bundles, mast, datalink):
+        app.include_router(module.router)
+    return app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jwlink")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0"

@@ -1,0 +1,235 @@
+"""Download endpoints for many files: zip and tar bundles, curl scripts, manifests.
+
+A selection is ``obs_id=`` (repeatable; MRP only unless ``mrp=false``, like
+MAST's checkbox) and ``name=`` (repeatable, always included). Exclusive
+products enter bundles and scripts only when the caller's token grants
+their program; manifests list every file with its status.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from jwlink.api.errors import BadRequest, NotServed
+from jwlink.api.files import may_read, require_access
+from jwlink.api.selection import SelectedFile, name_from_uri, select_files, served_path
+from jwlink.api.state import ServeState, StateDep, clean_text, read_form
+from jwlink.api.streams import Entry, curl_script, manifest_csv, tar_stream, zip_stream
+
+__all__ = ["FORM_URIS", "Selection", "plan", "router"]
+
+router = APIRouter(tags=["downloads"])
+
+FORM_URIS: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "uri": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "mast:JWST/product/<file>, repeated",
+                        },
+                    },
+                    "required": ["uri"],
+                }
+            }
+        },
+    }
+}
+
+
+@dataclass
+class Selection:
+    """The query parameters that select files for a bundle, script or manifest."""
+
+    obs_id: list[str]
+    name: list[str]
+    mrp: bool
+    flat: bool
+
+
+def _selection(
+    obs_id: Annotated[
+        list[str], Query(description="Observation (repeatable); MRP unless mrp=false")
+    ] = [],  # noqa: B006, E501
+    name: Annotated[list[str], Query(description="Product file name or dataURI (repeatable)")] = [],  # noqa: B006
+    mrp: Annotated[
+        bool, Query(description="Only minimum recommended products of observations")
+    ] = True,
+    flat: Annotated[bool, Query(description="All files in one folder")] = False,
+) -> Selection:
+    return Selection(obs_id, name, mrp, flat)
+
+
+SelectionDep = Annotated[Selection, Depends(_selection)]
+
+
+def _entry(item: SelectedFile, state: ServeState, base: str, flat: bool, readable: bool) -> Entry:
+    url = f"{base}/api/v1/files/{quote(item.name, safe='')}"
+    real = served_path(item.location, state.data_root)
+    size = real.stat().st_size if real is not None else (item.size or 0)
+    status, message = "OK", ""
+    if real is None:
+        status, message = "NOT_HELD", "the file is not held by this archive"
+    elif not readable:
+        status, message = "NOT_AUTHORIZED", f"exclusive access (program {item.program})"
+    return Entry(
+        item.name,
+        item.path(flat),
+        size,
+        item.sha256,
+        url,
+        item.location,
+        item.data_rights,
+        status,
+        message,
+    )
+
+
+def plan(request: Request, state: ServeState, selection: Selection) -> list[Entry]:
+    """Resolve a selection into manifest entries, each with its status.
+
+    Raises
+    ------
+    BadRequest
+        Nothing selected, or too many names.
+    NotFound
+        An observation or product is unknown.
+    """
+    obs_ids = [clean_text(o, "obs_id") for o in selection.obs_id]
+    names = [name_from_uri(clean_text(n, "name")) for n in selection.name]
+    if not obs_ids and not names:
+        msg = "Select files with obs_id=... and/or name=... (repeatable)"
+        raise BadRequest(msg)
+    if len(obs_ids) + len(names) > state.max_names:
+        msg = f"At most {state.max_names} obs_id and name values per request"
+        raise BadRequest(msg)
+    principal, _ = state.principal(request)
+    with state.pool.store() as store:
+        files = select_files(store, obs_ids, names, selection.mrp)
+    base = str(request.base_url).rstrip("/")
+    return [_entry(f, state, base, selection.flat, may_read(f, principal)) for f in files]
+
+
+def _deliverable(request: Request, state: ServeState, entries: list[Entry]) -> list[Entry]:
+    """Return the entries that can be sent; raise 401/403/404 when none can, saying why."""
+    ready = [e for e in entries if e.status == "OK"]
+    if ready:
+        return ready
+    refused = [e for e in entries if e.status == "NOT_AUTHORIZED"]
+    if refused:
+        principal, presented = state.principal(request)
+        with state.pool.store() as store:
+            item = select_files(store, (), [refused[0].name])[0]
+        require_access(item, principal, presented)
+    msg = "None of the selected files is held by this archive"
+    raise NotServed(msg)
+
+
+def _stamp() -> str:
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime())
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def _bundle(
+    request: Request, state: ServeState, entries: list[Entry], kind: str, stem: str
+) -> Response:
+    if kind == "sh":
+        # A script, like MAST's, always comes back and says what it leaves out
+        # (files needing a token, files not held), so curl_flag never fails.
+        ready = [e for e in entries if e.status == "OK"]
+        skipped = [e for e in entries if e.status != "OK"]
+        script = curl_script(ready, skipped, str(request.base_url), f"{stem}.sh")
+        return PlainTextResponse(
+            script, media_type="text/x-shellscript", headers=_attachment(f"{stem}.sh")
+        )
+    ready = _deliverable(request, state, entries)
+    if kind == "zip":
+        body = zip_stream(ready, state.data_root)
+        return StreamingResponse(
+            body, media_type="application/zip", headers=_attachment(f"{stem}.zip")
+        )
+    body = tar_stream(ready, state.data_root)
+    return StreamingResponse(
+        body, media_type="application/x-tar", headers=_attachment(f"{stem}.tar")
+    )
+
+
+@router.get("/api/v1/manifest.json")
+def manifest_json(
+    request: Request,
+    state: StateDep,
+    selection: SelectionDep,
+) -> JSONResponse:
+    """List a selection's files: path, size, SHA-256, URL and status of each."""
+    entries = plan(request, state, selection)
+    return JSONResponse(
+        {
+            "count": len(entries),
+            "size": sum(e.size for e in entries if e.status == "OK"),
+            "mrp": selection.mrp,
+            "flat": selection.flat,
+            "files": [e.as_dict() for e in entries],
+        }
+    )
+
+
+@router.get("/api/v1/manifest.csv", response_class=PlainTextResponse)
+def manifest_csv_endpoint(
+    request: Request,
+    state: StateDep,
+    selection: SelectionDep,
+) -> PlainTextResponse:
+    """Return the same manifest as CSV."""
+    text = manifest_csv(plan(request, state, selection))
+    return PlainTextResponse(text, media_type="text/csv")
+
+
+_BUNDLE_TYPES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/zip": {}, "application/x-tar": {}, "text/x-shellscript": {}}}
+}
+BundleKind = Literal["zip", "tar", "sh"]
+
+
+@router.get("/api/v1/bundle.{kind}", response_class=Response, responses=_BUNDLE_TYPES)
+def bundle(
+    request: Request,
+    state: StateDep,
+    kind: BundleKind,
+    selection: SelectionDep,
+) -> Response:
+    """Stream a zip or tar bundle, or write a curl script (``kind`` = zip, tar or sh)."""
+    entries = plan(request, state, selection)
+    return _bundle(request, state, entries, kind, f"jwlink_{_stamp()}")
+
+
+@router.post(
+    "/api/v0.1/Download/bundle.{kind}",
+    tags=["mast"],
+    openapi_extra=FORM_URIS,
+    response_class=Response,
+    responses=_BUNDLE_TYPES,
+)
+async def mast_bundle(request: Request, kind: BundleKind, state: StateDep) -> Response:
+    """MAST's bundle service: form ``uri=...&uri=...``; ``.sh`` is astroquery's ``curl_flag``."""
+    form = await read_form(request, state)
+    uris = [value for key, value in form if key == "uri"]
+    selection = Selection([], uris, mrp=False, flat=False)
+    entries = await run_in_threadpool(plan, request, state, selection)
+    return await run_in_threadpool(
+        _bundle, request, state, entries, kind, f"mastDownload_{_stamp()}"
+    )

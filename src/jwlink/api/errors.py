@@ -1,0 +1,168 @@
+"""HTTP errors of the service and the one JSON envelope every failure renders as.
+
+::
+
+    JwlinkError (jwlink.errors)
+    └── ApiError                 (500)
+        ├── BadRequest           (400)  a parameter is malformed or out of range
+        ├── Unauthorized         (401)  exclusive-access data and no valid token
+        ├── Forbidden            (403)  the token does not grant the program
+        ├── NotServed            (404)  the file is not held under the data root
+        ├── PayloadTooLarge      (413)  the request body is too big
+        └── RangeNotSatisfiable  (416)  the byte range lies outside the file
+
+Every failure of the JSON API is ``{"ok": false, "error": ..., "errors":
+[...], "status": N}`` with N the HTTP status (datasette's envelope); the
+DataLink endpoint answers VOTable error documents instead, as pyvo expects.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jwlink.errors import JwlinkError, StoreError
+
+__all__ = [
+    "ApiError",
+    "BadRequest",
+    "Forbidden",
+    "NotServed",
+    "PayloadTooLarge",
+    "RangeNotSatisfiable",
+    "Unauthorized",
+    "error_body",
+    "error_response",
+    "install_error_handlers",
+]
+
+logger = logging.getLogger("jwlink.api")
+
+
+class ApiError(JwlinkError):
+    """An error of the HTTP layer, with its status and optional headers."""
+
+    status = 500
+    headers: dict[str, str] | None = None
+
+
+class BadRequest(ApiError, ValueError):
+    """A parameter is malformed or out of range."""
+
+    status = 400
+
+
+class Unauthorized(ApiError):
+    """Exclusive-access data was asked for without a valid token."""
+
+    status = 401
+    headers = {"WWW-Authenticate": 'Bearer realm="jwlink"'}
+
+
+class Forbidden(ApiError):
+    """The token is valid but does not grant the product's program."""
+
+    status = 403
+
+
+class NotServed(ApiError):
+    """The file is not held under the data root (or not held at all)."""
+
+    status = 404
+
+
+class PayloadTooLarge(ApiError):
+    """The request body exceeds the service's limit."""
+
+    status = 413
+
+
+class RangeNotSatisfiable(ApiError):
+    """A ``Range`` request lies outside the file."""
+
+    status = 416
+
+    def __init__(self, message: str, size: int) -> None:
+        super().__init__(message)
+        self.size = size
+        self.headers = {"Content-Range": f"bytes */{size}"}
+
+
+def error_body(messages: list[str], status: int) -> dict[str, Any]:
+    """Return the canonical JSON error body.
+
+    Parameters
+    ----------
+    messages : list of str
+        One or more messages; the first is the headline.
+    status : int
+        The HTTP status of the response.
+
+    Returns
+    -------
+    dict
+        ``{"ok": False, "error": "...", "errors": [...], "status": N}``.
+    """
+    return {
+        "ok": False,
+        "error": messages[0] if messages else "",
+        "errors": messages,
+        "status": status,
+    }
+
+
+def error_response(
+    status: int,
+    messages: list[str],
+    headers: Mapping[str, str] | None = None,
+    request: Any = None,
+) -> Response:
+    """Render an error as JSON, or as a VOTable for DataLink requests."""
+    if request is not None and request.url.path.startswith("/datalink"):
+        from jwlink.api.datalink import votable_error
+
+        return votable_error(status, messages[0] if messages else "")
+    return JSONResponse(error_body(messages, status), status_code=status, headers=headers)
+
+
+def _validation_messages(exc: RequestValidationError) -> list[str]:
+    messages = []
+    for err in exc.errors():
+        where = ".".join(str(part) for part in err.get("loc", ()))
+        messages.append(f"{where}: {err.get('msg', 'invalid value')}")
+    return messages or ["Invalid request"]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every exception through the one envelope (no HTML error pages)."""
+
+    @app.exception_handler(JwlinkError)
+    async def _jwlink(request: Request, exc: JwlinkError) -> Response:
+        status = getattr(exc, "status", 500)
+        if isinstance(exc, StoreError) or status >= 500:
+            logger.error("catalog error on %s: %s", request.url.path, exc)
+            return error_response(500, ["The catalog could not be read"], request=request)
+        return error_response(status, [str(exc)], getattr(exc, "headers", None), request)
+
+    @app.exception_handler(ValueError)
+    async def _value(request: Request, exc: ValueError) -> Response:
+        return error_response(400, [str(exc)], request=request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(422, _validation_messages(exc), request=request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(exc.status_code, [str(exc.detail)], exc.headers, request)
+
+    @app.exception_handler(Exception)
+    async def _unhandled(request: Request, exc: Exception) -> Response:
+        logger.exception("unhandled error on %s", request.url.path)
+        return error_response(500, ["Internal server error"], request=request)

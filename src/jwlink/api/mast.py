@@ -1,0 +1,349 @@
+"""The MAST Portal protocol astroquery.mast speaks (see ``reference/mast-api.md`` §6).
+
+``POST /api/v0/invoke`` answers the Mashup services ``Mast.Caom.Cone``,
+``Mast.Caom.Filtered``, ``Mast.Caom.Filtered.Position`` (observations, with
+``COUNT_BIG(*)`` counts) and ``Mast.Caom.Products`` (product lists, with
+``parent_obsid`` and the MRP flag). Request problems come back as MAST does,
+HTTP 200 with ``{"status": "ERROR", "msg": ...}``, which astroquery turns
+into a `RemoteServiceError` carrying the message.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from jwlink import queries
+from jwlink.api.errors import BadRequest
+from jwlink.api.mast_columns import (
+    COLUMN_CONFIGS,
+    PRODUCT_FIELDS,
+    fields,
+    observation_type,
+    product_type,
+)
+from jwlink.api.state import StateDep, clean_text, read_form
+from jwlink.catalog import OBSERVATION_COLUMNS
+from jwlink.errors import JwlinkError, NotFound
+from jwlink.search import (
+    Cone,
+    Criterion,
+    ObservationQuery,
+    count_observations,
+    search_observations,
+)
+from jwlink.store import SqlStore
+
+__all__ = ["invoke", "router"]
+
+router = APIRouter(tags=["mast"])
+
+MAX_PAGE_SIZE = 50_000
+_COUNT = "COUNT_BIG(*)"
+
+
+def _form_body(field: str, description: str) -> dict[str, Any]:
+    schema = {
+        "type": "object",
+        "properties": {field: {"type": "string", "description": description}},
+        "required": [field],
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": schema}},
+        }
+    }
+
+
+class MashupError(ValueError):
+    """A Mashup request that cannot be answered; its text goes back in ``msg``."""
+
+
+def _error(message: str) -> dict[str, Any]:
+    return {
+        "status": "ERROR",
+        "msg": message,
+        "ok": False,
+        "error": message,
+        "errors": [message],
+        "fields": [],
+        "data": [],
+    }
+
+
+def _paging(page: int, size: int, total: int, rows: int) -> dict[str, int]:
+    return {
+        "page": page,
+        "pageSize": size,
+        "pagesFiltered": max(1, math.ceil(total / size)),
+        "rows": rows,
+        "rowsFiltered": total,
+        "rowsTotal": total,
+    }
+
+
+def _json_safe(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()
+    }
+
+
+def _page(request: dict[str, Any]) -> tuple[int, int]:
+    try:
+        page = int(request.get("page") or 1)
+        size = int(request.get("pagesize") or MAX_PAGE_SIZE)
+    except (TypeError, ValueError) as err:
+        msg = "page and pagesize must be integers"
+        raise MashupError(msg) from err
+    if not 1 <= page <= 10_000_000 or size < 1:
+        msg = "page and pagesize must be 1 or more"
+        raise MashupError(msg)
+    return page, min(size, MAX_PAGE_SIZE)
+
+
+def _number(value: Any, what: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as err:
+        msg = f"{what} must be a number, got {value!r}"
+        raise MashupError(msg) from err
+    if not math.isfinite(number):
+        msg = f"{what} must be finite"
+        raise MashupError(msg)
+    return number
+
+
+def _criterion(entry: Any) -> Criterion:
+    if not isinstance(entry, dict) or not isinstance(entry.get("paramName"), str):
+        msg = "each filter needs a paramName"
+        raise MashupError(msg)
+    column = clean_text(entry["paramName"], "paramName", 64)
+    if column not in OBSERVATION_COLUMNS:
+        msg = f"Filter '{column}' does not exist"
+        raise MashupError(msg)
+    values, ranges = [], []
+    raw_values = entry.get("values", [])
+    if not isinstance(raw_values, list):
+        msg = f"values of '{column}' must be a list"
+        raise MashupError(msg)
+    for value in raw_values:
+        if isinstance(value, dict):
+            ranges.append(
+                (
+                    _number(value.get("min"), f"{column} min"),
+                    _number(value.get("max"), f"{column} max"),
+                )
+            )
+        elif isinstance(value, str | int | float) and not isinstance(value, bool):
+            values.append(clean_text(str(value), column))
+        else:
+            msg = f"unsupported value for '{column}': {value!r}"
+            raise MashupError(msg)
+    free = entry.get("freeText")
+    patterns = (clean_text(free, column),) if isinstance(free, str) and free else ()
+    return Criterion(column, tuple(values), patterns, tuple(ranges))
+
+
+def _position(text: Any) -> Cone:
+    parts = str(text).replace(",", " ").split()
+    if len(parts) != 3:
+        msg = "position must be 'ra, dec, radius' in degrees"
+        raise MashupError(msg)
+    ra, dec, radius = (_number(p, "position") for p in parts)
+    return Cone(ra, dec, radius)
+
+
+def _observation_query(service: str, params: dict[str, Any]) -> ObservationQuery:
+    if service == "Mast.Caom.Cone":
+        centre = Cone(*(_number(params.get(k), k) for k in ("ra", "dec", "radius")))
+        return ObservationQuery((), centre)
+    filters = params.get("filters") or []
+    if not isinstance(filters, list):
+        msg = "filters must be a list"
+        raise MashupError(msg)
+    criteria = tuple(_criterion(f) for f in filters)
+    cone = _position(params.get("position")) if service.endswith(".Position") else None
+    return ObservationQuery(criteria, cone)
+
+
+def _columns(params: dict[str, Any], positional: bool) -> tuple[str, ...] | None:
+    wanted = str(params.get("columns") or "*").strip()
+    if wanted == _COUNT:
+        return None
+    available = (*OBSERVATION_COLUMNS, "objID1", "distance") if positional else OBSERVATION_COLUMNS
+    if wanted == "*":
+        return available
+    chosen = tuple(c.strip() for c in wanted.split(",") if c.strip())
+    unknown = [c for c in chosen if c not in available]
+    if unknown:
+        msg = f"unknown column '{unknown[0]}'"
+        raise MashupError(msg)
+    return chosen
+
+
+def _observations(
+    store: SqlStore, service: str, params: dict[str, Any], page: int, size: int
+) -> dict[str, Any]:
+    query = _observation_query(service, params)
+    positional = query.cone is not None
+    try:
+        columns = (
+            _columns(params, positional)
+            if service != "Mast.Caom.Cone"
+            else (*OBSERVATION_COLUMNS, "objID1", "distance")
+        )
+        if columns is None:
+            total = count_observations(store, query)
+            return {
+                "status": "COMPLETE",
+                "msg": "",
+                "fields": [{"name": "Column1", "type": "int"}],
+                "data": [{"Column1": total}],
+                "paging": _paging(1, 1, 1, 1),
+            }
+        result = search_observations(store, query, page, size)
+    except ValueError as err:
+        raise MashupError(str(err)) from err
+    rows = []
+    for row in result.rows:
+        if positional:
+            row["objID1"] = row["objID"]
+        rows.append(_json_safe({c: row.get(c) for c in columns}))
+    return {
+        "status": "COMPLETE",
+        "msg": "",
+        "fields": fields(columns, observation_type),
+        "data": rows,
+        "paging": _paging(page, size, result.total, len(rows)),
+    }
+
+
+def _obs_id_of(store: SqlStore, obsid: str) -> str | None:
+    if not obsid.isdigit() or len(obsid) > 18:
+        msg = f"obsid must be a numeric Product Group ID, got '{obsid}'"
+        raise MashupError(msg)
+    rows = store.execute("SELECT obs_id FROM observations WHERE obsid = ?", (int(obsid),))
+    return str(rows[0][0]) if rows else None
+
+
+def _products(store: SqlStore, params: dict[str, Any], page: int, size: int) -> dict[str, Any]:
+    raw = params.get("obsid")
+    if not isinstance(raw, str | int) or isinstance(raw, bool) or not str(raw).strip():
+        msg = "Mast.Caom.Products needs obsid (comma-separated Product Group IDs)"
+        raise MashupError(msg)
+    obsids = [o.strip() for o in str(raw).split(",") if o.strip()]
+    if len(obsids) > 5000:
+        msg = "at most 5000 obsids per request"
+        raise MashupError(msg)
+    rows: list[dict[str, Any]] = []
+    for obsid in obsids:
+        obs_id = _obs_id_of(store, obsid)
+        if obs_id is None:
+            continue
+        listing = queries.product_list(store, obs_id)
+        rows += [{c: r.get(c) for c in PRODUCT_FIELDS} for r in listing.rows]
+    start = (page - 1) * size
+    chosen = rows[start : start + size]
+    return {
+        "status": "COMPLETE",
+        "msg": "",
+        "fields": fields(PRODUCT_FIELDS, product_type),
+        "data": chosen,
+        "paging": _paging(page, size, len(rows), len(chosen)),
+    }
+
+
+_OBSERVATION_SERVICES = ("Mast.Caom.Cone", "Mast.Caom.Filtered", "Mast.Caom.Filtered.Position")
+
+
+def _dispatch(store: SqlStore, text: str) -> dict[str, Any]:
+    request = json.loads(text)
+    if not isinstance(request, dict):
+        msg = "request must be a JSON object"
+        raise MashupError(msg)
+    service = request.get("service")
+    params = request.get("params") or {}
+    if not isinstance(params, dict):
+        msg = "params must be a JSON object"
+        raise MashupError(msg)
+    if request.get("format", "json") != "json":
+        msg = f"format '{request.get('format')}' is not supported (json only)"
+        raise MashupError(msg)
+    page, size = _page(request)
+    if service in _OBSERVATION_SERVICES:
+        return _observations(store, str(service), params, page, size)
+    if service == "Mast.Caom.Products":
+        return _products(store, params, page, size)
+    msg = f"service '{service}' is not offered by this archive"
+    raise MashupError(msg)
+
+
+def invoke(store: SqlStore, text: str) -> dict[str, Any]:
+    """Answer one Mashup request (the JSON text of the ``request`` form field).
+
+    Returns
+    -------
+    dict
+        A Mashup response: ``status``, ``msg``, ``fields``, ``data`` and
+        ``paging``; ``status`` is ``ERROR`` with a message for requests that
+        cannot be answered.
+    """
+    try:
+        return _dispatch(store, text)
+    except json.JSONDecodeError as err:
+        return _error(f"request is not JSON: {err.msg}")
+    except (MashupError, BadRequest, NotFound) as err:
+        return _error(str(err))
+    except JwlinkError as err:
+        if err.status < 500:
+            return _error(str(err))
+        raise
+
+
+@router.post("/api/v0/invoke", openapi_extra=_form_body("request", "Mashup request, JSON"))
+async def invoke_endpoint(request: Request, state: StateDep) -> JSONResponse:
+    """MAST's Mashup service endpoint (form field ``request`` holds the JSON request)."""
+    form = dict(await read_form(request, state))
+    text = form.get("request")
+    if text is None:
+        return JSONResponse(_error("form field 'request' is missing"))
+
+    def run() -> dict[str, Any]:
+        with state.pool.store() as store:
+            return invoke(store, text)
+
+    return JSONResponse(await run_in_threadpool(run))
+
+
+@router.post(
+    "/portal/Mashup/Mashup.asmx/columnsconfig",
+    openapi_extra=_form_body("colConfigId", "Mast.Caom.Cone or Mast.Caom.Products"),
+)
+async def columns_config(request: Request, state: StateDep) -> JSONResponse:
+    """Column metadata of a Mashup service, keyed by column name."""
+    form = dict(await read_form(request, state))
+    name = form.get("colConfigId", "")
+    if name not in COLUMN_CONFIGS:
+        raise NotFound(clean_text(name, "colConfigId"))
+    return JSONResponse(COLUMN_CONFIGS[name])
+
+
+@router.get("/whoami")
+def whoami(request: Request, state: StateDep) -> dict[str, Any]:
+    """Who the caller is, as MAST answers it (astroquery's ``login`` checks ``anon``)."""
+    principal, _ = state.principal(request)
+    if principal is None:
+        return {"anon": True, "attrib": {}, "eppn": "", "ezid": "anonymous"}
+    return {
+        "anon": False,
+        "attrib": {"display_name": principal.name},
+        "eppn": principal.name,
+        "ezid": principal.name,
+        "programs": sorted(principal.programs),
+    }

@@ -1,0 +1,48 @@
+# ruff: noqa: F811 - the archive fixture is imported, then requested by name
+"""Property-based checks of the whole OpenAPI surface: no input gives a server error (5xx).
+
+schemathesis reads /openapi.json from the application in process (ASGI) and
+generates up to 20 requests per operation. (Its lazy pytest fixture does not
+run under pytest 9, so the operations are driven from one test per backend.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from test_api_archive import Archive, archive  # noqa: E402, F401 - archive is a fixture
+
+from jwlink.api import create_app  # noqa: E402
+
+MAX_EXAMPLES = 20
+
+
+def test_no_server_errors(archive: Archive) -> None:
+    app = create_app(archive.db_url, archive.data_root, archive.tokens)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    tested = []
+    try:
+        for result in schema.get_all_operations():
+            operation = result.ok()
+
+            @given(case=operation.as_strategy())
+            @settings(
+                max_examples=MAX_EXAMPLES,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            def check(case: Any) -> None:
+                case.call_and_validate(checks=[not_a_server_error])
+
+            check()
+            tested.append(operation.label)
+    finally:
+        app.state.jwlink.pool.close()
+    assert len(tested) >= 20, tested
