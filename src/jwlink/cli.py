@@ -149,7 +149,7 @@ def demo(port: int, host: str, directory: str, no_serve: bool) -> None:
         f"{counts.ingested} files ingested, {counts.unchanged} unchanged"
     )
     base = f"http://{host}:{port}"
-    click.echo(f"\njwlink demo at {base}/  (API: {base}/api/v1/, OpenAPI: {base}/docs)")
+    click.echo(f"\njwlink demo at {base}/  (API: {base}/api/v1/, OpenAPI: {base}/openapi.json)")
     click.echo("Three things to try:")
     for number, idea in enumerate(state.things_to_try(base), start=1):
         click.echo(f"  {number}. {idea}")

@@ -77,6 +77,10 @@ def create_app(
     install_error_handlers(app)
     for module in (native, files, bundles, mast, datalink):
         app.include_router(module.router)
+    # The portal last: its pages sit at "/" and must not shadow an API route.
+    from jwlink.portal import router as portal_router
+
+    app.include_router(portal_router)
     return app
 
 

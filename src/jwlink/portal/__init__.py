@@ -1,0 +1,17 @@
+"""The jwlink web portal: HTML pages over the native JSON API, offline, no build step.
+
+Every page is a thin HTML shell plus plain JavaScript modules that call the
+native API under ``/api/v1/``; the API call behind a page is its *JSON twin*,
+linked from the page and sent as ``Link: <...>; rel="alternate";
+type="application/json"``. Pages, templates and static files all come from
+this package (no CDN, no external font), so the portal works offline.
+
+``app.include_router(jwlink.portal.router)`` adds the pages to an application
+built by `jwlink.api.create_app`.
+"""
+
+from __future__ import annotations
+
+from jwlink.portal.pages import router
+
+__all__ = ["router"]

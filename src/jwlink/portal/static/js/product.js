@@ -1,0 +1,8 @@
+// Product page: basket button and a token-aware file link.
+import { basketButton, pageData } from "./common.js";
+
+const data = pageData();
+const add = document.getElementById("add-product");
+add.replaceWith(Object.assign(basketButton("products", data.name, "Add product to basket"), { id: "add-product" }));
+const file = document.getElementById("file-link");
+if (file) file.classList.add("file-link");
