@@ -240,3 +240,17 @@ def test_query_plans_use_indexes(tmp_path, data):
         assert "SCAN l " not in plan + " " and "SCAN links" not in plan, plan
         assert "SCAN p " not in plan + " " and "SCAN products" not in plan, plan
     store.close()
+
+
+def test_sql_and_python_policies_agree(catalogs):
+    """The MRP rules decide the same in the database (lists) and in Python (explain)."""
+    from jwlink.mrp import explain
+    from jwlink.productlist import mast_row
+
+    for store, _ in catalogs.values():
+        for (obs_id,) in store.execute("SELECT obs_id FROM observations"):
+            raw = store.execute(product_list_sql(False, collate=store.collate), (obs_id, obs_id))
+            rows = [mast_row(r, "0") for r in raw]
+            python = {d.name: d.rule for d in explain(rows, queries._asn_type(store, obs_id))}
+            sql = {e["name"]: e["rule"] for e in queries.mrp(store, obs_id).explain}
+            assert python == sql, obs_id

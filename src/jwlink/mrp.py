@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RULES", "Decision", "Rule", "decide", "explain"]
+__all__ = ["MRP_RULE_IDS", "RULES", "Decision", "Rule", "decide", "explain", "sql_case"]
 
 _ANCILLARY_TYPES = frozenset(
     {"AUXILIARY", "INFO", "PREVIEW", "THUMBNAIL", "REFERENCE", "ENGINEERING", "CALIBRATION"}
@@ -166,3 +166,66 @@ def _is_per_source(row: dict[str, Any]) -> bool:
         and "{source_id}" in str(row.get("obs_id") or "")
         and "{" not in name
     )
+
+
+MRP_RULE_IDS = frozenset({r.id for r in RULES if r.mrp} | {"per-source-expected"})
+
+
+def _in(column: str, values: frozenset[str], params: list[Any]) -> str:
+    params.extend(sorted(values))
+    return f"{column} IN ({', '.join('?' for _ in values)})"
+
+
+def sql_case(asn_type: str | None, has_l3: str, concrete_sources: str) -> tuple[str, list[Any]]:
+    """Translate the policy into one SQL ``CASE`` naming each row's rule.
+
+    The same `RULES` decide in SQL (for product lists, so filtering by MRP and
+    paging happen in the database) and in Python (`explain`); a test checks
+    they agree.
+
+    Parameters
+    ----------
+    asn_type : str or None
+        The association type of the observation (rules for other types drop out).
+    has_l3 : str
+        SQL condition: the row's observation lists Level 3 science products.
+    concrete_sources : str
+        SQL condition: per-source files of the row's observation are listed.
+
+    Returns
+    -------
+    sql : str
+        ``CASE WHEN ... THEN '<rule id>' ... END`` over ``p`` (product) and ``x`` (path).
+    params : list
+        Values to bind, in order.
+    """
+    params: list[Any] = []
+    branches = []
+    for rule in RULES:
+        if rule.asn_types is not None and asn_type not in rule.asn_types:
+            continue
+        local: list[Any] = []
+        conds = []
+        if rule.product_types is not None:
+            conds.append(_in("p.product_type", rule.product_types, local))
+        if rule.levels is not None:
+            conds.append(_in("p.level", rule.levels, local))
+        if rule.suffixes is not None:
+            conds.append(_in("p.suffix", rule.suffixes, local))
+        if rule.brought_in is not None:
+            conds.append("x.rank = 2" if rule.brought_in else "x.rank <> 2")
+        if rule.template is not None:
+            conds.append(("" if rule.template else "NOT ") + "p.name LIKE '%{%'")
+        if rule.when_l3 is not None:
+            conds.append(f"({has_l3})" if rule.when_l3 else f"NOT ({has_l3})")
+        when = " AND ".join(conds) or "1 = 1"
+        if rule.id == "per-source-template":
+            # No per-source file known yet: the placeholder is the best name there is.
+            branches.append(f"WHEN {when} AND ({concrete_sources}) THEN '{rule.id}'")
+            branches.append(f"WHEN {when} THEN 'per-source-expected'")
+            params += local + local
+        else:
+            branches.append(f"WHEN {when} THEN '{rule.id}'")
+            params += local
+    return "CASE " + " ".join(branches) + " END", params
+

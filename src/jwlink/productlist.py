@@ -62,7 +62,9 @@ paths AS (
 """
 _DEDUP = """,
 ranked AS (
-    SELECT paths.*, ROW_NUMBER() OVER (PARTITION BY name ORDER BY rank, via, kind, role) AS n
+    SELECT paths.*, ROW_NUMBER() OVER (
+        PARTITION BY name ORDER BY rank, via {collate}, kind {collate}, role {collate}
+    ) AS n
     FROM paths
 ),
 picked AS (SELECT name, via, kind, role, rank FROM ranked WHERE n = 1)
@@ -77,22 +79,51 @@ PRODUCT_FIELDS = (
 )  # fmt: skip
 
 
-def product_list_sql(all_duplicates: bool = False) -> str:
+def product_list_sql(
+    all_duplicates: bool = False,
+    rule_case: str = "NULL",
+    where: str = "1 = 1",
+    collate: str = "COLLATE BINARY",
+    paged: bool = False,
+) -> str:
     """Return the statement listing an observation's products with their paths.
 
-    Bind the observation id twice. Each row is the path columns ``(name,
-    via_obs_id, kind, role, rank)``, then `PRODUCT_FIELDS` of the product, then
-    ``obsid``, ``dataproduct_type`` and ``data_rights`` of its observation
-    (for products no observation owns: the one it was listed through).
+    Bind the observation id twice, then the parameters of ``rule_case`` and
+    ``where``, then ``LIMIT``/``OFFSET`` when ``paged``. Each row is the path
+    columns ``(name, via_obs_id, kind, role, rank)``, `PRODUCT_FIELDS` of the
+    product, ``obsid``, ``dataproduct_type`` and ``data_rights`` of its
+    observation (for products no observation owns: the one it was listed
+    through), the MRP rule id, and the number of rows before paging.
+
+    Parameters
+    ----------
+    all_duplicates : bool
+        One row per path to a file (MAST's behaviour) instead of one per file.
+    rule_case : str
+        SQL expression naming each row's MRP rule (`jwlink.mrp.sql_case`),
+        over ``p`` (the product) and ``x`` (its path).
+    where : str
+        Filter over the listed columns (``name``, ``level``, ``calib_level``,
+        ``product_type``, ``suffix``, ``kind``, ``rule``).
+    collate : str
+        The backend's byte-order collation clause, so every backend sorts alike.
+    paged : bool
+        End with ``LIMIT ? OFFSET ?``.
     """
-    product_cols = ", ".join(f"p.{c}" for c in PRODUCT_FIELDS)
+    fields = ", ".join(PRODUCT_FIELDS)
     return (
         _ROWS
-        + (_ALL if all_duplicates else _DEDUP)
-        + f"SELECT x.name, x.via, x.kind, x.role, x.rank, {product_cols}, "
-        "o.obsid, o.dataproduct_type, o.data_rights "
+        + (_ALL if all_duplicates else _DEDUP).format(collate=collate)
+        + ", listed AS (SELECT x.via, x.kind, x.role, x.rank, "
+        + ", ".join(f"p.{c}" for c in PRODUCT_FIELDS)
+        + ", o.obsid, o.dataproduct_type AS obs_dataproduct_type, o.data_rights AS obs_rights, "
+        f"{rule_case} AS rule "
         "FROM picked x JOIN products p ON p.name = x.name "
-        "LEFT JOIN observations o ON o.obs_id = COALESCE(p.obs_id, x.via)"
+        "LEFT JOIN observations o ON o.obs_id = COALESCE(p.obs_id, x.via)) "
+        f"SELECT name, via, kind, role, rank, {fields}, obsid, obs_dataproduct_type, obs_rights, "
+        f"rule, COUNT(*) OVER () FROM listed WHERE {where} "
+        f"ORDER BY COALESCE(calib_level, 0) DESC, name {collate}, COALESCE(via, '') {collate}, "
+        f"COALESCE(kind, '') {collate}" + (" LIMIT ? OFFSET ?" if paged else "")
     )
 
 
@@ -126,7 +157,7 @@ def mast_row(raw: tuple[Any, ...], parent_obsid: str) -> dict[str, Any]:
     """Shape one row of `product_list_sql` into MAST columns plus jwlink's."""
     name, via, kind, role, rank = raw[:5]
     product = dict(zip(PRODUCT_FIELDS, raw[5 : 5 + len(PRODUCT_FIELDS)], strict=True))
-    obsid, dataproduct_type, obs_rights = raw[5 + len(PRODUCT_FIELDS) :]
+    obsid, dataproduct_type, obs_rights = raw[5 + len(PRODUCT_FIELDS) : 8 + len(PRODUCT_FIELDS)]
     program = product["program"]
     suffix = product["suffix"] or ""
     return {

@@ -8,7 +8,7 @@ from typing import Any
 
 from jwlink.errors import NotFound
 from jwlink.lineage import DIRECTIONS, Lineage, check_kinds, lineage_sql
-from jwlink.mrp import RULES, explain
+from jwlink.mrp import MRP_RULE_IDS, RULES, explain, sql_case
 from jwlink.productlist import MRP_LABEL, ProductList, mast_row, product_list_sql, sort_key
 from jwlink.store import SqlStore
 
@@ -71,6 +71,34 @@ class ProductFilters:
     extensions: tuple[str, ...] | None = None
     mrp_only: bool = False
 
+    def sql(self) -> tuple[str, list[Any]]:
+        """Return the filters as a SQL condition over a product list's columns, and its values."""
+        conds, params = [], []
+
+        def among(expr: str, values: Sequence[str]) -> str:
+            params.extend(values)
+            return f"{expr} IN ({', '.join('?' for _ in values)})"
+
+        if self.levels is not None:
+            conds.append(f"({among('level', self.levels)} OR "
+                         f"{among('CAST(calib_level AS TEXT)', self.levels)})")  # fmt: skip
+        if self.product_types is not None:
+            conds.append(among("product_type", self.product_types))
+        if self.suffixes is not None:
+            conds.append(among("suffix", self.suffixes))
+        if self.kinds is not None:
+            conds.append(among("COALESCE(kind, 'own')", self.kinds))
+        if self.extensions is not None:
+            likes = []
+            for ext in self.extensions:
+                escaped = ext.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                params.append(f"%{escaped}")
+                likes.append("lower(name) LIKE ? ESCAPE '\\'")
+            conds.append(f"({' OR '.join(likes)})")
+        if self.mrp_only:
+            conds.append(among("rule", sorted(MRP_RULE_IDS)))
+        return " AND ".join(conds) or "1 = 1", params
+
     def keep(self, row: dict[str, Any]) -> bool:
         """Whether a row passes every filter."""
         level_ok = self.levels is None or (
@@ -120,22 +148,48 @@ def product_list(
         ``sha256``, ``kind``, ``role`` and ``present``.
     """
     obs_id, obsid = _observation(store, name)
-    raw = store.execute(product_list_sql(all_duplicates), (obs_id, obs_id))
-    rows = sorted((mast_row(r, obsid) for r in raw), key=sort_key)
-    decisions = {d.name: d for d in explain(rows, _asn_type(store, obs_id))}
-    for row in rows:
-        row["productGroupDescription"] = MRP_LABEL if decisions[row["productFilename"]].mrp else ""
-    if filters is not None:
-        rows = [r for r in rows if filters.keep(r)]
-    result = ProductList(
-        obs_id=obs_id, obsid=obsid, total=len(rows), page=page, page_size=page_size
-    )
+    rule_case, rule_params = _rule_case(store, obs_id)
+    where, where_params = (filters or ProductFilters()).sql()
+    paged = page_size is not None
+    sql = product_list_sql(all_duplicates, rule_case, where, store.collate, paged)
+    params = [obs_id, obs_id, *rule_params, *where_params]
     if page_size is not None:
-        rows = rows[(page - 1) * page_size : page * page_size]
-    result.rows = [
-        {k: v for k, v in r.items() if k not in ("brought_in", "location")} for r in rows
-    ]
+        params += [page_size, (page - 1) * page_size]
+    raw = store.execute(sql, params)
+    total = raw[0][-1] if raw else 0
+    if not raw and page > 1:  # past the end: the count still says how many there are
+        count_sql = product_list_sql(all_duplicates, rule_case, where, store.collate, True)
+        probe = store.execute(count_sql, [*params[:-2], 1, 0])
+        total = probe[0][-1] if probe else 0
+    result = ProductList(obs_id=obs_id, obsid=obsid, total=total, page=page, page_size=page_size)
+    result.rows = [_listed_row(r, obsid) for r in raw]
     return result
+
+
+def _listed_row(raw: Sequence[Any], obsid: str) -> dict[str, Any]:
+    row = mast_row(tuple(raw), obsid)
+    row["productGroupDescription"] = MRP_LABEL if raw[-2] in MRP_RULE_IDS else ""
+    row.pop("brought_in")
+    row.pop("location")
+    return row
+
+
+def _rule_case(store: SqlStore, obs_id: str) -> tuple[str, list[Any]]:
+    """The MRP policy as SQL for one observation's list (see `jwlink.mrp.sql_case`)."""
+    has_l3 = bool(
+        store.execute(
+            "SELECT 1 FROM products WHERE obs_id = ? AND level = '3' AND product_type = 'SCIENCE'",
+            (obs_id,),
+        )
+    )
+    concrete = "{source_id}" in obs_id and bool(
+        store.execute(
+            "SELECT 1 FROM products WHERE obs_id = ? AND level = '3' AND name NOT LIKE ?",
+            (obs_id, "%{%"),
+        )
+    )
+    truth = {True: "1 = 1", False: "1 = 0"}
+    return sql_case(_asn_type(store, obs_id), truth[has_l3], truth[concrete])
 
 
 _PROGRAM_SQL = (
@@ -214,17 +268,19 @@ class MrpResult:
 
 def mrp(store: SqlStore, name: str) -> MrpResult:
     """Return the minimum recommended products of an observation, explained."""
-    obs_id, obsid = _observation(store, name)
-    raw = store.execute(product_list_sql(False), (obs_id, obs_id))
-    rows = sorted((mast_row(r, obsid) for r in raw), key=sort_key)
+    obs_id, _ = _observation(store, name)
+    rule_case, rule_params = _rule_case(store, obs_id)
+    sql = product_list_sql(False, rule_case, "1 = 1", store.collate)
+    raw = store.execute(sql, [obs_id, obs_id, *rule_params])
     descriptions = {rule.id: rule.description for rule in RULES}
-    decisions = explain(rows, _asn_type(store, obs_id))
+    descriptions["per-source-expected"] = "no per-source file is known yet: the placeholder stands for them"
+    decisions = [(r[5], r[-2]) for r in raw]
     return MrpResult(
         obs_id=obs_id,
-        products=[d.name for d in decisions if d.mrp],
+        products=[name for name, rule in decisions if rule in MRP_RULE_IDS],
         explain=[
-            {"name": d.name, "mrp": d.mrp, "rule": d.rule, "why": descriptions.get(d.rule, "")}
-            for d in decisions
+            {"name": name, "mrp": rule in MRP_RULE_IDS, "rule": rule, "why": descriptions[rule]}
+            for name, rule in decisions
         ],
     )
 

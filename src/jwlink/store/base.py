@@ -167,6 +167,8 @@ class SqlStore:
 
     backend = "sql"
     url: str
+    # Byte-order text comparison, so ORDER BY agrees on every backend.
+    collate = "COLLATE BINARY"
 
     def __init__(self) -> None:
         self.tracer: Tracer | None = None

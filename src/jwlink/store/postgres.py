@@ -31,6 +31,7 @@ class PostgresStore(SqlStore):
     """
 
     backend = "postgresql"
+    collate = 'COLLATE "C"'
 
     def __init__(self, url: str, readonly: bool = False) -> None:
         super().__init__()
