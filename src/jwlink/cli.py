@@ -172,3 +172,7 @@ from jwlink import cli_serve  # noqa: E402 - HTTP commands register after the co
 main.add_command(cli_serve.serve)
 main.add_command(cli_serve.download)
 main.add_command(cli_serve.token_hash)
+
+from jwlink.synth.cli import synth  # noqa: E402 - registered with the other commands
+
+main.add_command(synth)

@@ -19,7 +19,9 @@ __all__ = [
     "ObsContext",
     "ObservationPlan",
     "Optics",
+    "Program",
     "Target",
+    "Visit",
     "base36",
 ]
 
@@ -106,6 +108,13 @@ class Exposure:
     def visit_id(self) -> str:
         """``jw<ppppp><ooo><vvv>``."""
         return f"jw{self.program}{self.observation:03d}{self.visit:03d}"
+
+    @property
+    def obs_id(self) -> str:
+        """The exposure observation: the stem without its segment (as `jwlink.naming`)."""
+        if self.segment is None:
+            return self.stem
+        return self.stem.replace(f"-seg{self.segment:03d}", "")
 
     @property
     def end(self) -> float:
@@ -206,3 +215,44 @@ class ObsContext:
         start = self.clock
         self.clock += (seconds + gap) / DAY
         return round(start, 8)
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """A synthetic JWST program and how the archive serves it.
+
+    ``rights`` is ``PUBLIC`` or ``EXCLUSIVE_ACCESS``; ``release`` the ISO
+    date its data become public; ``stamp`` the DMS processing time stamp
+    used for its pool and association names.
+    """
+
+    id: str
+    title: str
+    pi: str
+    category: str
+    rights: str
+    release: str
+    stamp: str
+    start: float
+
+    @property
+    def pool(self) -> str:
+        """The program's association pool file name."""
+        return f"jw{self.id}_{self.stamp}_pool.csv"
+
+    @property
+    def table(self) -> str:
+        """The program's MAST product-list table file name."""
+        return f"mast_products_jw{self.id}.ecsv"
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A visit's guide-star acquisition: star, and when guiding ran (MJD)."""
+
+    visit_id: str
+    star: str
+    ra: float
+    dec: float
+    start: float
+    end: float

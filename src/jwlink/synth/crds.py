@@ -1,0 +1,160 @@
+"""CRDS reference files that synthetic products name in their ``R_*`` keywords.
+
+One reference file serves every exposure that shares its selection keys
+(detector, filter, mode), as CRDS selects them, so a replaced dark or flat
+touches many products: that is what makes "impact" questions interesting.
+Serial numbers are stable hashes of the selection keys, so the same
+configuration always gets the same file, in every program and every seed.
+"""
+
+from __future__ import annotations
+
+import zlib
+from functools import lru_cache
+
+from jwlink.synth.plan import Exposure, Optics
+
+__all__ = [
+    "CONTEXT",
+    "ReferenceFile",
+    "extraction_references",
+    "instrument_of",
+    "references",
+]
+
+CONTEXT = "jwst_1303.pmap"
+
+# Keyword -> (reftype, file extension). Keywords are the 8-character FITS
+# names of core.schema.yaml (R_DISTOR for distortion, R_READNO for readnoise).
+_KEYWORDS: dict[str, tuple[str, str]] = {
+    "R_DARK": ("dark", "fits"),
+    "R_GAIN": ("gain", "fits"),
+    "R_LINEAR": ("linearity", "fits"),
+    "R_MASK": ("mask", "fits"),
+    "R_READNO": ("readnoise", "fits"),
+    "R_SATURA": ("saturation", "fits"),
+    "R_SUPERB": ("superbias", "fits"),
+    "R_IPC": ("ipc", "fits"),
+    "R_RESET": ("reset", "fits"),
+    "R_RSCD": ("rscd", "fits"),
+    "R_FLAT": ("flat", "fits"),
+    "R_PHOTOM": ("photom", "fits"),
+    "R_AREA": ("area", "fits"),
+    "R_DISTOR": ("distortion", "asdf"),
+    "R_FILOFF": ("filteroffset", "asdf"),
+    "R_FFLAT": ("fflat", "fits"),
+    "R_SFLAT": ("sflat", "fits"),
+    "R_DFLAT": ("dflat", "fits"),
+    "R_SPCWCS": ("specwcs", "asdf"),
+    "R_WAVRAN": ("wavelengthrange", "asdf"),
+    "R_APCORR": ("apcorr", "fits"),
+    "R_EXTRAC": ("extract1d", "asdf"),  # .json would read as an association
+    "R_PATHLO": ("pathloss", "fits"),
+    "R_CUBPAR": ("cubepar", "fits"),
+    "R_PSFMSK": ("psfmask", "fits"),
+}
+# Keywords written as 'N/A': steps that did not run for this mode (real
+# headers list every R_* keyword the datamodel knows).
+_NOT_APPLICABLE = ("R_IFUFOR", "R_IFUPOS", "R_IFUSLI", "R_CAMERA", "R_COLLIM", "R_FORE")
+
+_DETECTOR_REFS = ("R_DARK", "R_GAIN", "R_LINEAR", "R_MASK", "R_READNO", "R_SATURA")
+_SPECTRAL_TYPES = (
+    "NRS_MSASPEC",
+    "NRS_FIXEDSLIT",
+    "NRS_IFU",
+    "NRS_BRIGHTOBJ",
+    "MIR_LRS-FIXEDSLIT",
+    "MIR_MRS",
+    "NIS_WFSS",
+    "NIS_SOSS",
+)
+_INSTRUMENT = {"nrc": "nircam", "nis": "niriss", "nrs": "nirspec", "mir": "miri", "fgs": "fgs"}
+
+
+class ReferenceFile(str):
+    """A reference file name; ``reftype`` and ``instrument`` say what it is."""
+
+    reftype: str
+    instrument: str
+    detector: str
+
+    def __new__(cls, instrument: str, reftype: str, detector: str, key: str, ext: str):  # noqa: D102
+        serial = 1 + zlib.crc32(f"{instrument}/{reftype}/{key}".encode()) % 480
+        self = super().__new__(cls, f"jwst_{instrument}_{reftype}_{serial:04d}.{ext}")
+        self.reftype, self.instrument, self.detector = reftype, instrument, detector
+        return self
+
+
+@lru_cache(maxsize=4096)
+def _reference(instrument: str, keyword: str, detector: str, key: str) -> ReferenceFile:
+    reftype, ext = _KEYWORDS[keyword]
+    return ReferenceFile(instrument, reftype, detector, key, ext)
+
+
+def instrument_of(exp_type: str) -> str:
+    """Return the lower-case instrument of an EXP_TYPE (``NRC_IMAGE`` -> ``nircam``)."""
+    return _INSTRUMENT[exp_type[:3].lower()]
+
+
+def _selection(exp_type: str, detector: str, o: Optics, keyword: str) -> str:
+    """Return the keys CRDS selects this keyword's file by, as one string."""
+    if keyword in _DETECTOR_REFS or keyword in ("R_SUPERB", "R_IPC", "R_RESET", "R_RSCD"):
+        return f"{detector}/{o.subarray}"
+    if keyword in ("R_FLAT", "R_FFLAT", "R_SFLAT", "R_DFLAT", "R_AREA"):
+        return f"{detector}/{o.filter}/{o.pupil}/{o.grating}/{exp_type}"
+    if keyword in ("R_DISTOR", "R_FILOFF", "R_SPCWCS", "R_WAVRAN"):
+        return f"{detector}/{exp_type}/{o.pupil}"
+    return f"{exp_type}/{o.grating}/{o.fxd_slit}"
+
+
+def references(exp: Exposure) -> dict[str, ReferenceFile | str]:
+    """Return the ``R_*`` keywords of an exposure's calibrated (L2b) product.
+
+    Values are `ReferenceFile` names (written ``crds://<name>``) or ``'N/A'``.
+    The dict is shared between exposures of one configuration: do not modify it.
+    """
+    return _references(exp.exp_type, exp.detector, exp.optics)
+
+
+@lru_cache(maxsize=1024)
+def _references(exp_type: str, detector: str, optics: Optics) -> dict[str, ReferenceFile | str]:
+    instrument = instrument_of(exp_type)
+    spectral = exp_type in _SPECTRAL_TYPES
+    keys = list(_DETECTOR_REFS)
+    keys += ["R_RESET", "R_RSCD"] if instrument == "miri" else ["R_SUPERB", "R_IPC"]
+    if instrument == "nirspec" and spectral:
+        keys += ["R_FFLAT", "R_SFLAT", "R_DFLAT", "R_PHOTOM", "R_WAVRAN", "R_PATHLO"]
+    elif spectral:
+        keys += ["R_FLAT", "R_PHOTOM", "R_SPCWCS", "R_DISTOR"]
+    else:
+        keys += ["R_FLAT", "R_PHOTOM", "R_AREA", "R_DISTOR"]
+        if instrument in ("nircam", "niriss"):
+            keys.append("R_FILOFF")
+    if exp_type in ("NRS_IFU", "MIR_MRS"):
+        keys.append("R_CUBPAR")
+    if optics.coronmsk:
+        keys.append("R_PSFMSK")
+    refs: dict[str, ReferenceFile | str] = {}
+    for keyword in keys:
+        refs[keyword] = _reference(
+            instrument, keyword, detector, _selection(exp_type, detector, optics, keyword)
+        )
+    for keyword in _NOT_APPLICABLE:
+        refs[keyword] = "N/A"
+    return refs
+
+
+def extraction_references(exp: Exposure) -> dict[str, ReferenceFile | str]:
+    """Return the ``R_*`` keywords of a stage-2 spectral product (``_x1d``, ``_s2d``...)."""
+    return _extraction(exp.exp_type, exp.detector, exp.optics)
+
+
+@lru_cache(maxsize=1024)
+def _extraction(exp_type: str, detector: str, optics: Optics) -> dict[str, ReferenceFile | str]:
+    instrument = instrument_of(exp_type)
+    return {
+        keyword: _reference(
+            instrument, keyword, detector, _selection(exp_type, detector, optics, keyword)
+        )
+        for keyword in ("R_EXTRAC", "R_APCORR")
+    }
