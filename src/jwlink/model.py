@@ -146,7 +146,7 @@ class Observation:
     exp_type: str | None = None
     detector: str | None = None
     visit_id: str | None = None
-    intent_type: str = "science"
+    intent_type: str | None = None
     dataproduct_type: str | None = None
     s_ra: float | None = None
     s_dec: float | None = None

@@ -42,7 +42,8 @@ SEARCH_COLUMNS: dict[str, tuple[str, str]] = {
     "target_name": ("target_name", "text"),
     "obs_id": ("obs_id", "text"),
     "dataproduct_type": ("dataproduct_type", "text"),
-    "intentType": ("intent_type", "text"),
+    # Observations no evidence called calibration are science (MAST's default).
+    "intentType": ("COALESCE(intent_type, 'science')", "text"),
     "dataRights": ("COALESCE(data_rights, 'PUBLIC')", "text"),
     "proposal_id": ("LTRIM(program, '0')", "program"),
     "calib_level": ("calib_level", "int"),
@@ -285,7 +286,7 @@ def mast_observation(raw: Sequence[Any]) -> dict[str, Any]:
     values: dict[str, Any] = {column: None for column in OBSERVATION_COLUMNS}
     program = row["program"]
     values.update(
-        intentType=row["intent_type"],
+        intentType=row["intent_type"] or "science",
         obs_collection=row["obs_collection"],
         provenance_name="CALJWST",
         instrument_name=row["instrument_name"],

@@ -45,7 +45,7 @@ def link_header(header: HeaderEvidence) -> Batch:
     """
     batch = Batch(source=header.path)
     name = header.filename
-    add_named(batch, name, f"header:{name}")
+    add_named(batch, name)
     cal_ver = header.keywords.get("CAL_VER")
     product = product_for(name, prvversion=str(cal_ver) if cal_ver is not None else None)
     batch.products.append(product)
@@ -53,7 +53,7 @@ def link_header(header: HeaderEvidence) -> Batch:
     if obs is not None:
         batch.observations.append(obs)
     for link in header_links(header):
-        add_named(batch, link.source, link.evidence)
+        add_named(batch, link.source)
         batch.links.append(link)
     batch.headers[name] = dict(header.keywords)
     return batch
@@ -73,7 +73,7 @@ def link_file(found: FoundFile) -> Batch:
         The product (now present) and what its name implies.
     """
     batch = Batch(source=found.location)
-    add_named(batch, found.name, f"file:{found.name}")
+    add_named(batch, found.name)
     batch.products.append(
         product_for(found.name, size=found.size, sha256=found.sha256, location=found.location)
     )

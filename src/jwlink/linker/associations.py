@@ -71,7 +71,7 @@ def _link_level2(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
     suffix = expected.l2_output_suffix(asn.association.asn_type, science_suffix)
     output = _with_suffix(entry.name, suffix, "fits")
     obs_id = describe(output).obs_id or entry.name
-    add_named(batch, output, evidence)
+    add_named(batch, output)
     # Outside the JWST grammar the name says nothing; the association does.
     batch.products.append(product_for(output, obs_id=obs_id))
     batch.observations.append(Observation(obs_id=obs_id, calib_level=2))
@@ -81,7 +81,7 @@ def _link_level2(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
     batch.asn_outputs.append((asn.association.name, entry.name, output))
     for member in entry.members:
         batch.asn_members.append((asn.association.name, entry.name, member.expname, member.exptype))
-        add_named(batch, member.expname, evidence)
+        add_named(batch, member.expname)
         kind, role = expected.member_role(member.exptype, level3=False)
         batch.links.append(Link(member.expname, output, Kind(kind), role, evidence))
 
@@ -155,7 +155,7 @@ def _link_member(
 ) -> list[str]:
     """Link one Level 3 member; return the per-member products it makes."""
     evidence = f"asn:{asn.association.name}"
-    add_named(batch, expname, evidence)
+    add_named(batch, expname)
     kind, role = expected.member_role(exptype, level3=True)
     for target in combined:
         batch.links.append(Link(expname, target, Kind(kind), role, evidence))

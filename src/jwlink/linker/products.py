@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from jwlink.linker.names import implied_links
-from jwlink.model import Batch, Observation, Product
+from jwlink.model import Batch, Link, Observation, Product
 from jwlink.naming import Form, describe
 
 __all__ = [
@@ -88,7 +89,8 @@ def observation_for(product: Product) -> Observation | None:
         program=product.program,
         visit_id=product.visit_id,
         is_association=level3,
-        intent_type="calibration" if form is Form.GUIDESTAR else "science",
+        # A name does not say whether an exposure is science: leave it to evidence.
+        intent_type="calibration" if form is Form.GUIDESTAR else None,
     )
 
 
@@ -100,13 +102,29 @@ def add_product(batch: Batch, product: Product) -> None:
         batch.observations.append(obs)
 
 
-def add_named(batch: Batch, name: str, evidence: str) -> None:
+@functools.lru_cache(maxsize=1 << 15)
+def _bare(name: str) -> tuple[Product, Observation | None]:
+    product = product_for(name)
+    return product, observation_for(product)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _named(name: str) -> tuple[tuple[tuple[Product, Observation | None], ...], tuple[Link, ...]]:
+    # What a name implies never changes, and the same names recur across the
+    # evidence of one observation (members, headers, tables): derive it once.
+    links = tuple(implied_links(name))
+    others = [link.source if link.target == name else link.target for link in links]
+    return tuple(_bare(n) for n in (name, *others)), links
+
+
+def add_named(batch: Batch, name: str) -> None:
     """Add a product known by name, with the stage inputs and links its name implies."""
-    add_product(batch, product_for(name))
-    for link in implied_links(name):
-        other = link.source if link.target == name else link.target
-        add_product(batch, product_for(other))
-        batch.links.append(link)
+    entries, links = _named(name)
+    for product, obs in entries:
+        batch.products.append(product)
+        if obs is not None:
+            batch.observations.append(obs)
+    batch.links.extend(links)
 
 
 def _mode(exp_type: str) -> tuple[str, str]:

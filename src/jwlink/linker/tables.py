@@ -114,7 +114,7 @@ def link_listed(rows: list[ListedProduct]) -> Batch:
     for row in rows:
         cols = row.columns
         name = str(cols["productFilename"])
-        add_named(batch, name, f"table:{row.source}:line {row.line}")
+        add_named(batch, name)
         listed_type = _product_type(cols.get("productType"))
         base = product_for(
             name,

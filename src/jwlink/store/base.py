@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import fields
+from dataclasses import fields, replace
 from importlib import resources
 from typing import Any
 
@@ -128,12 +128,25 @@ def _merge(old: Any, new: Any) -> Any:
     return type(old)(*values)
 
 
-def _unique(rows: Iterable[Any], key: Callable[[Any], Any], merge: bool) -> list[Any]:
+def _merge_observation(old: Observation, new: Observation) -> Observation:
+    # As the SQL upsert: the highest level and "is an association" win, so a
+    # batch merges the same whatever order its evidence came in.
+    merged = _merge(old, new)
+    return replace(
+        merged,
+        calib_level=max(old.calib_level, new.calib_level),
+        is_association=old.is_association or new.is_association,
+    )
+
+
+def _unique(
+    rows: Iterable[Any], key: Callable[[Any], Any], merge: Callable[[Any, Any], Any] | None
+) -> list[Any]:
     seen: dict[Any, Any] = {}
     for row in rows:
         k = key(row)
-        if k in seen and merge:
-            seen[k] = _merge(seen[k], row)
+        if k in seen and merge is not None:
+            seen[k] = merge(seen[k], row)
         elif k not in seen:
             seen[k] = row
     # Sorted keys make concurrent writers lock rows in the same order (no deadlocks).
@@ -282,11 +295,11 @@ class SqlStore:
                 )
 
     def _write_rows(self, batch: Batch) -> None:
-        observations = _unique(batch.observations, lambda o: o.obs_id, merge=True)
-        products = _unique(batch.products, lambda p: p.name, merge=True)
-        associations = _unique(batch.associations, lambda a: a.name, merge=True)
-        links = _unique(batch.links, lambda x: (x.source, x.target, x.kind.value, x.role), False)
-        members = _unique(batch.members, lambda m: (m.obs_id, m.member_obs_id, m.exptype), False)
+        observations = _unique(batch.observations, lambda o: o.obs_id, _merge_observation)
+        products = _unique(batch.products, lambda p: p.name, _merge)
+        associations = _unique(batch.associations, lambda a: a.name, _merge)
+        links = _unique(batch.links, lambda x: (x.source, x.target, x.kind.value, x.role), None)
+        members = _unique(batch.members, lambda m: (m.obs_id, m.member_obs_id, m.exptype), None)
         if observations:
             self._bulk(
                 "observations", UPSERT_OBSERVATION, [observation_row(o) for o in observations]

@@ -106,7 +106,7 @@ def asn_evidence(item: Item) -> AsnEvidence:
 def named(name: str) -> Batch:
     """Rows a file seen on disk adds by its name alone (`linker.link_file`, no location)."""
     batch = Batch(source=name)
-    add_named(batch, name, f"file:{name}")
+    add_named(batch, name)
     batch.products.append(product_for(name))
     return batch
 
