@@ -41,7 +41,11 @@ def _walk(name: str, direction: str, kinds: Sequence[str], depth: int | None) ->
 
 
 def lineage_sql(
-    root_is_observation: bool, direction: str, kinds: Sequence[str] = (), depth: int | None = None
+    root_is_observation: bool,
+    direction: str,
+    kinds: Sequence[str] = (),
+    depth: int | None = None,
+    lateral: bool = False,
 ) -> tuple[str, list[Any]]:
     """Build the one statement that returns a lineage's nodes and edges.
 
@@ -56,6 +60,9 @@ def lineage_sql(
         Walk only links of these kinds (all kinds when empty).
     depth : int, optional
         Stop after this many steps.
+    lateral : bool
+        Fetch nodes and edges with ``LATERAL`` joins (PostgreSQL): its planner
+        cannot size a recursive walk and otherwise scans whole tables.
 
     Returns
     -------
@@ -73,16 +80,25 @@ def lineage_sql(
         params += p
         names.append(f"SELECT name FROM walk_{d}")
     kind_filter = f" AND l.kind IN ({', '.join('?' for _ in kinds)})" if kinds else ""
+    if lateral:
+        # OFFSET 0 keeps the planner from flattening the subqueries back into joins.
+        product_join = (
+            "CROSS JOIN LATERAL (SELECT * FROM products q WHERE q.name = n.name OFFSET 0) p"
+        )
+        link_join = "CROSS JOIN LATERAL (SELECT * FROM links k WHERE k.target = n.name OFFSET 0) l"
+    else:
+        product_join = "JOIN products p ON p.name = n.name"
+        link_join = "JOIN links l ON l.target = n.name"
     statement = (
         f"WITH RECURSIVE roots(name) AS ({roots}), {', '.join(walks)}, "
         f"nodes AS MATERIALIZED ({' UNION '.join(names)}) "
         # calib_level travels as text: PostgreSQL types UNION columns strictly.
         "SELECT 'n', p.name, p.obs_id, CAST(p.calib_level AS TEXT), p.product_type, p.suffix, "
         "CASE WHEN p.location IS NULL THEN 0 ELSE 1 END, NULL "
-        "FROM nodes n JOIN products p ON p.name = n.name "
+        f"FROM nodes n {product_join} "
         "UNION ALL "
         "SELECT 'e', l.source, l.target, l.kind, l.role, NULL, NULL, l.evidence "
-        "FROM nodes n JOIN links l ON l.target = n.name "
+        f"FROM nodes n {link_join} "
         f"WHERE l.source IN (SELECT name FROM nodes){kind_filter}"
     )
     return statement, params + list(kinds)

@@ -319,7 +319,8 @@ def lineage(
         msg = f"depth must be 0 or more, got {depth}"
         raise ValueError(msg)
     what, key = resolve(store, name)
-    sql, params = lineage_sql(what == "observation", direction, check_kinds(kinds), depth)
+    lateral = store.backend == "postgresql"
+    sql, params = lineage_sql(what == "observation", direction, check_kinds(kinds), depth, lateral)
     rows = store.execute(sql, (key, *params))
     return Lineage.from_rows(name, direction, rows)
 

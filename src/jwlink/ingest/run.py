@@ -173,6 +173,8 @@ def ingest(
             progress(path)
     if visits:
         store.link_guide_stars(sorted(visits))
+    if report.ingested:
+        store.optimize()
     return report
 
 

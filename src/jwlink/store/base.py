@@ -322,6 +322,12 @@ class SqlStore:
             rows = [(k, json.dumps(v, sort_keys=True)) for k, v in sorted(batch.headers.items())]
             self._executemany(UPSERT_HEADER, rows)
 
+    def optimize(self) -> None:
+        """Refresh the planner's statistics after a bulk load (cheap when little changed)."""
+        self.execute(self.optimize_sql)
+
+    optimize_sql = "PRAGMA optimize"
+
     def fingerprint_of(self, path: str) -> str | None:
         """Return the recorded fingerprint of an input path, or None."""
         rows = self.execute("SELECT fingerprint FROM inputs WHERE path = ?", (path,))

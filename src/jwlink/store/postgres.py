@@ -32,12 +32,15 @@ class PostgresStore(SqlStore):
 
     backend = "postgresql"
     collate = 'COLLATE "C"'
+    optimize_sql = "ANALYZE"
 
     def __init__(self, url: str, readonly: bool = False) -> None:
         super().__init__()
         self.url = url
         try:
             self.conn = psycopg.connect(url, autocommit=True)
+            # Catalog queries are short; compiling them (JIT) costs more than it saves.
+            self.conn.execute("SET jit = off")
             if readonly:
                 self.conn.execute("SET default_transaction_read_only = on")
         except psycopg.Error as err:

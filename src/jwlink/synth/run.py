@@ -94,6 +94,7 @@ def generate_files(
         report.products += 2
         write_table(rows, MAST_COLUMNS, folder / program.table)
         report.programs += 1
+    store.optimize()
     report.modes = sorted(modes)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
