@@ -94,7 +94,6 @@ def generate_files(
         report.products += 2
         write_table(rows, MAST_COLUMNS, folder / program.table)
         report.programs += 1
-    store.optimize()
     report.modes = sorted(modes)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
@@ -150,6 +149,7 @@ def generate_catalog(store: SqlStore, seed: int = 1, products: int = 2000) -> Sy
         store.link_guide_stars(visits)
         report.products += 2
         report.programs += 1
+    store.optimize()
     report.modes = sorted(modes)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
