@@ -65,8 +65,10 @@ def _fill(url: str, size: int, seed: int) -> dict[str, Any]:
     )
     done = subprocess.run(
         [sys.executable, "-c", code, url, str(size), str(seed)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     counts = result["counts"]
     result["products_per_s"] = counts["products"] / result["seconds"]
@@ -102,35 +104,57 @@ def _queries(url: str, samples: int) -> dict[str, Any]:
         size = queries.product_list(store, obs_id).total
         times = _timed(lambda: queries.product_list(store, obs_id), 5)
         paged = _timed(lambda: queries.product_list(store, obs_id, page_size=100), 5)
-        out["l3_product_list"] = {"obs_id": obs_id, "rows": size, "ms_median": statistics.median(times),
-                                  "ms_median_first_page_100": statistics.median(paged)}  # fmt: skip
+        out["l3_product_list"] = {
+            "obs_id": obs_id,
+            "rows": size,
+            "ms_median": statistics.median(times),
+            "ms_median_first_page_100": statistics.median(paged),
+        }
     program = store.execute(
         "SELECT program, COUNT(*) FROM products WHERE program IS NOT NULL "
         "GROUP BY program ORDER BY COUNT(*) DESC LIMIT 1"
     )[0][0]
     rows = queries.program_product_list(store, program, page_size=1000).total
     times = _timed(lambda: queries.program_product_list(store, program, page_size=1000), 3)
-    out["program_product_list"] = {"program": program, "rows": rows,
-                                   "ms_median": statistics.median(times)}  # fmt: skip
+    out["program_product_list"] = {
+        "program": program,
+        "rows": rows,
+        "ms_median": statistics.median(times),
+    }
     names = [r[0] for r in store.execute("SELECT name FROM products WHERE level IN ('2b', '3')")]
     picks = rnd.sample(names, min(samples, len(names)))
     for direction in ("up", "down"):
-        times = [t for n in picks for t in _timed(lambda n=n: queries.lineage(store, n, direction), 1)]
-        out[f"lineage_{direction}"] = {"n": len(times), "p50_ms": _p(times, 0.5),
-                                       "p95_ms": _p(times, 0.95)}  # fmt: skip
+        times = [
+            t
+            for n in picks
+            for t in _timed(lambda n=n, d=direction: queries.lineage(store, n, d), 1)
+        ]
+        out[f"lineage_{direction}"] = {
+            "n": len(times),
+            "p50_ms": _p(times, 0.5),
+            "p95_ms": _p(times, 0.95),
+        }
     out["networkx"] = _networkx(store, picks)
     obs = [r[0] for r in store.execute("SELECT obs_id FROM observations")]
-    mrp_times = [t for o in rnd.sample(obs, min(50, len(obs)))
-                 for t in _timed(lambda o=o: queries.mrp(store, o), 1)]  # fmt: skip
+    mrp_times = [
+        t
+        for o in rnd.sample(obs, min(50, len(obs)))
+        for t in _timed(lambda o=o: queries.mrp(store, o), 1)
+    ]
     out["mrp"] = {"n": len(mrp_times), "p50_ms": _p(mrp_times, 0.5), "p95_ms": _p(mrp_times, 0.95)}
-    refs = [r[0] for r in store.execute("SELECT name FROM products WHERE product_type = 'REFERENCE'")]
+    refs = [
+        r[0] for r in store.execute("SELECT name FROM products WHERE product_type = 'REFERENCE'")
+    ]
     impact_times, affected = [], []
     for ref in rnd.sample(refs, min(5, len(refs))):
         start = time.perf_counter()
         affected.append(len(queries.impact(store, ref).products))
         impact_times.append((time.perf_counter() - start) * 1000)
-    out["impact"] = {"n": len(impact_times), "p50_ms": _p(impact_times, 0.5) if impact_times else None,
-                     "max_affected": max(affected, default=0)}  # fmt: skip
+    out["impact"] = {
+        "n": len(impact_times),
+        "p50_ms": _p(impact_times, 0.5) if impact_times else None,
+        "max_affected": max(affected, default=0),
+    }
     store.close()
     return out
 
@@ -144,8 +168,12 @@ def _networkx(store: Any, picks: list[str]) -> dict[str, Any]:
     load_ms = (time.perf_counter() - start) * 1000
     up = [t for n in picks for t in _timed(lambda n=n: nx.ancestors(graph, n), 1)]
     down = [t for n in picks for t in _timed(lambda n=n: nx.descendants(graph, n), 1)]
-    return {"load_ms": load_ms, "ancestors_p50_ms": _p(up, 0.5), "ancestors_p95_ms": _p(up, 0.95),
-            "descendants_p50_ms": _p(down, 0.5)}  # fmt: skip
+    return {
+        "load_ms": load_ms,
+        "ancestors_p50_ms": _p(up, 0.5),
+        "ancestors_p95_ms": _p(up, 0.95),
+        "descendants_p50_ms": _p(down, 0.5),
+    }
 
 
 def _fits(count: int) -> dict[str, Any]:
@@ -170,9 +198,13 @@ def _fits(count: int) -> dict[str, Any]:
                 fits.getheader(p)
         astropy_s = time.perf_counter() - start
         identical = all(a == read_header(p) for a, p in zip(fast, paths, strict=True))
-    return {"files": len(paths), "fast_files_per_s": len(paths) / fast_s,
-            "astropy_getheader_files_per_s": len(paths) / astropy_s,
-            "speedup": astropy_s / fast_s, "identical": identical}  # fmt: skip
+    return {
+        "files": len(paths),
+        "fast_files_per_s": len(paths) / fast_s,
+        "astropy_getheader_files_per_s": len(paths) / astropy_s,
+        "speedup": astropy_s / fast_s,
+        "identical": identical,
+    }
 
 
 def _growth(results: list[dict[str, Any]]) -> dict[str, float]:
@@ -205,8 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="benchmarks/results.json")
     args = parser.parse_args(argv)
     report: dict[str, Any] = {
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpus": os.cpu_count(), "processor": platform.processor()},  # fmt: skip
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "processor": platform.processor(),
+        },
         "fits": _fits(args.fits_products),
         "backends": {},
     }
@@ -218,7 +254,9 @@ def main(argv: list[str] | None = None) -> int:
                 url, drop = _catalog_url(backend, Path(tmp), size)
                 try:
                     ingest = _fill(url, size, seed=1)
-                    results.append({"size": size, "ingest": ingest, "queries": _queries(url, args.samples)})
+                    results.append(
+                        {"size": size, "ingest": ingest, "queries": _queries(url, args.samples)}
+                    )
                 finally:
                     drop()
                 _print_row(backend, results[-1])
@@ -238,9 +276,11 @@ def _print_row(backend: str, r: dict[str, Any]) -> None:
         f"{i['links_per_s']:>8.0f} links/s peak {i['peak_rss_mb']:.0f} MB | "
         f"L3 list ({l3.get('rows', 0)} rows) {l3.get('ms_median', 0):.1f} ms | "
         f"program list {q['program_product_list']['ms_median']:.0f} ms | "
-        f"lineage up p50 {q['lineage_up']['p50_ms']:.2f} ms p95 {q['lineage_up']['p95_ms']:.2f} | "
-        f"down p50 {q['lineage_down']['p50_ms']:.2f} | networkx load {q['networkx']['load_ms']:.0f} ms "
-        f"ancestors p50 {q['networkx']['ancestors_p50_ms']:.3f} | mrp p50 {q['mrp']['p50_ms']:.1f} | "
+        f"lineage up p50 {q['lineage_up']['p50_ms']:.2f} ms "
+        f"p95 {q['lineage_up']['p95_ms']:.2f} | down p50 {q['lineage_down']['p50_ms']:.2f} | "
+        f"networkx load {q['networkx']['load_ms']:.0f} ms "
+        f"ancestors p50 {q['networkx']['ancestors_p50_ms']:.3f} | "
+        f"mrp p50 {q['mrp']['p50_ms']:.1f} | "
         f"impact p50 {q['impact']['p50_ms'] or 0:.1f} ms"
     )
 

@@ -36,7 +36,8 @@ def test_every_reference_file_is_a_contributing_link(headers, data):
     assert len(users) > 5
     for reference, products in users.items():
         rows = headers.execute(
-            "SELECT target, role FROM links WHERE source = ? AND kind = 'contributing'", (reference,)
+            "SELECT target, role FROM links WHERE source = ? AND kind = 'contributing'",
+            (reference,),
         )
         assert {r[0] for r in rows} == products
         assert all(r[1].startswith("reference:") for r in rows)
@@ -70,9 +71,10 @@ def test_impact_is_transitive_through_level3(headers, data, tmp_path):
     assert ingest(headers, [path]).errors == []
     result = queries.impact(headers, reference)
     groups = result.grouped()
-    assert "jw90001-a3001_t001_niriss_clear-f150w_i2d.fits" in groups[
-        "jw90001-a3001_t001_niriss_clear-f150w"
-    ]["3"]
+    assert (
+        "jw90001-a3001_t001_niriss_clear-f150w_i2d.fits"
+        in groups["jw90001-a3001_t001_niriss_clear-f150w"]["3"]
+    )
     level2 = {n for obs in groups.values() for n in obs.get("2", [])}
     assert calibrated <= level2
 

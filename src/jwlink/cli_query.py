@@ -11,7 +11,6 @@ import click
 
 from jwlink.catalog import Catalog
 from jwlink.cli_common import db_option, errors_to_click, json_option, print_json
-from jwlink.lineage import DIRECTIONS
 from jwlink.model import Kind
 from jwlink.prov import to_prov_json
 from jwlink.queries import ProductFilters
@@ -40,7 +39,8 @@ def _tuple(values: tuple[str, ...]) -> tuple[str, ...] | None:
 @db_option
 @json_option
 @errors_to_click
-def products(obs_id: str | None, program: str | None, mrp_only: bool, all_duplicates: bool, level: tuple[str, ...],
+def products(obs_id: str | None, program: str | None, mrp_only: bool, all_duplicates: bool,
+             level: tuple[str, ...],
              product_type: tuple[str, ...], suffix: tuple[str, ...], kind: tuple[str, ...],
              extension: tuple[str, ...], page: int, page_size: int | None, db: str,
              as_json: bool) -> None:  # fmt: skip
@@ -54,13 +54,13 @@ def products(obs_id: str | None, program: str | None, mrp_only: bool, all_duplic
         mrp_only=mrp_only,
     )
     if (obs_id is None) == (program is None):
-        raise click.UsageError("give an OBS_ID or --program, not both")
+        msg = "give an OBS_ID or --program, not both"
+        raise click.UsageError(msg)
     with Catalog(db, readonly=True) as catalog:
         if program is not None:
             result = catalog.program_products(program, filters, page, page_size)
         else:
-            assert obs_id is not None
-            result = catalog.products(obs_id, filters, all_duplicates, page, page_size)
+            result = catalog.products(str(obs_id), filters, all_duplicates, page, page_size)
     if as_json:
         print_json(result.as_dict())
         return
@@ -86,7 +86,6 @@ def products(obs_id: str | None, program: str | None, mrp_only: bool, all_duplic
 def lineage(name: str, direction: str, kind: tuple[str, ...], depth: int | None, fmt: str,
             db: str, as_json: bool) -> None:  # fmt: skip
     """Show the linkage subgraph around a product or observation."""
-    assert direction in DIRECTIONS
     with Catalog(db, readonly=True) as catalog:
         result = catalog.lineage(name, direction, kind, depth)
     if fmt == "prov-json":

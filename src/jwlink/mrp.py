@@ -228,4 +228,3 @@ def sql_case(asn_type: str | None, has_l3: str, concrete_sources: str) -> tuple[
             branches.append(f"WHEN {when} THEN '{rule.id}'")
             params += local
     return "CASE " + " ".join(branches) + " END", params
-

@@ -175,7 +175,7 @@ def _listed_row(raw: Sequence[Any], obsid: str) -> dict[str, Any]:
 
 
 def _rule_case(store: SqlStore, obs_id: str) -> tuple[str, list[Any]]:
-    """The MRP policy as SQL for one observation's list (see `jwlink.mrp.sql_case`)."""
+    """Return the MRP policy as SQL for one observation's list (`jwlink.mrp.sql_case`)."""
     has_l3 = bool(
         store.execute(
             "SELECT 1 FROM products WHERE obs_id = ? AND level = '3' AND product_type = 'SCIENCE'",
@@ -234,7 +234,8 @@ def program_product_list(
 
     program = program.zfill(5)
     sql = _PROGRAM_SQL.format(fields=", ".join(f"p.{c}" for c in PRODUCT_FIELDS))
-    rows = [mast_row(r, str(r[5 + len(PRODUCT_FIELDS)] or "")) for r in store.execute(sql, (program,))]
+    raw = store.execute(sql, (program,))
+    rows = [mast_row(r, str(r[5 + len(PRODUCT_FIELDS)] or "")) for r in raw]
     composed = {r[0] for r in store.execute(_COMPOSED_SQL, (program,))}
     by_obs: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
@@ -249,7 +250,8 @@ def program_product_list(
     result = ProductList(obs_id=program, obsid="", total=len(rows), page=page, page_size=page_size)
     if page_size is not None:
         rows = rows[(page - 1) * page_size : page * page_size]
-    result.rows = [{k: v for k, v in r.items() if k not in ("brought_in", "location")} for r in rows]
+    hidden = ("brought_in", "location")
+    result.rows = [{k: v for k, v in r.items() if k not in hidden} for r in rows]
     return result
 
 
@@ -273,7 +275,9 @@ def mrp(store: SqlStore, name: str) -> MrpResult:
     sql = product_list_sql(False, rule_case, "1 = 1", store.collate)
     raw = store.execute(sql, [obs_id, obs_id, *rule_params])
     descriptions = {rule.id: rule.description for rule in RULES}
-    descriptions["per-source-expected"] = "no per-source file is known yet: the placeholder stands for them"
+    descriptions["per-source-expected"] = (
+        "no per-source file is known yet: the placeholder stands for them"
+    )
     decisions = [(r[5], r[-2]) for r in raw]
     return MrpResult(
         obs_id=obs_id,
