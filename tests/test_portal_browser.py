@@ -188,7 +188,9 @@ def test_kind_filter_pages_server_side(page, api, mosaic):
     page.get_by_label("Minimum Recommended Products only").uncheck()
     page.get_by_label("Relationship").select_option("composition")
     page.get_by_label("Rows per page").select_option("25")
-    page.wait_for_selector("#product-groups[data-kind='composition'][data-mrp='false']")
+    page.wait_for_selector(
+        "#product-groups[data-kind='composition'][data-mrp='false'][data-page-size='25']"
+    )
     total = api.get(f"/api/v1/observations/{q(obs)}/products",
                     params={"kind": "composition", "page_size": 1}).json()["total"]  # fmt: skip
     assert int(page.locator("#product-count").get_attribute("data-total")) == total

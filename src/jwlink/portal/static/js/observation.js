@@ -95,7 +95,11 @@ function groupSection(kind, rows, who) {
     el("div", { class: "table-wrap" }, table));
 }
 
+let latestRequest = 0;
+
 async function loadProducts() {
+  // Filters change faster than answers come back: only the newest request may draw.
+  const request = ++latestRequest;
   const groups = document.getElementById("product-groups");
   const count = document.getElementById("product-count");
   const url = productsUrl();
@@ -104,6 +108,7 @@ async function loadProducts() {
   groups.dataset.mrp = "loading";
   try {
     const [result, who] = await Promise.all([api(url), whoami()]);
+    if (request !== latestRequest) return;
     state.rows = result.products;
     const byKind = new Map([["own", []], ...data.kinds.map((k) => [k, []])]);
     for (const row of result.products) byKind.get(row.kind || "own")?.push(row);
@@ -121,6 +126,7 @@ async function loadProducts() {
     groups.dataset.mrp = String(state.mrp);
     groups.dataset.kind = state.kind;
     groups.dataset.page = String(result.page);
+    groups.dataset.pageSize = String(result.page_size);
     if (!document.body.dataset.productsReady) performance.mark("jwlink:first-products");
     document.body.dataset.productsReady = "true";
   } catch (err) {
