@@ -354,3 +354,12 @@ def test_odd_cards_read_the_same_or_fail_the_same(tmp_path: Path, cards: list) -
         except HeaderError:
             outcomes.append(HeaderError)
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("card", ["NAXIS   = 1000000000", "naxis   = +0100000000"])
+def test_absurd_naxis_is_refused_before_astropy_builds_axes(tmp_path: Path, card: str) -> None:
+    # Regression: astropy lists NAXISn for every axis on open, so this used to hang.
+    path = write(tmp_path / "naxis.fits", primary(card))
+    for reader in READERS:
+        with pytest.raises(HeaderError, match="NAXIS"):
+            reader(path)

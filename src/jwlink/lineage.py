@@ -14,7 +14,7 @@ from typing import Any
 
 from jwlink.model import Kind
 
-__all__ = ["DIRECTIONS", "Lineage", "lineage_sql"]
+__all__ = ["DIRECTIONS", "Lineage", "impact_sql", "lineage_sql"]
 
 DIRECTIONS = ("up", "down", "both")
 
@@ -102,6 +102,25 @@ def lineage_sql(
         f"WHERE l.source IN (SELECT name FROM nodes){kind_filter}"
     )
     return statement, params + list(kinds)
+
+
+def impact_sql(lateral: bool = False) -> str:
+    """Build the statement listing every product downstream of one file (nodes only).
+
+    Bind the file name twice. An impact can reach most of an archive (a CRDS
+    context calibrates everything), so unlike `lineage_sql` it returns no
+    edges: only ``(name, obs_id, calib_level)`` of each product reached.
+    """
+    join = (
+        "CROSS JOIN LATERAL (SELECT * FROM products q WHERE q.name = w.name OFFSET 0) p"
+        if lateral
+        else "JOIN products p ON p.name = w.name"
+    )
+    return (
+        "WITH RECURSIVE walk(name) AS (VALUES (?) UNION "
+        "SELECT l.target FROM links l JOIN walk w ON l.source = w.name) "
+        f"SELECT p.name, p.obs_id, p.calib_level FROM walk w {join} WHERE p.name <> ?"
+    )
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jwlink.errors import NotFound
-from jwlink.lineage import DIRECTIONS, Lineage, check_kinds, lineage_sql
+from jwlink.lineage import DIRECTIONS, Lineage, check_kinds, impact_sql, lineage_sql
 from jwlink.mrp import MRP_RULE_IDS, RULES, explain, sql_case
 from jwlink.productlist import MRP_LABEL, ProductList, mast_row, product_list_sql, sort_key
 from jwlink.store import SqlStore
@@ -351,7 +351,9 @@ class Impact:
 
 def impact(store: SqlStore, name: str) -> Impact:
     """Return every product downstream of a reference file or any product, transitively."""
-    down = lineage(store, name, "down")
-    root = {name}
-    affected = [n for n in down.nodes if n["name"] not in root]
+    what, key = resolve(store, name)
+    if what != "product":
+        raise NotFound(name)
+    rows = store.execute(impact_sql(store.backend == "postgresql"), (key, key))
+    affected = [{"name": n, "obs_id": o, "calib_level": c} for n, o, c in sorted(rows)]
     return Impact(name=name, products=affected)

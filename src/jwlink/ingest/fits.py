@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
@@ -104,6 +105,34 @@ def _check_signature(path: str, head: bytes) -> None:
         raise HeaderError(path, msg)
 
 
+def _primary_naxis(fh: BinaryIO) -> object:
+    """Return the largest NAXIS a plain card of the primary header gives (else None).
+
+    The largest, because a header may repeat NAXIS and astropy does not say
+    which one it will size the data by.
+    """
+    found: list[int] = []
+    while block := fh.read(BLOCK_SIZE):
+        for start in range(0, len(block) - CARD_SIZE + 1, CARD_SIZE):
+            card = block[start : start + CARD_SIZE]
+            if card.rstrip() == b"END":
+                return max(found, default=None)
+            # astropy reads keywords case-blind, so "naxis   = " counts too.
+            if card[:10].upper() == b"NAXIS   = ":
+                try:
+                    found.append(int(card[10:].split(b"/")[0]))
+                except ValueError:
+                    continue
+    return max(found, default=None)
+
+
+def _check_naxis(path: str, naxis: object, hdu: int) -> None:
+    """Refuse an NAXIS outside the FITS standard's 0..999 before anything trusts it."""
+    if type(naxis) is int and not 0 <= naxis <= 999:
+        msg = f"bad size keyword: HDU #{hdu} has NAXIS = {naxis}, expected an integer 0..999"
+        raise HeaderError(path, msg)
+
+
 def _data_size(path: str, size: Mapping[str, object], hdu: int) -> int:
     """Bytes of data after a header, as astropy computes them (padding excluded)."""
 
@@ -115,6 +144,7 @@ def _data_size(path: str, size: Mapping[str, object], hdu: int) -> int:
         return value
 
     naxis = number("NAXIS", 0)
+    _check_naxis(path, naxis, hdu)
     if naxis == 0:
         return 0
     count = 1
@@ -234,6 +264,9 @@ def read_header(path: str | os.PathLike[str]) -> HeaderEvidence:
     spath = os.fspath(path)
     with _readable(spath), Path(spath).open("rb") as fh:
         _check_signature(spath, fh.read(CARD_SIZE))
+        fh.seek(0)
+        # astropy builds a list of NAXISn before any check: NAXIS = 10**9 would hang it.
+        _check_naxis(spath, _primary_naxis(fh), 0)
     # Tile-compressed images stay the binary tables they are, as in the fast reader.
     options = {"lazy_load_hdus": True, "memmap": False, "disable_image_compression": True}
     with _readable(spath), _astropy_errors(spath), fits.open(spath, **options) as hdul:
