@@ -52,7 +52,7 @@ def _p(values: list[float], q: float) -> float:
 def _fill(url: str, size: int, seed: int) -> dict[str, Any]:
     """Fill a catalog in a child process; return its report and peak RSS."""
     code = (
-        "import json, resource, sys, time\n"
+        "import json, sys, time\n"
         "from jwlink.store import open_store\n"
         "from jwlink.synth import generate_catalog\n"
         "store = open_store(sys.argv[1])\n"
@@ -60,7 +60,9 @@ def _fill(url: str, size: int, seed: int) -> dict[str, Any]:
         "report = generate_catalog(store, seed=int(sys.argv[3]), products=int(sys.argv[2]))\n"
         "seconds = time.perf_counter() - t\n"
         "counts = store.counts()\n"
-        "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        # VmHWM is this process's own peak; ru_maxrss would carry the parent's over exec.
+        "hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM')][0]\n"
+        "rss = int(hwm.split()[1]) / 1024\n"
         "print(json.dumps({'seconds': seconds, 'counts': counts, 'peak_rss_mb': rss}))\n"
     )
     done = subprocess.run(
