@@ -132,8 +132,11 @@ def test_bad_files_leave_catalog_unchanged(store, tmp_path, data):
     text = json.dumps(GOOD_ASN).replace("o001", "o002")
     _write(bad / "jw01234-o002_image3_00001_asn.json", text[: len(text) // 2])
     _write(bad / "jw01234_20250101t000000_pool.csv", f"{POOL_HEADER}\n{POOL_ROW}|extra\n")
+    real = (data / "exposures/jw01075001001_03105_00009_nrca2_uncal.fits").read_bytes()
+    _write(bad / "jw01075001001_03105_00009_nrca2_uncal.fits", real[: len(real) // 2])
     report = ingest(store, [bad])
-    assert len(report.errors) == 3
+    assert len(report.errors) == 4
+    assert any("nrca2_uncal.fits" in p and "END card" in m for p, m in report.errors)
     assert report.ingested == 0
     assert dump(store) == before
 
