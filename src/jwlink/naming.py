@@ -16,16 +16,17 @@ from dataclasses import dataclass
 
 from jwlink.errors import InvalidName
 from jwlink.model import Level, ProductType
-from jwlink.suffixes import (
-    ASN_TYPES,
-    DETECTORS,
-    EXTENSIONS,
-    FIXED_SLITS,
-    GS_KINDS,
-    INSTRUMENTS,
-    SUFFIXES,
-    classify,
+from jwlink.name_patterns import (
+    _ACID,
+    _BAD_CHARS,
+    _LAST_SUFFIX,
+    _MISPLACED_THUMB,
+    _SLIT,
+    _SUFFIX,
+    _THUMB,
+    PATTERNS,
 )
+from jwlink.suffixes import EXTENSIONS, INSTRUMENTS, SUFFIXES, classify
 
 __all__ = ["describe", "FileName", "Form", "NameInfo", "parse"]
 
@@ -45,98 +46,7 @@ class Form(str, enum.Enum):  # noqa: UP042  # like the jwlink.model enums
     DUMMY = "dummy"
 
 
-# Fragments shared by several patterns; re.ASCII keeps \d from matching
-# non-ASCII digits, which would parse but never match an archive name.
-_ACID = r"o\d{3}|[acr]\d{4}"
-_SUFFIX = r"badpix_selfcal_bkg|[a-z0-9]+(?:-[a-z]+)?"
-_SOURCE = r"[sbv]\d{5,9}|\{source_id\}"
-_EXT = "|".join(EXTENSIONS)
-_STAMP = r"\d{8}[tT]\d{6}"
-_TAIL = rf"(?:_(?P<suffix>{_SUFFIX}))?(?:\.(?P<extension>{_EXT}))?"
-
-_PATTERNS: dict[Form, str] = {
-    Form.ASSOCIATION: (
-        r"jw(?P<program>\d{5})"
-        rf"-(?P<acid>{_ACID})"
-        rf"(?:_(?P<stamp>{_STAMP}))?"
-        rf"_(?P<asn_type>{'|'.join(ASN_TYPES)})"
-        r"_(?P<sequence>\d{3,5})"
-        r"_(?P<suffix>asn)\.(?P<extension>json)"
-    ),
-    Form.POOL: (
-        r"jw(?P<program>\d{5})"
-        r"(?:_(?P<observation>\d{3}))?"
-        rf"_(?P<stamp>{_STAMP})"
-        r"_(?P<suffix>pool)(?:\.(?P<extension>csv))?"
-    ),
-    Form.GUIDESTAR: (
-        r"jw(?P<program>\d{5})"
-        r"(?P<observation>\d{3})"
-        r"(?P<visit>\d{3})"
-        rf"_gs-(?P<gs_kind>{'|'.join(GS_KINDS)})"
-        r"_(?P<gs_id>\d{13}|\d{1,2})"  # yyyydddhhmmss time stamp, or attempt number
-        r"(?:-seg(?P<segment>\d{3}))?"
-        r"_(?P<suffix>(?:image|stacked)[-_](?:uncal|cal)|uncal|cal|stream)"
-        r"\.(?P<extension>fits)"
-    ),
-    Form.MSA: (
-        r"jw(?P<program>\d{5})"
-        r"(?P<observation>\d{3})"
-        r"(?P<visit>\d{3})"
-        r"_(?P<msa_config>\d{2})"  # MSA configuration number
-        r"_(?P<suffix>msa)\.(?P<extension>fits)"
-    ),
-    Form.REFERENCE: (
-        r"jwst_(?P<words>[a-z][a-z0-9-]*(?:_[a-z][a-z0-9-]*)*)"
-        r"_(?P<serial>\d+)"
-        r"\.(?P<extension>fits|asdf|json)"
-    ),
-    Form.CONTEXT: (
-        r"jwst_(?:(?P<words>[a-z][a-z0-9-]*(?:_[a-z][a-z0-9-]*)*)_)?"
-        r"(?P<context_number>\d+)"
-        r"\.(?P<extension>pmap|imap|rmap)"
-    ),
-    Form.ENGINEERING: (
-        r"(?P<stamp>\d{7}T\d{9})"  # yyyydddThhmmssfff, as in OSF_FILE
-        r"_(?P<sequence>\d{3})"
-        r"_(?P<suffix>osf)\.(?P<extension>xml)"
-    ),
-    Form.DUMMY: r"jw_(?P<number>\d{5})" + _TAIL,
-    Form.EXPOSURE: (
-        r"jw(?P<program>\d{5})"
-        r"(?P<observation>\d{3})"
-        r"(?P<visit>\d{3})"
-        r"_(?P<visit_group>\d{2})"
-        r"(?P<seq_id>\d)"
-        r"(?P<activity>[0-9a-z]{2})"  # base 36
-        r"_(?P<exposure>\d{5})"
-        r"(?:-seg(?P<segment>\d{3}))?"
-        rf"_(?P<detector>{'|'.join(sorted(DETECTORS))})"
-        rf"(?:_(?P<acid>{_ACID}))?"
-        rf"{_TAIL}"
-    ),
-    Form.STAGE3: (
-        r"jw(?P<program>\d{5})"
-        rf"-(?P<acid>{_ACID})"
-        rf"_(?:(?P<target>t\d{{3,4}})(?:-(?P<fs_source>{_SOURCE}))?|(?P<source>{_SOURCE}))"
-        r"(?:-epoch(?P<epoch>\d+))?"
-        rf"_(?P<instrument>{'|'.join(INSTRUMENTS)})"
-        # optical elements, suffix and act id, split apart by _split_stage3
-        r"(?:_(?P<rest>(?:[a-z0-9]+|\{slit_name\}|\{suffix\})"
-        r"(?:[-_](?:[a-z0-9]+|\{slit_name\}|\{suffix\}))*))?"
-        rf"(?:\.(?P<extension>{_EXT}))?"
-    ),
-}
-_COMPILED = {form: re.compile(p, re.ASCII) for form, p in _PATTERNS.items()}
-# The suffix and act id at the end of a stage-3 name; leftmost match wins, so a
-# multi-word suffix (badpix_selfcal_bkg) is taken whole.
-_LAST_SUFFIX = re.compile(
-    rf"(?:^|_)(?P<suffix>{_SUFFIX}|\{{suffix\}})(?:-(?P<act_id>\d{{2}}))?$", re.ASCII
-)
-_SLIT = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(FIXED_SLITS)})(?![a-z0-9])")
-_BAD_CHARS = re.compile(r"[/\\\s\x00-\x1f\x7f-\x9f]")
-_THUMB = re.compile(r"(?P<base>.+)_thumb(?P<ext>\.(?:jpg|png))")
-_MISPLACED_THUMB = "'_thumb' marks a thumbnail and must be followed by .jpg or .png"
+_COMPILED = {Form(form): re.compile(p, re.ASCII) for form, p in PATTERNS.items()}
 
 
 def _opt(prefix: str, value: str | None) -> str:

@@ -9,15 +9,8 @@ from __future__ import annotations
 import re
 
 from jwlink.errors import InvalidName
-from jwlink.naming import (
-    _ACID,
-    _MISPLACED_THUMB,
-    _SOURCE,
-    _STAMP,
-    _bad_acid,
-    _match,
-    _unknown_extension,
-)
+from jwlink.name_patterns import _ACID, _MISPLACED_THUMB, _SOURCE, _STAMP
+from jwlink.naming import _bad_acid, _match, _unknown_extension
 from jwlink.suffixes import ASN_TYPES, DETECTORS, EXTENSIONS, GS_KINDS, INSTRUMENTS, SUFFIXES
 
 __all__ = ["reason"]

@@ -1,0 +1,108 @@
+"""The JWST file-name grammar as data: one named-group regex per name form.
+
+Kept apart from `jwlink.naming` (which turns matches into value objects) so
+the patterns read as the specification they are: ``jwst-data.md`` §1.5, §1.6
+and §2.5, one component per line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jwlink.suffixes import ASN_TYPES, DETECTORS, EXTENSIONS, FIXED_SLITS, GS_KINDS, INSTRUMENTS
+
+__all__ = ["PATTERNS"]
+
+
+# Fragments shared by several patterns; re.ASCII keeps \d from matching
+# non-ASCII digits, which would parse but never match an archive name.
+_ACID = r"o\d{3}|[acr]\d{4}"
+_SUFFIX = r"badpix_selfcal_bkg|[a-z0-9]+(?:-[a-z]+)?"
+_SOURCE = r"[sbv]\d{5,9}|\{source_id\}"
+_EXT = "|".join(EXTENSIONS)
+_STAMP = r"\d{8}[tT]\d{6}"
+_TAIL = rf"(?:_(?P<suffix>{_SUFFIX}))?(?:\.(?P<extension>{_EXT}))?"
+
+# Name form (a `jwlink.naming.Form` value) -> its pattern, tried in this order.
+PATTERNS: dict[str, str] = {
+    "association": (
+        r"jw(?P<program>\d{5})"
+        rf"-(?P<acid>{_ACID})"
+        rf"(?:_(?P<stamp>{_STAMP}))?"
+        rf"_(?P<asn_type>{'|'.join(ASN_TYPES)})"
+        r"_(?P<sequence>\d{3,5})"
+        r"_(?P<suffix>asn)\.(?P<extension>json)"
+    ),
+    "pool": (
+        r"jw(?P<program>\d{5})"
+        r"(?:_(?P<observation>\d{3}))?"
+        rf"_(?P<stamp>{_STAMP})"
+        r"_(?P<suffix>pool)(?:\.(?P<extension>csv))?"
+    ),
+    "guidestar": (
+        r"jw(?P<program>\d{5})"
+        r"(?P<observation>\d{3})"
+        r"(?P<visit>\d{3})"
+        rf"_gs-(?P<gs_kind>{'|'.join(GS_KINDS)})"
+        r"_(?P<gs_id>\d{13}|\d{1,2})"  # yyyydddhhmmss time stamp, or attempt number
+        r"(?:-seg(?P<segment>\d{3}))?"
+        r"_(?P<suffix>(?:image|stacked)[-_](?:uncal|cal)|uncal|cal|stream)"
+        r"\.(?P<extension>fits)"
+    ),
+    "msa": (
+        r"jw(?P<program>\d{5})"
+        r"(?P<observation>\d{3})"
+        r"(?P<visit>\d{3})"
+        r"_(?P<msa_config>\d{2})"  # MSA configuration number
+        r"_(?P<suffix>msa)\.(?P<extension>fits)"
+    ),
+    "reference": (
+        r"jwst_(?P<words>[a-z][a-z0-9-]*(?:_[a-z][a-z0-9-]*)*)"
+        r"_(?P<serial>\d+)"
+        r"\.(?P<extension>fits|asdf|json)"
+    ),
+    "context": (
+        r"jwst_(?:(?P<words>[a-z][a-z0-9-]*(?:_[a-z][a-z0-9-]*)*)_)?"
+        r"(?P<context_number>\d+)"
+        r"\.(?P<extension>pmap|imap|rmap)"
+    ),
+    "engineering": (
+        r"(?P<stamp>\d{7}T\d{9})"  # yyyydddThhmmssfff, as in OSF_FILE
+        r"_(?P<sequence>\d{3})"
+        r"_(?P<suffix>osf)\.(?P<extension>xml)"
+    ),
+    "dummy": r"jw_(?P<number>\d{5})" + _TAIL,
+    "exposure": (
+        r"jw(?P<program>\d{5})"
+        r"(?P<observation>\d{3})"
+        r"(?P<visit>\d{3})"
+        r"_(?P<visit_group>\d{2})"
+        r"(?P<seq_id>\d)"
+        r"(?P<activity>[0-9a-z]{2})"  # base 36
+        r"_(?P<exposure>\d{5})"
+        r"(?:-seg(?P<segment>\d{3}))?"
+        rf"_(?P<detector>{'|'.join(sorted(DETECTORS))})"
+        rf"(?:_(?P<acid>{_ACID}))?"
+        rf"{_TAIL}"
+    ),
+    "stage3": (
+        r"jw(?P<program>\d{5})"
+        rf"-(?P<acid>{_ACID})"
+        rf"_(?:(?P<target>t\d{{3,4}})(?:-(?P<fs_source>{_SOURCE}))?|(?P<source>{_SOURCE}))"
+        r"(?:-epoch(?P<epoch>\d+))?"
+        rf"_(?P<instrument>{'|'.join(INSTRUMENTS)})"
+        # optical elements, suffix and act id, split apart by _split_stage3
+        r"(?:_(?P<rest>(?:[a-z0-9]+|\{slit_name\}|\{suffix\})"
+        r"(?:[-_](?:[a-z0-9]+|\{slit_name\}|\{suffix\}))*))?"
+        rf"(?:\.(?P<extension>{_EXT}))?"
+    ),
+}
+# The suffix and act id at the end of a stage-3 name; leftmost match wins, so a
+# multi-word suffix (badpix_selfcal_bkg) is taken whole.
+_LAST_SUFFIX = re.compile(
+    rf"(?:^|_)(?P<suffix>{_SUFFIX}|\{{suffix\}})(?:-(?P<act_id>\d{{2}}))?$", re.ASCII
+)
+_SLIT = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(FIXED_SLITS)})(?![a-z0-9])")
+_BAD_CHARS = re.compile(r"[/\\\s\x00-\x1f\x7f-\x9f]")
+_THUMB = re.compile(r"(?P<base>.+)_thumb(?P<ext>\.(?:jpg|png))")
+_MISPLACED_THUMB = "'_thumb' marks a thumbnail and must be followed by .jpg or .png"
