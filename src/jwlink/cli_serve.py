@@ -31,6 +31,27 @@ __all__ = ["download", "serve", "token_hash"]
 )
 @click.option("--hash-token", metavar="TOKEN", help="Print the token-file line for TOKEN and exit.")
 @click.option(
+    "--max-inflight",
+    default=40,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Requests at work at once (the worker thread pool has 40 threads).",
+)
+@click.option(
+    "--max-queue",
+    default=200,
+    show_default=True,
+    type=click.IntRange(0, 100_000),
+    help="Requests that may wait for a slot; beyond, 503 with Retry-After.",
+)
+@click.option(
+    "--queue-timeout",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0, 600),
+    help="Seconds a request may wait for a slot before it gets 503.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -44,10 +65,17 @@ def serve(
     data_root: str | None,
     tokens: str | None,
     hash_token: str | None,
+    max_inflight: int,
+    max_queue: int,
+    queue_timeout: float,
     log_level: str,
     db: str,
 ) -> None:
-    """Serve the catalog over HTTP: JSON API, MAST-compatible API, DataLink, downloads."""
+    """Serve the catalog over HTTP: JSON API, MAST-compatible API, DataLink, downloads.
+
+    At most --max-inflight requests run at once and --max-queue more wait up
+    to --queue-timeout seconds; the rest are answered 503 with Retry-After.
+    """
     if hash_token is not None:
         from jwlink.api.access import token_line
 
@@ -57,12 +85,41 @@ def serve(
 
     from jwlink.api import create_app
 
-    app = create_app(db, data_root=data_root, tokens=tokens)
+    app = create_app(
+        db,
+        data_root=data_root,
+        tokens=tokens,
+        max_inflight=max_inflight,
+        max_queue=max_queue,
+        queue_timeout=queue_timeout,
+    )
+    _raise_open_files_limit()
     shown = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", db)  # never print a DB password
     click.echo(f"jwlink serving {shown} on http://{host}:{port} (OpenAPI: /openapi.json)", err=True)
     if data_root is None:
         click.echo("no --data-root: listings work, but no file is served", err=True)
+    # uvicorn's own limit_concurrency stays off: it answers 503 without
+    # Retry-After, where ours queues first and says when to come back.
     uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+def _raise_open_files_limit() -> None:
+    """Lift the soft limit on open files to the hard limit (a socket per client).
+
+    The usual soft limit of 1,024 descriptors would fail ``accept`` with
+    EMFILE near a thousand clients, each download holding a file as well.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            pass  # keep the soft limit; only very many clients would notice
 
 
 @click.command("token-hash")

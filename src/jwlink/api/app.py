@@ -12,6 +12,14 @@ from fastapi import FastAPI
 from jwlink.api import bundles, datalink, files, mast, native
 from jwlink.api.access import TokenFile, install_log_filter
 from jwlink.api.errors import install_error_handlers
+from jwlink.api.limits import (
+    DEFAULT_INFLIGHT,
+    DEFAULT_MAX_TARGET,
+    DEFAULT_QUEUE,
+    DEFAULT_QUEUE_TIMEOUT,
+    AdmissionLimiter,
+    check_limits,
+)
 from jwlink.api.state import ServeState, StorePool
 from jwlink.errors import JwlinkError
 
@@ -34,6 +42,11 @@ def create_app(
     db_url: str,
     data_root: str | os.PathLike[str] | None = None,
     tokens: str | os.PathLike[str] | None = None,
+    *,
+    max_inflight: int = DEFAULT_INFLIGHT,
+    max_queue: int = DEFAULT_QUEUE,
+    queue_timeout: float = DEFAULT_QUEUE_TIMEOUT,
+    max_target: int = DEFAULT_MAX_TARGET,
 ) -> FastAPI:
     """Build the jwlink HTTP application.
 
@@ -46,6 +59,12 @@ def create_app(
         is served (listings still work).
     tokens : str or PathLike, optional
         Token file granting exclusive-access programs (see `jwlink.api.access`).
+    max_inflight, max_queue, queue_timeout : int, int, float
+        Requests at work at once, requests allowed to wait for a slot, and
+        seconds they may wait; beyond, 503 with ``Retry-After`` (see
+        `jwlink.api.limits`).
+    max_target : int
+        Longest request target in bytes (414 above).
 
     Returns
     -------
@@ -55,8 +74,10 @@ def create_app(
     Raises
     ------
     JwlinkError
-        The catalog cannot be opened, or the token file is malformed.
+        The catalog cannot be opened, the token file is malformed, or a
+        limit is out of range.
     """
+    check_limits(max_inflight, max_queue, queue_timeout)
     root = Path(data_root).resolve() if data_root is not None else None
     if root is not None and not root.is_dir():
         msg = f"Data root '{data_root}' is not a folder"
@@ -75,6 +96,14 @@ def create_app(
     app = FastAPI(title="jwlink", version=_version(), description=DESCRIPTION, lifespan=lifespan)
     app.state.jwlink = state
     install_error_handlers(app)
+    app.add_middleware(
+        AdmissionLimiter,
+        max_inflight=max_inflight,
+        max_queue=max_queue,
+        queue_timeout=queue_timeout,
+        max_body=state.max_body,
+        max_target=max_target,
+    )
     for module in (native, files, bundles, mast, datalink):
         app.include_router(module.router)
     # The portal last: its pages sit at "/" and must not shadow an API route.

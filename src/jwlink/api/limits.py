@@ -1,0 +1,223 @@
+"""Admission control: a bounded number of requests at work, a short queue, then 503.
+
+A pure ASGI middleware (no dependency beyond the standard library), placed
+outermost so that a refusal costs neither a route nor a database connection:
+
+* at most ``max_inflight`` requests are at work at once (sized to the worker
+  thread pool: the handlers are synchronous and each holds a thread and a
+  catalog connection while it runs);
+* up to ``max_queue`` more wait, first come first served, for at most
+  ``queue_timeout`` seconds;
+* everything beyond, and every waiter that timed out, gets **503** with
+  ``Retry-After`` and the usual JSON error envelope;
+* a request target longer than ``max_target`` bytes gets **414**, a declared
+  ``Content-Length`` above ``max_body`` gets **413**, before any route runs.
+
+When a slot is released: a response sent in one piece (every JSON answer)
+holds its slot until it is sent. A streamed response (a file download)
+releases its slot as soon as its first part is handed to the server: the
+work worth bounding (resolving the name, checking rights, opening the file)
+is done by then, and a slow client fetching a multi-gigabyte file must not
+keep the API waiting. Streams are still bounded, by the connection count and
+by the thread pool that reads each chunk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.requests import Request
+
+from jwlink.api.errors import error_response
+from jwlink.errors import JwlinkError
+
+__all__ = ["AdmissionLimiter", "check_limits"]
+
+logger = logging.getLogger("jwlink.api")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# anyio's default worker thread pool has 40 threads; more slots than threads
+# would only move the queue from here (bounded, answered with 503) to there.
+DEFAULT_INFLIGHT = 40
+DEFAULT_QUEUE = 200
+DEFAULT_QUEUE_TIMEOUT = 5.0
+DEFAULT_RETRY_AFTER = 1
+DEFAULT_MAX_BODY = 16 * 1024 * 1024
+# Common proxies and servers cap the request line near 8 KiB; a longer
+# target is a mistake or an attack, never a catalog query.
+DEFAULT_MAX_TARGET = 8 * 1024
+
+
+def check_limits(max_inflight: int, max_queue: int, queue_timeout: float) -> None:
+    """Raise `JwlinkError` unless the limits make sense (at least one slot, no negatives)."""
+    if max_inflight < 1:
+        msg = f"max_inflight must be at least 1, not {max_inflight}"
+        raise JwlinkError(msg)
+    if max_queue < 0 or queue_timeout < 0:
+        msg = f"max_queue and queue_timeout must not be negative ({max_queue}, {queue_timeout})"
+        raise JwlinkError(msg)
+
+
+class AdmissionLimiter:
+    """ASGI middleware bounding concurrent work, queueing briefly, refusing the rest.
+
+    Parameters
+    ----------
+    app : ASGI application
+        The application to protect.
+    max_inflight : int
+        Requests at work at once.
+    max_queue : int
+        Requests allowed to wait for a slot; 0 refuses at once when full.
+    queue_timeout : float
+        Seconds a request may wait before it is answered 503.
+    retry_after : int
+        Seconds sent in ``Retry-After`` with every 503.
+    max_body : int
+        Largest declared ``Content-Length`` accepted (413 above).
+    max_target : int
+        Longest request target (path and query string) accepted (414 above).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_inflight: int = DEFAULT_INFLIGHT,
+        max_queue: int = DEFAULT_QUEUE,
+        queue_timeout: float = DEFAULT_QUEUE_TIMEOUT,
+        retry_after: int = DEFAULT_RETRY_AFTER,
+        max_body: int = DEFAULT_MAX_BODY,
+        max_target: int = DEFAULT_MAX_TARGET,
+    ) -> None:
+        check_limits(max_inflight, max_queue, queue_timeout)
+        self.app = app
+        self.max_inflight = max_inflight
+        self.max_queue = max_queue
+        self.queue_timeout = queue_timeout
+        self.retry_after = retry_after
+        self.max_body = max_body
+        self.max_target = max_target
+        self.free = max_inflight
+        self._waiters: collections.deque[asyncio.Future[bool]] = collections.deque()
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a slot right now."""
+        return len(self._waiters)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse, queue or pass on one ASGI connection (non-HTTP scopes pass straight on)."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await _answer(scope, receive, send, *refusal)
+            return
+        if not await self._acquire():
+            message = (
+                f"The server is busy ({self.max_inflight} requests at work, "
+                f"{self.max_queue} waiting); retry after {self.retry_after} s"
+            )
+            headers = {"Retry-After": str(self.retry_after)}
+            await _answer(scope, receive, send, 503, message, headers)
+            return
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self._release()
+
+        async def sending(message: Message) -> None:
+            # A streamed body gives its slot back once its first part is out.
+            if message["type"] == "http.response.body" and message.get("more_body", False):
+                release()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            release()
+
+    def _refusal(self, scope: Scope) -> tuple[int, str, dict[str, str]] | None:
+        target = len(scope.get("raw_path") or scope["path"].encode()) + len(
+            scope.get("query_string", b"")
+        )
+        if target > self.max_target:
+            return 414, f"Request target longer than {self.max_target} bytes", {}
+        for key, value in scope.get("headers", ()):
+            if key == b"content-length":
+                if value.isdigit() and int(value) > self.max_body:
+                    return 413, f"Request body larger than {self.max_body} bytes", {}
+                break
+        return None
+
+    async def _acquire(self) -> bool:
+        """Take a slot, waiting in line if needed; False when refused or timed out."""
+        if self.free > 0 and not self._waiters:
+            self.free -= 1
+            return True
+        if len(self._waiters) >= self.max_queue:
+            return False
+        loop = asyncio.get_running_loop()
+        granted: asyncio.Future[bool] = loop.create_future()
+        self._waiters.append(granted)
+        timer = loop.call_later(self.queue_timeout, _settle, granted, False)
+        try:
+            ok = await granted
+        except asyncio.CancelledError:
+            # The slot may have been handed over just before the cancellation.
+            if granted.done() and not granted.cancelled() and granted.result():
+                self._release()
+            else:
+                self._forget(granted)
+            raise
+        finally:
+            timer.cancel()
+        if not ok:
+            self._forget(granted)
+        return ok
+
+    def _release(self) -> None:
+        # Hand the slot straight to the first live waiter, so nobody jumps the queue.
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(True)
+                return
+        self.free += 1
+
+    def _forget(self, waiter: asyncio.Future[bool]) -> None:
+        try:
+            self._waiters.remove(waiter)
+        except ValueError:
+            pass  # already taken off the line by _release
+
+
+def _settle(future: asyncio.Future[bool], value: bool) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+async def _answer(
+    scope: Scope, receive: Receive, send: Send, status: int, message: str, headers: dict[str, str]
+) -> None:
+    """Send the error envelope (a VOTable under /datalink) without running any route."""
+    response = error_response(status, [message], request=Request(scope))
+    response.headers.update(headers)
+    if status in (413, 414):
+        # The body (or the rest of the request) is not read: close rather than
+        # leave the connection to parse it as the next request.
+        response.headers["Connection"] = "close"
+    await response(scope, receive, send)

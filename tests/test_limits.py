@@ -1,0 +1,244 @@
+"""Admission control on a real uvicorn: slots, queue, 503 with Retry-After, 413 and 414.
+
+The limiter wraps a small gated ASGI app (its requests wait until the test
+opens the gate), so slots can be filled without timing; the 413/414 checks
+and the wiring run against ``jwlink serve`` itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from jwlink.api import create_app
+from jwlink.api.limits import (
+    DEFAULT_INFLIGHT,
+    DEFAULT_QUEUE,
+    DEFAULT_QUEUE_TIMEOUT,
+    AdmissionLimiter,
+)
+from jwlink.cli_serve import serve
+from jwlink.errors import JwlinkError
+from jwlink.store import open_store
+
+WAIT = 20.0  # generous bound for "answered at all"; never a performance claim
+
+
+class Gated:
+    """ASGI app: ``/slow`` waits for the gate, ``/stream`` sends a part then waits, ``/fast``."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.entered = 0
+        self.lock = threading.Lock()
+        self.served: list[str] = []  # query strings, in the order the app ran them
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            message = await receive()
+            await send({"type": "lifespan.startup.complete"})
+            message = await receive()
+            assert message["type"] == "lifespan.shutdown"
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        path = scope["path"]
+        self.served.append(scope["query_string"].decode())
+        headers = [(b"content-type", b"text/plain")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        if path == "/stream":
+            await send({"type": "http.response.body", "body": b"first", "more_body": True})
+        if path in ("/slow", "/stream"):
+            with self.lock:
+                self.entered += 1
+            await asyncio.to_thread(self.gate.wait, WAIT)
+        await send({"type": "http.response.body", "body": path.encode()})
+
+
+@contextmanager
+def running(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread on a free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    until(lambda: server.started)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(WAIT)
+
+
+def until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("condition not reached in time")
+        time.sleep(0.01)
+
+
+def get(url: str) -> httpx.Response:
+    return httpx.get(url, timeout=WAIT)
+
+
+def assert_busy(response: httpx.Response) -> None:
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    body = response.json()
+    assert body["ok"] is False and body["status"] == 503
+    assert "busy" in body["error"] and body["errors"] == [body["error"]]
+
+
+def test_full_slots_queue_then_refuse_and_keep_serving() -> None:
+    gated = Gated()
+    limiter = AdmissionLimiter(gated, max_inflight=2, max_queue=2, queue_timeout=WAIT)
+    with running(limiter) as url, ThreadPoolExecutor(4) as pool:
+        working = [pool.submit(get, f"{url}/slow") for _ in range(2)]
+        until(lambda: gated.entered == 2)
+        queued = [pool.submit(get, f"{url}/slow") for _ in range(2)]
+        until(lambda: limiter.waiting == 2)
+        assert_busy(get(f"{url}/fast"))  # two at work, two waiting: no room
+        assert gated.entered == 2  # the queued ones have not started
+        gated.gate.set()
+        for future in working + queued:
+            assert future.result(WAIT).text == "/slow"
+        assert gated.entered == 4
+        assert limiter.waiting == 0 and limiter.free == 2
+        assert get(f"{url}/fast").text == "/fast"
+
+
+def test_a_waiter_that_times_out_gets_503_and_leaves_the_line() -> None:
+    gated = Gated()
+    limiter = AdmissionLimiter(gated, max_inflight=1, max_queue=5, queue_timeout=0.2)
+    with running(limiter) as url, ThreadPoolExecutor(2) as pool:
+        working = pool.submit(get, f"{url}/slow")
+        until(lambda: gated.entered == 1)
+        assert_busy(get(f"{url}/fast"))
+        assert limiter.waiting == 0
+        gated.gate.set()
+        assert working.result(WAIT).status_code == 200
+        assert get(f"{url}/fast").status_code == 200
+        assert limiter.free == 1
+
+
+def test_a_streamed_response_gives_its_slot_back_after_its_first_part() -> None:
+    gated = Gated()
+    limiter = AdmissionLimiter(gated, max_inflight=1, max_queue=0)
+    with running(limiter) as url, httpx.Client(timeout=WAIT) as client:
+        with client.stream("GET", f"{url}/stream") as streamed:
+            parts = streamed.iter_bytes()
+            assert next(parts).startswith(b"first")
+            assert get(f"{url}/fast").text == "/fast"  # the slot is free while it streams
+            gated.gate.set()
+            assert b"".join(parts).endswith(b"/stream")
+        assert limiter.free == 1
+
+
+def test_order_is_first_come_first_served() -> None:
+    gated = Gated()
+    limiter = AdmissionLimiter(gated, max_inflight=1, max_queue=3, queue_timeout=WAIT)
+    with running(limiter) as url, ThreadPoolExecutor(4) as pool:
+        working = pool.submit(get, f"{url}/slow?first")
+        until(lambda: gated.entered == 1)
+        waiting: list[Future[httpx.Response]] = []
+        for count, tag in enumerate("cab", start=1):
+            waiting.append(pool.submit(get, f"{url}/fast?{tag}"))
+            until(lambda count=count: limiter.waiting == count)
+        gated.gate.set()
+        for future in [working, *waiting]:
+            assert future.result(WAIT).status_code == 200
+    assert gated.served == ["first", "c", "a", "b"]
+
+
+@pytest.fixture(scope="module")
+def jwlink_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``jwlink serve`` on an empty catalog, one slot and no queue."""
+    folder = tmp_path_factory.mktemp("limits")
+    db = str(folder / "empty.db")
+    open_store(db).close()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "jwlink", "serve", "--db", db, "--port", str(port),
+               "--max-inflight", "1", "--max-queue", "0", "--log-level", "warning"]  # fmt: skip
+    process = subprocess.Popen(command, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + WAIT
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v1/observations", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                err = process.stderr.read().decode() if process.stderr else ""
+                pytest.fail(f"jwlink serve did not start: {err}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(WAIT)
+
+
+def raw(url: str, request: bytes) -> bytes:
+    """Send bytes on a fresh connection; return all the server answers until it closes."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=WAIT) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_declared_body_too_large_is_413_before_it_is_sent(jwlink_server: str) -> None:
+    head = (
+        b"POST /api/v1/completeness HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 99999999\r\n\r\n"
+    )
+    answer = raw(jwlink_server, head)  # the server answers and closes without the body
+    status, _, body = answer.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 413")
+    assert b'"status":413' in body and b"16777216 bytes" in body
+
+
+def test_overlong_target_is_414_and_the_server_keeps_serving(jwlink_server: str) -> None:
+    response = httpx.get(f"{jwlink_server}/api/v1/lineage/{'x' * 9000}", timeout=WAIT)
+    assert response.status_code == 414
+    assert response.json()["error"] == "Request target longer than 8192 bytes"
+    votable = httpx.get(f"{jwlink_server}/datalink/links?ID={'y' * 9000}", timeout=WAIT)
+    assert votable.status_code == 414 and b"QUERY_STATUS" in votable.content
+    ok = httpx.get(f"{jwlink_server}/api/v1/observations", timeout=WAIT)
+    assert ok.status_code == 200 and ok.json()["total"] == 0
+
+
+def test_limits_are_checked_when_the_app_is_built(tmp_path: Path) -> None:
+    db = str(tmp_path / "c.db")
+    open_store(db).close()
+    with pytest.raises(JwlinkError, match="max_inflight must be at least 1"):
+        create_app(db, max_inflight=0)
+    with pytest.raises(JwlinkError, match="must not be negative"):
+        create_app(db, max_queue=-1)
+
+
+def test_serve_defaults_are_the_limiter_defaults() -> None:
+    defaults = {p.name: p.default for p in serve.params}
+    assert defaults["max_inflight"] == DEFAULT_INFLIGHT
+    assert defaults["max_queue"] == DEFAULT_QUEUE
+    assert defaults["queue_timeout"] == DEFAULT_QUEUE_TIMEOUT
