@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
@@ -22,6 +23,8 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from jwlink.api.access import Principal, is_public
+from jwlink.api.bodies import BoundedBodyRoute
+from jwlink.api.errors import BadRequest
 from jwlink.api.files import content_type, may_read
 from jwlink.api.selection import SelectedFile, files_by_name, name_from_uri, served_path
 from jwlink.api.state import ServeState, StateDep, clean_text, read_form
@@ -38,12 +41,15 @@ __all__ = [
     "votable_error",
 ]
 
-router = APIRouter(tags=["datalink"])
+router = APIRouter(tags=["datalink"], route_class=BoundedBodyRoute)
 
 DATALINK_MIME = "application/x-votable+xml;content=datalink"
 STANDARD_ID = "ivo://ivoa.net/std/DataLink#links-1.1"
 JWLINK_NS = "https://github.com/jwlink/jwlink/ns#"
 MAX_IDS = 1000
+# Rows of one answer; MAXREC may ask for fewer, never more (DALI: the service
+# caps it and marks the cut with QUERY_STATUS=OVERFLOW).
+MAX_ROWS = 100_000
 
 # (name, datatype, ucd, extra attributes)
 _FIELDS = (
@@ -194,11 +200,21 @@ def _neighbours(store: SqlStore, name: str) -> list[tuple[str, str, str, bool]]:
 
 
 def links_for(
-    store: SqlStore, state: ServeState, ids: Iterable[str], principal: Principal | None, base: str
+    store: SqlStore,
+    state: ServeState,
+    ids: Iterable[str],
+    principal: Principal | None,
+    base: str,
+    limit: int | None = None,
 ) -> list[LinkRow]:
-    """Return the rows for each ID, in order, every ID's rows together."""
+    """Return the rows for each ID, in order, every ID's rows together.
+
+    With ``limit``, stop once that many rows are found (the caller marks the cut).
+    """
     rows: list[LinkRow] = []
     for id_ in ids:
+        if limit is not None and len(rows) >= limit:
+            break
         try:
             name = name_from_uri(clean_text(id_, "ID"))
         except (JwlinkError, ValueError):
@@ -320,6 +336,21 @@ def votable_error(status: int, message: str) -> Response:
     return Response(text, status_code=status, media_type=DATALINK_MIME)
 
 
+_ID_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "ID",
+        "in": "query",
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "description": "mast:JWST/product/<file> or a file name (repeatable)",
+    },
+    {"name": "RESPONSEFORMAT", "in": "query", "schema": {"type": "string"}},
+    {
+        "name": "MAXREC",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 0},
+        "description": f"Most rows wanted (at most {MAX_ROWS}); OVERFLOW marks a cut",
+    },
+]
 _ID_FORM = {
     "requestBody": {
         "content": {
@@ -329,6 +360,7 @@ _ID_FORM = {
                     "properties": {
                         "ID": {"type": "array", "items": {"type": "string"}},
                         "RESPONSEFORMAT": {"type": "string"},
+                        "MAXREC": {"type": "integer", "minimum": 0},
                     },
                 }
             }
@@ -337,8 +369,28 @@ _ID_FORM = {
 }
 
 
+def _maxrec(values: list[str]) -> int:
+    """Return the row limit: the last MAXREC, capped at `MAX_ROWS`.
+
+    Raises
+    ------
+    BadRequest
+        MAXREC is not a whole number of 0 or more.
+    """
+    if not values:
+        return MAX_ROWS
+    text = values[-1].strip()
+    if not text.isascii() or not text.isdigit():
+        msg = f"MAXREC must be a whole number of 0 or more, not '{values[-1][:40]}'"
+        raise BadRequest(msg)
+    return min(int(text), MAX_ROWS) if len(text) < 10 else MAX_ROWS
+
+
 @router.get(
-    "/datalink/links", response_class=Response, responses={200: {"content": {DATALINK_MIME: {}}}}
+    "/datalink/links",
+    openapi_extra={"parameters": _ID_PARAMETERS},
+    response_class=Response,
+    responses={200: {"content": {DATALINK_MIME: {}}}},
 )
 @router.post(
     "/datalink/links",
@@ -356,13 +408,14 @@ async def links(request: Request, state: StateDep) -> Response:
     formats = [value for key, value in pairs if key.upper() == "RESPONSEFORMAT"]
     if any(f not in ("", "votable", "application/x-votable+xml", DATALINK_MIME) for f in formats):
         return votable_error(400, f"RESPONSEFORMAT '{formats[0]}' is not supported (votable)")
-    status = "OVERFLOW" if len(ids) > MAX_IDS else "OK"
+    limit = _maxrec([value for key, value in pairs if key.upper() == "MAXREC"])
     principal, _ = state.principal(request)
     base = str(request.base_url).rstrip("/")
 
     def run() -> list[LinkRow]:
         with state.pool.store() as store:
-            return links_for(store, state, ids[:MAX_IDS], principal, base)
+            return links_for(store, state, ids[:MAX_IDS], principal, base, limit + 1)
 
     rows = await run_in_threadpool(run)
-    return Response(votable(rows, status), media_type=DATALINK_MIME)
+    status = "OVERFLOW" if len(ids) > MAX_IDS or len(rows) > limit else "OK"
+    return Response(votable(rows[:limit], status), media_type=DATALINK_MIME)

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from jwlink import queries
+from jwlink.api.bodies import BoundedBodyRoute
 from jwlink.api.errors import BadRequest
 from jwlink.api.mast_columns import (
     COLUMN_CONFIGS,
@@ -41,7 +42,7 @@ from jwlink.store import SqlStore
 
 __all__ = ["invoke", "router"]
 
-router = APIRouter(tags=["mast"])
+router = APIRouter(tags=["mast"], route_class=BoundedBodyRoute)
 
 MAX_PAGE_SIZE = 50_000
 _COUNT = "COUNT_BIG(*)"

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Query
 from pydantic import Field
 
 from jwlink import queries
+from jwlink.api.bodies import BoundedBodyRoute
 from jwlink.api.completeness import completeness
 from jwlink.api.errors import BadRequest
 from jwlink.api.state import StateDep, clean_text
@@ -24,7 +25,7 @@ from jwlink.search import Cone, Criterion, ObservationQuery, search_observations
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["jwlink"])
+router = APIRouter(prefix="/api/v1", tags=["jwlink"], route_class=BoundedBodyRoute)
 
 KindName = Literal[
     "prerequisite",
