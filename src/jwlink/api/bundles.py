@@ -17,15 +17,22 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from jwlink.api.bodies import BoundedBodyRoute
 from jwlink.api.errors import BadRequest, NotServed
 from jwlink.api.files import may_read, require_access
-from jwlink.api.selection import SelectedFile, name_from_uri, select_files, served_path
+from jwlink.api.selection import (
+    SelectedFile,
+    is_file_name,
+    name_from_uri,
+    select_files,
+    served_path,
+)
 from jwlink.api.state import ServeState, StateDep, clean_text, read_form
 from jwlink.api.streams import Entry, curl_script, manifest_csv, tar_stream, zip_stream
 
 __all__ = ["FORM_URIS", "Selection", "plan", "router"]
 
-router = APIRouter(tags=["downloads"])
+router = APIRouter(tags=["downloads"], route_class=BoundedBodyRoute)
 
 FORM_URIS: dict[str, Any] = {
     "requestBody": {
@@ -80,7 +87,10 @@ def _entry(item: SelectedFile, state: ServeState, base: str, flat: bool, readabl
     real = served_path(item.location, state.data_root)
     size = real.stat().st_size if real is not None else (item.size or 0)
     status, message = "OK", ""
-    if real is None:
+    if not is_file_name(item.name):
+        # Its path is made safe, but the name itself cannot be fetched by URL.
+        status, message = "BAD_NAME", "the catalog name is not a plain file name"
+    elif real is None:
         status, message = "NOT_HELD", "the file is not held by this archive"
     elif not readable:
         status, message = "NOT_AUTHORIZED", f"exclusive access (program {item.program})"

@@ -9,6 +9,7 @@ other location, a symlink leading out, or a missing file is "not served".
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -23,8 +24,10 @@ __all__ = [
     "MAST_URI_PREFIX",
     "SelectedFile",
     "files_by_name",
+    "is_file_name",
     "name_from_uri",
     "open_served",
+    "path_component",
     "select_files",
     "served_path",
 ]
@@ -65,13 +68,17 @@ class SelectedFile:
         return MAST_URI_PREFIX + self.name
 
     def path(self, flat: bool = False) -> str:
-        """Relative path in a download: ``<obs_collection>/<obs_id>/<file>`` or ``<file>``."""
+        """Relative path in a download: ``<obs_collection>/<obs_id>/<file>`` or ``<file>``.
+
+        Every part is one safe path component (see `path_component`), whatever
+        the catalog holds, so no archive entry or script line can climb out
+        of the folder it is unpacked in.
+        """
+        name = path_component(self.name, "unnamed")
         if flat:
-            return self.name
-        folder = (self.obs_id or "shared").replace("/", "_").replace("\\", "_")
-        if folder in (".", ".."):
-            folder = "shared"
-        return f"{self.obs_collection}/{folder}/{self.name}"
+            return name
+        folder = path_component(self.obs_id or "", "shared")
+        return f"{path_component(self.obs_collection, 'JWST')}/{folder}/{name}"
 
 
 def name_from_uri(uri: str) -> str:
@@ -83,50 +90,68 @@ def name_from_uri(uri: str) -> str:
         The URI names another collection, or the name is a path.
     """
     name = uri[len(MAST_URI_PREFIX) :] if uri.startswith(MAST_URI_PREFIX) else uri
-    if not name or name in (".", "..") or any(c in name for c in "/\\\x00") or ":" in name:
+    if not is_file_name(name):
         raise NotFound(uri)
     return name
 
 
+# Separators, drive/stream colons and control characters (C0, DEL, C1): none of
+# them belongs in a product file name, and each can steer a path or a script line.
+_UNSAFE = re.compile(r"[/\\:\x00-\x1f\x7f-\x9f]")
+
+
+def is_file_name(name: str) -> bool:
+    """Whether ``name`` is one plain path component (no separator, ``..``, colon or control)."""
+    return bool(name) and name not in (".", "..") and _UNSAFE.search(name) is None
+
+
+def path_component(text: str, fallback: str) -> str:
+    """Return ``text`` as one safe path component: unsafe characters become ``_``."""
+    cleaned = _UNSAFE.sub("_", text)
+    return fallback if cleaned in ("", ".", "..") else cleaned
+
+
 def files_by_name(store: SqlStore, names: Sequence[str]) -> dict[str, SelectedFile]:
-    """Return the catalog facts of each named product that exists."""
+    """Return the catalog facts of each named product that exists.
+
+    A product whose own row and observation say nothing about its rights
+    (a pool, an association file) takes its program's: a file of an
+    exclusive program is never served as public by default.
+    """
     found: dict[str, SelectedFile] = {}
+    programs: dict[str, tuple[str | None, str | None]] = {}
     unique = sorted(set(names))
     for start in range(0, len(unique), _CHUNK):
         chunk = unique[start : start + _CHUNK]
         sql = _FILE_SQL + "(" + ", ".join("?" for _ in chunk) + ")"
         for row in store.execute(sql, chunk):
-            (
-                name,
-                obs_id,
-                size,
-                sha256,
-                location,
-                rights,
-                release,
-                program,
-                ptype,
-                suffix,
-                extension,
-                level,
-                dptype,
-            ) = row
+            name, obs_id, size, sha256, location, rights, release, program, *kinds = row
+            if rights is None and program is not None:
+                if program not in programs:
+                    programs[program] = _program_rights(store, program)
+                rights, release = programs[program]
             found[name] = SelectedFile(
-                name,
-                obs_id,
-                size,
-                sha256,
-                location,
-                rights or "PUBLIC",
-                release,
-                program,
-                ptype,
-                suffix,
-                extension,
-                level,
-                dptype,
+                name, obs_id, size, sha256, location, rights or "PUBLIC", release, program, *kinds
             )
     return found
+
+
+_PROGRAM_RIGHTS_SQL = (
+    "SELECT MAX(data_rights), COUNT(*), COUNT(release_date), MAX(release_date) FROM products "
+    "WHERE program = ? AND UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')"
+)
+
+
+def _program_rights(store: SqlStore, program: str) -> tuple[str | None, str | None]:
+    """Return (rights, release date) of a program's exclusive products, or (None, None).
+
+    The latest release date wins; an exclusive product without one keeps the
+    whole program exclusive (no date at all).
+    """
+    rights, count, dated, latest = store.execute(_PROGRAM_RIGHTS_SQL, (program,))[0]
+    if not count:
+        return None, None
+    return str(rights), (str(latest) if dated == count else None)
 
 
 def select_files(

@@ -14,6 +14,7 @@ import csv
 import io
 import logging
 import os
+import re
 import shlex
 import tarfile
 import time
@@ -29,6 +30,8 @@ __all__ = ["Entry", "curl_script", "manifest_csv", "tar_stream", "zip_stream"]
 logger = logging.getLogger("jwlink.api")
 _CHUNK = 1 << 20
 _ZIP_EPOCH = 315532800  # 1980-01-01, the earliest time a zip entry can carry
+# Characters that would end or rewrite a line of a script or of SHA256SUMS.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -109,8 +112,21 @@ def _copy(handle: io.BufferedReader, size: int) -> Iterator[bytes]:
             yield data
 
 
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _checksum(entry: Entry) -> str | None:
+    """Return the entry's SHA-256 if it is one (no catalog text becomes a line of its own)."""
+    return entry.sha256 if entry.sha256 and _HEX64.fullmatch(entry.sha256) else None
+
+
+def _one_line(text: str) -> str:
+    return _CONTROL.sub(" ", text)
+
+
 def _sums(written: list[Entry]) -> bytes:
-    return "".join(f"{e.sha256}  {e.path}\n" for e in written if e.sha256).encode()
+    lines = (f"{_checksum(e)}  {_one_line(e.path)}\n" for e in written if _checksum(e))
+    return "".join(lines).encode()
 
 
 def zip_stream(entries: list[Entry], root: Path | None) -> Iterator[bytes]:
@@ -213,16 +229,16 @@ def curl_script(entries: list[Entry], skipped: list[Entry], server: str, script:
     head = _SCRIPT_HEAD.format(
         count=len(entries),
         size=sum(e.size for e in entries),
-        server=server.replace("\n", " "),
+        server=_one_line(server),
         when=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         script=script,
     )
     lines = [head]
     for entry in skipped:
-        lines.append(f"# left out ({entry.status}): {entry.name.replace(chr(10), ' ')}\n")
+        lines.append(f"# left out ({entry.status}): {_one_line(entry.name)}\n")
     for entry in entries:
         quoted = (
-            shlex.quote(v) for v in (entry.url, entry.path, entry.sha256 or "", str(entry.size))
+            shlex.quote(v) for v in (entry.url, entry.path, _checksum(entry) or "", str(entry.size))
         )
         lines.append("fetch " + " ".join(quoted) + "\n")
     lines.append(_SCRIPT_TAIL)
