@@ -64,8 +64,8 @@ _VALUE_TYPES = frozenset({str, int, float, bool})  # blank (None) and complex va
 # Standard 4.0, section 4.4.1), scaling, checksums, EXTEND. Both readers insist
 # that each appears at most once and parses, so that they reject the same files.
 _STRUCTURE = frozenset(
-    {"XTENSION", "BITPIX", "NAXIS", "PCOUNT", "GCOUNT", "GROUPS", "EXTEND", "BSCALE", "BZERO",
-     "BLANK", "CHECKSUM", "DATASUM", *(f"NAXIS{n}" for n in range(1, 1000))}
+    {"SIMPLE", "XTENSION", "BITPIX", "NAXIS", "PCOUNT", "GCOUNT", "GROUPS", "EXTEND", "BSCALE",
+     "BZERO", "BLANK", "CHECKSUM", "DATASUM", *(f"NAXIS{n}" for n in range(1, 1000))}
 )  # fmt: skip
 _CLASSIFIER = fitscards.Classifier({*KEYWORDS, *_STRUCTURE, "EXTNAME"}, REFERENCE_PREFIX)
 _PRIMARY = fitscards.Profile(frozenset(KEYWORDS), REFERENCE_PREFIX, _STRUCTURE, unique={2})
@@ -88,37 +88,40 @@ def _readable(path: str) -> Iterator[None]:
 
 
 def _check_signature(path: str, head: bytes) -> None:
-    """Reject anything whose first card is not ``SIMPLE = T`` (FITS Standard 4.0, 4.4.1.1)."""
+    """Reject anything whose first card is not ``SIMPLE = T`` in fixed format (FITS 4.0, 4.4.1.1).
+
+    Only the fixed format: astropy warns about a free-format ``SIMPLE = T``
+    (and refuses a lower-case one), and astropy's warnings count as errors.
+    """
     card = head[:CARD_SIZE]
     if card.startswith(_SIMPLE.encode()) and card[30:].strip(b" ")[:1] in (b"", b"/"):
         return
-    name, value = "", None
-    if len(card) == CARD_SIZE and card.isascii():
-        try:
-            name = fitscards.card_keyword([card.decode()])[0]
-            value = fitscards.card_value([card.decode()])[0]
-        except CardError:
-            pass
-    if name != "SIMPLE" or value is not True:
-        found = card[:30].decode("latin-1").rstrip()
-        msg = f"not a FITS file: byte 0 starts {found!r}, expected a first card {_SIMPLE!r}"
-        raise HeaderError(path, msg)
+    found = card[:30].decode("latin-1").rstrip()
+    msg = f"not a FITS file: byte 0 starts {found!r}, expected a first card {_SIMPLE!r}"
+    raise HeaderError(path, msg)
 
 
-def _primary_naxis(fh: BinaryIO) -> object:
+def _primary_naxis(path: str, fh: BinaryIO) -> object:
     """Return the largest NAXIS a plain card of the primary header gives (else None).
 
     The largest, because a header may repeat NAXIS and astropy does not say
-    which one it will size the data by.
+    which one it will size the data by. A repeated SIMPLE is refused here:
+    astropy fails on one with a value such as 0 with an AttributeError.
     """
     found: list[int] = []
+    simple = 0
     while block := fh.read(BLOCK_SIZE):
         for start in range(0, len(block) - CARD_SIZE + 1, CARD_SIZE):
             card = block[start : start + CARD_SIZE]
             if card.rstrip() == b"END":
                 return max(found, default=None)
             # astropy reads keywords case-blind, so "naxis   = " counts too.
-            if card[:10].upper() == b"NAXIS   = ":
+            field = card[:10].upper()
+            simple += field == b"SIMPLE  = "
+            if simple > 1:
+                msg = "repeated keyword in HDU #0: SIMPLE appears more than once"
+                raise HeaderError(path, msg)
+            if field == b"NAXIS   = ":
                 try:
                     found.append(int(card[10:].split(b"/")[0]))
                 except ValueError:
@@ -218,7 +221,8 @@ def _astropy_errors(path: str) -> Iterator[None]:
             if not noticed:
                 raise
             raise HeaderError(path, problem(noticed[0])) from err
-        except (OSError, EOFError, ValueError, LookupError, TypeError, fits.VerifyError) as err:
+        except (OSError, EOFError, ValueError, LookupError, TypeError, AttributeError,
+                fits.VerifyError) as err:  # fmt: skip
             noticed = [str(w.message) for w in caught if issubclass(w.category, AstropyWarning)]
             raise HeaderError(path, problem([*noticed, f"{type(err).__name__}: {err}"][0])) from err
     for warning in caught:
@@ -266,7 +270,7 @@ def read_header(path: str | os.PathLike[str]) -> HeaderEvidence:
         _check_signature(spath, fh.read(CARD_SIZE))
         fh.seek(0)
         # astropy builds a list of NAXISn before any check: NAXIS = 10**9 would hang it.
-        _check_naxis(spath, _primary_naxis(fh), 0)
+        _check_naxis(spath, _primary_naxis(spath, fh), 0)
     # Tile-compressed images stay the binary tables they are, as in the fast reader.
     options = {"lazy_load_hdus": True, "memmap": False, "disable_image_compression": True}
     with _readable(spath), _astropy_errors(spath), fits.open(spath, **options) as hdul:
