@@ -113,6 +113,9 @@ def test_full_slots_queue_then_refuse_and_keep_serving() -> None:
         queued = [pool.submit(get, f"{url}/slow") for _ in range(2)]
         until(lambda: limiter.waiting == 2)
         assert_busy(get(f"{url}/fast"))  # two at work, two waiting: no room
+        votable = get(f"{url}/datalink/links?ID=x")  # DataLink clients get a VOTable
+        assert votable.status_code == 503 and votable.headers["retry-after"] == "1"
+        assert b"QUERY_STATUS" in votable.content and b"busy" in votable.content
         assert gated.entered == 2  # the queued ones have not started
         gated.gate.set()
         for future in working + queued:

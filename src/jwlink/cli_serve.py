@@ -39,7 +39,7 @@ __all__ = ["download", "serve", "token_hash"]
 )
 @click.option(
     "--max-queue",
-    default=200,
+    default=1000,
     show_default=True,
     type=click.IntRange(0, 100_000),
     help="Requests that may wait for a slot; beyond, 503 with Retry-After.",

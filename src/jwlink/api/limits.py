@@ -1,7 +1,8 @@
-"""Admission control: a bounded number of requests at work, a short queue, then 503.
+"""Admission control: a bounded number of requests at work, a queue, then 503.
 
 A pure ASGI middleware (no dependency beyond the standard library), placed
-outermost so that a refusal costs neither a route nor a database connection:
+before every route so that a refusal costs neither a route nor a database
+connection:
 
 * at most ``max_inflight`` requests are at work at once (sized to the worker
   thread pool: the handlers are synchronous and each holds a thread and a
@@ -20,19 +21,29 @@ work worth bounding (resolving the name, checking rights, opening the file)
 is done by then, and a slow client fetching a multi-gigabyte file must not
 keep the API waiting. Streams are still bounded, by the connection count and
 by the thread pool that reads each chunk.
+
+Why the queue is long (1,000) and bounded in time (5 s) rather than short: a
+refused client that retries at once (load tools do; ``Retry-After`` asks
+otherwise) turns each refusal into another request, and answering those
+takes the event loop and, through the GIL, the handlers' threads too. With
+200 clients and 60 places, successful answers fell about four-fold in a
+flood of 503s; with room for all of them to wait, they held. A waiter costs
+a little memory and no thread, and one that times out comes back at most
+once per ``queue_timeout``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from starlette.requests import Request
 
-from jwlink.api.errors import error_response
+from jwlink.api.errors import error_body, error_response
 from jwlink.errors import JwlinkError
 
 __all__ = ["AdmissionLimiter", "check_limits"]
@@ -48,7 +59,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # anyio's default worker thread pool has 40 threads; more slots than threads
 # would only move the queue from here (bounded, answered with 503) to there.
 DEFAULT_INFLIGHT = 40
-DEFAULT_QUEUE = 200
+DEFAULT_QUEUE = 1000
 DEFAULT_QUEUE_TIMEOUT = 5.0
 DEFAULT_RETRY_AFTER = 1
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
@@ -107,6 +118,18 @@ class AdmissionLimiter:
         self.max_body = max_body
         self.max_target = max_target
         self.free = max_inflight
+        self._busy_message = (
+            f"The server is busy ({max_inflight} requests at work, {max_queue} waiting); "
+            f"retry after {retry_after} s"
+        )
+        self._busy_body = json.dumps(
+            error_body([self._busy_message], 503), separators=(",", ":")
+        ).encode()
+        self._busy_headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(self._busy_body)).encode()),
+            (b"retry-after", str(retry_after).encode()),
+        ]
         self._waiters: collections.deque[asyncio.Future[bool]] = collections.deque()
 
     @property
@@ -124,12 +147,7 @@ class AdmissionLimiter:
             await _answer(scope, receive, send, *refusal)
             return
         if not await self._acquire():
-            message = (
-                f"The server is busy ({self.max_inflight} requests at work, "
-                f"{self.max_queue} waiting); retry after {self.retry_after} s"
-            )
-            headers = {"Retry-After": str(self.retry_after)}
-            await _answer(scope, receive, send, 503, message, headers)
+            await self._busy(scope, receive, send)
             return
         held = True
 
@@ -149,6 +167,15 @@ class AdmissionLimiter:
             await self.app(scope, receive, sending)
         finally:
             release()
+
+    async def _busy(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 503: from bytes rendered once, since a flood of them is the usual case."""
+        if scope["path"].startswith("/datalink"):  # DataLink clients expect a VOTable
+            headers = {"Retry-After": str(self.retry_after)}
+            await _answer(scope, receive, send, 503, self._busy_message, headers)
+            return
+        await send({"type": "http.response.start", "status": 503, "headers": self._busy_headers})
+        await send({"type": "http.response.body", "body": self._busy_body})
 
     def _refusal(self, scope: Scope) -> tuple[int, str, dict[str, str]] | None:
         target = len(scope.get("raw_path") or scope["path"].encode()) + len(
