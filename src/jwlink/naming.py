@@ -12,6 +12,7 @@ import dataclasses
 import enum
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from jwlink.errors import InvalidName
@@ -28,7 +29,7 @@ from jwlink.name_patterns import (
 )
 from jwlink.suffixes import EXTENSIONS, INSTRUMENTS, SUFFIXES, classify
 
-__all__ = ["describe", "FileName", "Form", "NameInfo", "parse"]
+__all__ = ["bare_name", "describe", "FileName", "Form", "MAX_NAME_BYTES", "NameInfo", "parse"]
 
 
 class Form(str, enum.Enum):  # noqa: UP042  # like the jwlink.model enums
@@ -283,6 +284,9 @@ def parse(name: str) -> FileName:
         With a reason naming the wrong part and what was expected.
     """
     _check_characters(name)
+    if len(name) > MAX_NAME_BYTES:  # a name the grammar accepts is ASCII: one byte a character
+        msg = f"is {len(name)} characters long; file names are at most {MAX_NAME_BYTES} bytes"
+        raise InvalidName(name, msg)
     parsed = _match(name)
     if parsed is None:
         from jwlink.naming_diagnosis import reason
@@ -297,6 +301,54 @@ def _check_characters(name: str) -> None:
     if (bad := _BAD_CHARS.search(name)) is not None:
         what = "a path separator" if bad[0] in "/\\" else "whitespace or a control character"
         raise InvalidName(name, f"contains {what} {bad[0]!r}: pass a bare file name, not a path")
+    if (bad := _SURROGATE.search(name)) is not None:
+        # os.listdir hands back the bytes of a non-UTF-8 name as lone surrogates
+        # (PEP 383); no catalog can store such a string.
+        msg = f"contains {bad[0]!r}, not a character: the name is not valid UTF-8"
+        raise InvalidName(name, msg)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# NAME_MAX of Linux and of most file systems, in bytes of UTF-8.
+MAX_NAME_BYTES = 255
+
+
+def bare_name(name: str) -> str:
+    """Return ``name`` if it can be a bare file name in a folder, else raise.
+
+    Readers check each file name an input names (association members, pool
+    rows, product-table rows) with this before anything links or stores it.
+
+    Parameters
+    ----------
+    name : str
+        A file or product name from an input file.
+
+    Returns
+    -------
+    str
+        ``name`` unchanged.
+
+    Raises
+    ------
+    InvalidName
+        Empty, ``.``/``..``, a path separator, whitespace or a control
+        character, invisible formatting (bidirectional marks, zero-width
+        characters: a name could display as another), not valid UTF-8, or
+        over `MAX_NAME_BYTES` bytes.
+    """
+    _check_characters(name)
+    if name in (".", ".."):
+        raise InvalidName(name, "'.' and '..' are folders, not file names")
+    for char in name:
+        if unicodedata.category(char) == "Cf":
+            what = unicodedata.name(char, "format character")
+            msg = f"contains invisible formatting U+{ord(char):04X} ({what}); names are plain text"
+            raise InvalidName(name, msg)
+    if (size := len(name.encode("utf-8"))) > MAX_NAME_BYTES:
+        msg = f"is {size} bytes long; file names are at most {MAX_NAME_BYTES} bytes"
+        raise InvalidName(name, msg)
+    return name
 
 
 def _match(name: str) -> FileName | None:

@@ -7,6 +7,7 @@ rejected name part by part to give the message a person can act on.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from jwlink.errors import InvalidName
 from jwlink.name_patterns import _ACID, _MISPLACED_THUMB, _SOURCE, _STAMP
@@ -17,6 +18,7 @@ __all__ = ["reason"]
 
 _UPPER = re.compile(r"[^_.-]*[A-Z][^_.-]*")
 _WHO = re.compile(rf"(?:t\d{{3,4}}(?:-(?:{_SOURCE}))?|{_SOURCE})(?:-epoch\d+)?", re.ASCII)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _CRDS_EXTENSIONS = ("fits", "asdf", "json", "pmap", "imap", "rmap")
 
 
@@ -26,6 +28,13 @@ def _is(pattern: str, text: str) -> bool:
 
 def reason(name: str) -> str:
     """Say which part of a name that matched no pattern is wrong, and what was expected."""
+    # Full-width digits, look-alike letters, invisible marks: say which, as
+    # they print like (or as nothing but) the ASCII a JWST name is made of.
+    if (other := _NON_ASCII.search(name)) is not None:
+        char = other[0]
+        what = unicodedata.name(char, "unnamed character")
+        return (f"non-ASCII character {char!r} (U+{ord(char):04X} {what}) at position "
+                f"{other.start()}: JWST names are ASCII")  # fmt: skip
     # The T of a pool or OSF time stamp is the only upper case a valid name has.
     upper = _UPPER.search(re.sub(r"(?<=\d)T(?=\d)", "t", name))
     if upper is not None:

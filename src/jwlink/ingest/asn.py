@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from jwlink.errors import AssociationError
+from jwlink.errors import AssociationError, InvalidName
 from jwlink.model import AsnEvidence, AsnMember, AsnProduct, Association
+from jwlink.naming import bare_name
 
-__all__ = ["ASN_SCHEMA", "MAX_ASN_BYTES", "read_association"]
+__all__ = ["ASN_SCHEMA", "MAX_ASN_BYTES", "MAX_ASN_DEPTH", "read_association"]
 
 # Larger than any real association (the biggest mosaics list a few thousand
 # members, well under 10 MB); anything bigger is refused before parsing.
 MAX_ASN_BYTES = 64 * 1024 * 1024
+# An association is four levels deep (top, products, members, member); real
+# files add a level or two in extra keys. Deeper documents are refused before
+# validation, whose messages repr the value and would recurse as deep.
+MAX_ASN_DEPTH = 32
+# Metadata strings are short words and stamps; a megabyte asn_type is junk.
+_MAX_TEXT = 1024
+_TEXT = {"type": ["string", "null"], "maxLength": _MAX_TEXT}
 
 # What the jwst association schemas (asn_schema_jw_level2b/3.json, draft-04)
 # require: only ``products``; each product needs ``members``; each member needs
@@ -26,14 +35,19 @@ ASN_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["products"],
     "properties": {
-        "asn_type": {"type": ["string", "null"]},
-        "asn_rule": {"type": ["string", "null"]},
-        "asn_id": {"type": ["string", "null"]},
-        "asn_pool": {"type": ["string", "null"]},
-        "program": {"type": ["string", "integer", "null"]},
-        "target": {"type": ["string", "integer", "null"]},
-        "version_id": {"type": ["string", "null"]},
-        "code_version": {"type": ["string", "null"]},
+        "asn_type": _TEXT,
+        "asn_rule": _TEXT,
+        "asn_id": _TEXT,
+        "asn_pool": _TEXT,
+        "program": {
+            "type": ["string", "integer", "null"],
+            "maxLength": _MAX_TEXT,
+            "minimum": 0,
+            "maximum": 99999,
+        },
+        "target": {"type": ["string", "integer", "null"], "maxLength": _MAX_TEXT},
+        "version_id": _TEXT,
+        "code_version": _TEXT,
         "products": {
             "type": "array",
             "items": {
@@ -48,8 +62,8 @@ ASN_SCHEMA: dict[str, Any] = {
                             "required": ["expname", "exptype"],
                             "properties": {
                                 "expname": {"type": "string", "minLength": 1},
-                                "exptype": {"type": "string", "minLength": 1},
-                                "exposerr": {"type": ["string", "null"]},
+                                "exptype": {"type": "string", "minLength": 1, "maxLength": 64},
+                                "exposerr": _TEXT,
                             },
                         },
                     },
@@ -61,9 +75,28 @@ ASN_SCHEMA: dict[str, Any] = {
 _VALIDATOR = jsonschema.Draft4Validator(ASN_SCHEMA)
 
 
-def _where(error: jsonschema.ValidationError) -> str:
-    parts = [f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path]
+def _where(path: Any) -> str:
+    parts = [f"[{p}]" if isinstance(p, int) else f".{p}" for p in path]
     return "".join(parts).lstrip(".") or "top level"
+
+
+def _short(text: str, limit: int = 240) -> str:
+    # jsonschema quotes the whole offending value: keep a huge one readable.
+    return text if len(text) <= limit else f"{text[: limit - 80]} ... {text[-60:]}"
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Python keeps the last of repeated keys, other readers the first: the
+    # document means two things, so it is refused.
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        counts = Counter(key for key, _ in pairs)
+        raise _RepeatedKey(next(key for key, n in counts.items() if n > 1))
+    return doc
+
+
+class _RepeatedKey(ValueError):
+    """A JSON object repeats a key (raised inside json.loads, reported by `_load`)."""
 
 
 def _load(path: Path) -> Any:
@@ -73,7 +106,10 @@ def _load(path: Path) -> Any:
             msg = f"association file is {size} bytes, over the {MAX_ASN_BYTES}-byte limit"
             raise AssociationError(str(path), msg)
         text = path.read_bytes().decode("utf-8")
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except _RepeatedKey as err:
+        msg = f"key {str(err)!r} appears twice in one JSON object; which one counts is ambiguous"
+        raise AssociationError(str(path), msg) from err
     except json.JSONDecodeError as err:
         msg = f"not valid JSON at line {err.lineno} column {err.colno}: {err.msg}"
         raise AssociationError(str(path), msg) from err
@@ -82,8 +118,41 @@ def _load(path: Path) -> Any:
         raise AssociationError(str(path), msg) from err
     except RecursionError as err:
         raise AssociationError(str(path), "JSON nested too deeply to be an association") from err
+    except ValueError as err:  # Python's limit on integer digits (sys.set_int_max_str_digits)
+        raise AssociationError(str(path), f"not a usable JSON number: {err}") from err
     except OSError as err:
         raise AssociationError(str(path), f"cannot be read: {err.strerror or err}") from err
+
+
+def _check_document(path: Path, doc: Any) -> None:
+    """Refuse nesting past `MAX_ASN_DEPTH`, and NUL or lone surrogates in any string.
+
+    Iterative, so depth costs no stack; ``\u0000`` and ``\ud800`` are valid
+    JSON escapes that no catalog can store (PostgreSQL text refuses NUL,
+    UTF-8 refuses surrogates).
+    """
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc)]
+    while stack:
+        where, value = stack.pop()
+        if len(where) > MAX_ASN_DEPTH:
+            msg = f"JSON nested more than {MAX_ASN_DEPTH} levels deep at {_where(where[:8])}..."
+            raise AssociationError(str(path), msg + " (an association is 4 levels deep)")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(path, where, key)
+                stack.append(((*where, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*where, i), item) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            _check_text(path, where, value)
+
+
+def _check_text(path: Path, where: tuple[str | int, ...], text: str) -> None:
+    if "\x00" in text:
+        raise AssociationError(str(path), f"{_where(where)}: a string holds a NUL character")
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        msg = f"{_where(where)}: a string holds a lone UTF-16 surrogate (an invalid \\u escape)"
+        raise AssociationError(str(path), msg)
 
 
 def _safe_name(path: Path, where: str, value: str) -> str:
@@ -95,9 +164,10 @@ def _safe_name(path: Path, where: str, value: str) -> str:
             "bare file names in the association's own folder"
         )
         raise AssociationError(str(path), msg)
-    if any(ord(c) < 32 or c == "\x7f" for c in value):
-        raise AssociationError(str(path), f"{where} {value!r} contains control characters")
-    return value
+    try:
+        return bare_name(value)
+    except InvalidName as err:
+        raise AssociationError(str(path), f"{where} {value[:80]!r}: {err.reason}") from err
 
 
 def _text(value: Any) -> str | None:
@@ -126,10 +196,11 @@ def read_association(path: str | os.PathLike[str]) -> AsnEvidence:
     """
     p = Path(path)
     doc = _load(p)
+    _check_document(p, doc)
     errors = sorted(_VALIDATOR.iter_errors(doc), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
-        msg = f"{_where(first)}: {first.message} (association schema)"
+        msg = f"{_where(first.absolute_path)}: {_short(first.message)} (association schema)"
         raise AssociationError(str(p), msg)
     products = []
     for i, entry in enumerate(doc["products"]):
