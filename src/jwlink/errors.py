@@ -12,7 +12,9 @@ reach the HTTP surface carry the status they map to::
     │   └── ProductTableError               MAST product-list table unreadable
     ├── NotFound                     (404)  no product or observation by that name
     ├── StoreError                   (500)  the catalog could not be read or written
-    │   └── CatalogReadOnly                 the catalog file or database refuses writes
+    │   ├── CatalogReadOnly                 the catalog file or database refuses writes
+    │   │   └── CatalogFull                 the catalog's disk or database is full
+    │   └── CatalogUnavailable       (503)  the catalog database cannot be reached now
     └── MissingExtra                 (500)  an optional extra is not installed
 
 Foreign exceptions (sqlite3, psycopg, jsonschema, astropy) are translated at
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 __all__ = [
     "AssociationError",
+    "CatalogFull",
     "CatalogReadOnly",
+    "CatalogUnavailable",
     "HeaderError",
     "InputError",
     "InvalidName",
@@ -96,6 +100,19 @@ class StoreError(JwlinkError):
 
 class CatalogReadOnly(StoreError):
     """The catalog refuses writes (read-only file, full disk or read-only role)."""
+
+
+class CatalogFull(CatalogReadOnly):
+    """The disk holding the catalog, or the database itself, is full."""
+
+
+class CatalogUnavailable(StoreError):
+    """The catalog database cannot be reached (down, restarting, refusing connections).
+
+    Worth retrying: nothing is wrong with the request or the catalog itself.
+    """
+
+    status = 503
 
 
 class MissingExtra(JwlinkError):

@@ -4,6 +4,11 @@ Each input file becomes one `Batch` written in one transaction, so a bad file
 leaves no rows behind and memory stays flat however many files a tree holds.
 A file whose SHA-256 the catalog already recorded is skipped: re-ingesting
 the same input changes nothing.
+
+An ingest stopped at any point (killed, power lost) leaves a consistent
+catalog: every input recorded has all its rows, no other file has any, and
+the visits whose guide-star links are not derived yet stay queued in the
+catalog. Running the same ingest again completes it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jwlink import linker
-from jwlink.errors import InputError, InvalidName, JwlinkError
+from jwlink.errors import CatalogReadOnly, CatalogUnavailable, InputError, InvalidName, JwlinkError
 from jwlink.ingest.asn import read_association
 from jwlink.ingest.pool import looks_like_pool, read_pool
 from jwlink.ingest.table import FORMATS, read_product_table
@@ -158,29 +163,37 @@ def ingest(
     IngestReport
         Counts, and one ``(path, message)`` per file that could not be read.
         A bad file is reported and skipped; every other file is ingested.
+
+    Raises
+    ------
+    CatalogReadOnly
+        The catalog refuses writes (read-only, or its disk is full): no
+        further file could be written, so the run stops; what was written
+        before stays.
+    CatalogUnavailable
+        The catalog database cannot be reached.
     """
     report = IngestReport()
-    visits: set[str] = set()
     for path in iter_files(paths):
         report.files += 1
         try:
-            _ingest_one(store, path, report, visits, force)
+            _ingest_one(store, path, report, force)
+        except (CatalogReadOnly, CatalogUnavailable):
+            raise
         except InputError as err:
             report.errors.append((str(path), err.problem))
         except (JwlinkError, OSError) as err:
             report.errors.append((str(path), str(err)))
         if progress is not None:
             progress(path)
-    if visits:
-        store.link_guide_stars(sorted(visits))
+    # Also drains visits an earlier, interrupted run left queued.
+    store.link_guide_stars()
     if report.ingested:
         store.optimize()
     return report
 
 
-def _ingest_one(
-    store: SqlStore, path: Path, report: IngestReport, visits: set[str], force: bool
-) -> None:
+def _ingest_one(store: SqlStore, path: Path, report: IngestReport, force: bool) -> None:
     reader = classify(path)
     if reader is None:
         report.ignored += 1
@@ -197,4 +210,3 @@ def _ingest_one(
     report.ingested += 1
     report.products += len({p.name for p in batch.products})
     report.links += len({(x.source, x.target, x.kind, x.role) for x in batch.links})
-    visits.update(p.visit_id for p in batch.products if p.visit_id)

@@ -10,12 +10,15 @@ into SQL.
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields, replace
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
+from jwlink.errors import StoreError
 from jwlink.model import (
     Association,
     Batch,
@@ -28,10 +31,19 @@ from jwlink.model import (
 __all__ = ["MIGRATIONS", "SqlStore", "Tracer"]
 
 Tracer = Callable[[str, Sequence[Any]], None]
+_T = TypeVar("_T")
 
-# Named migrations, applied in order, each once, each in its own transaction.
+# Named migrations, applied in order, each once.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_initial", resources.files("jwlink.store").joinpath("schema.sql").read_text()),
+    # Visits whose guide-star links are still to be derived. Each file's
+    # transaction queues its visits, the end of an ingest drains the queue:
+    # an ingest killed in between leaves the work queued for the next run
+    # (which may find every file unchanged and read none of them).
+    ("0002_guide_star_queue", "CREATE TABLE guide_star_queue (visit_id TEXT PRIMARY KEY)"),
+)
+CREATE_MIGRATIONS = (
+    "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"
 )
 
 PRODUCT_COLUMNS = tuple(f.name for f in fields(Product))
@@ -108,6 +120,12 @@ UPSERT_HEADER = (
     "INSERT INTO headers (name, keywords) VALUES (?, ?) "
     "ON CONFLICT (name) DO UPDATE SET keywords = excluded.keywords"
 )
+# DO UPDATE, not DO NOTHING: the write takes the row lock, so it waits for a
+# concurrent drain of the same visit and re-queues it after (PostgreSQL).
+QUEUE_VISIT = (
+    "INSERT INTO guide_star_queue (visit_id) VALUES (?) "
+    "ON CONFLICT (visit_id) DO UPDATE SET visit_id = excluded.visit_id"
+)
 UPSERT_INPUT = (
     "INSERT INTO inputs (path, fingerprint, reader, products, links) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (path) DO UPDATE SET fingerprint = excluded.fingerprint, "
@@ -182,6 +200,9 @@ class SqlStore:
     url: str
     # Byte-order text comparison, so ORDER BY agrees on every backend.
     collate = "COLLATE BINARY"
+    # Appended to a SELECT whose rows the transaction must lock (PostgreSQL);
+    # SQLite has no row locks: its writers hold the whole database.
+    lock_rows = ""
 
     def __init__(self) -> None:
         self.tracer: Tracer | None = None
@@ -205,6 +226,13 @@ class SqlStore:
     def _map_error(self, err: Exception) -> Exception:
         """Translate a backend exception to a `StoreError`; return others unchanged."""
         raise NotImplementedError
+
+    def _retryable(self, err: BaseException | None) -> bool:
+        """Whether a failed write transaction may succeed if simply run again."""
+        return False
+
+    def _lock_schema(self) -> None:
+        """Serialize migrations among processes opening the same catalog at once."""
 
     def _bulk(self, table: str, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._executemany(sql, rows)
@@ -248,24 +276,36 @@ class SqlStore:
             raise self._map_error(err) from err
 
     def migrate(self) -> list[str]:
-        """Apply the migrations not yet applied; return their names."""
-        with self.transaction():
-            self._execute(
-                "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"
-            )
-        done = {r[0] for r in self.execute("SELECT name FROM jwlink_migrations")}
+        """Apply the migrations not yet applied; return their names.
+
+        All pending migrations run in one transaction under a lock, so two
+        processes opening a new catalog at once do not both create it.
+        """
+        if self._applied() >= {name for name, _ in MIGRATIONS}:
+            return []
         applied = []
-        for name, sql in MIGRATIONS:
-            if name in done:
-                continue
-            with self.transaction():
+        with self.transaction():
+            self._lock_schema()
+            self._execute(CREATE_MIGRATIONS)
+            done = {r[0] for r in self._execute("SELECT name FROM jwlink_migrations")}
+            for name, sql in MIGRATIONS:
+                if name in done:
+                    continue
                 self._executescript(sql)
                 self._execute(
                     "INSERT INTO jwlink_migrations (name, applied) VALUES (?, CURRENT_TIMESTAMP)",
                     (name,),
                 )
-            applied.append(name)
+                applied.append(name)
         return applied
+
+    def _applied(self) -> set[str]:
+        # Read without a write transaction: an up-to-date catalog opens
+        # without taking the write lock. A new catalog has no such table.
+        try:
+            return {r[0] for r in self._execute("SELECT name FROM jwlink_migrations")}
+        except Exception:  # noqa: BLE001 - any failure means "migrate under the lock"
+            return set()
 
     def _executescript(self, sql: str) -> None:
         # Comments go first: they may hold semicolons.
@@ -274,8 +314,34 @@ class SqlStore:
             if statement.strip():
                 self._execute(statement.strip())
 
+    # A write that deadlocked or lost a race with another writer is run
+    # again this many times in all (PostgreSQL; SQLite writers queue instead).
+    write_attempts = 6
+
+    def _retrying(self, work: Callable[[], _T]) -> _T:
+        """Run ``work`` in one transaction, again if it only collided with another writer.
+
+        A transaction that fails because another writer held the same rows
+        (deadlock, serialization failure, a concurrent insert of the same
+        key) is rolled back and run again, a bounded number of times.
+        """
+        attempt = 1
+        while True:
+            try:
+                with self.transaction():
+                    return work()
+            except StoreError as err:
+                if attempt >= self.write_attempts or not self._retryable(err.__cause__):
+                    raise
+            # Jitter, so the writers that collided do not collide again.
+            time.sleep(random.uniform(0, 0.02 * attempt))  # noqa: S311 - not cryptographic
+            attempt += 1
+
     def write(self, batch: Batch, fingerprint: str | None = None, reader: str = "") -> None:
         """Write one input file's rows in one transaction (all or nothing).
+
+        A write that collided with a concurrent writer is retried (see
+        `_retrying`).
 
         Parameters
         ----------
@@ -286,13 +352,14 @@ class SqlStore:
         reader : str
             Name of the reader that produced the batch.
         """
-        with self.transaction():
+
+        def work() -> None:
             self._write_rows(batch)
             if fingerprint is not None:
-                self._execute(
-                    UPSERT_INPUT,
-                    (batch.source, fingerprint, reader, len(batch.products), len(batch.links)),
-                )
+                counts = (len(batch.products), len(batch.links))
+                self._execute(UPSERT_INPUT, (batch.source, fingerprint, reader, *counts))
+
+        self._retrying(work)
 
     def _write_rows(self, batch: Batch) -> None:
         observations = _unique(batch.observations, lambda o: o.obs_id, _merge_observation)
@@ -321,6 +388,9 @@ class SqlStore:
         if batch.headers:
             rows = [(k, json.dumps(v, sort_keys=True)) for k, v in sorted(batch.headers.items())]
             self._executemany(UPSERT_HEADER, rows)
+        visits = sorted({p.visit_id for p in products if p.visit_id})
+        if visits:
+            self._executemany(QUEUE_VISIT, [(v,) for v in visits])
 
     def optimize(self) -> None:
         """Refresh the planner's statistics after a bulk load (cheap when little changed)."""
@@ -338,25 +408,50 @@ class SqlStore:
         tables = ("observations", "products", "associations", "links", "members", "aliases")
         return {t: self.execute(f"SELECT COUNT(*) FROM {t}")[0][0] for t in tables}
 
-    def link_guide_stars(self, visits: Sequence[str]) -> None:
+    def link_guide_stars(self, visits: Sequence[str] = ()) -> None:
         """Link guide-star products to the science products of the same visit.
 
         Guide-star files are named by visit (``jw<ppppp><ooo><vvv>_gs-...``),
         never by exposure, so the link can only be made once both are in the
-        catalog; this runs after an ingest, for the visits it touched.
+        catalog. This links the given visits and every visit `write` queued
+        (then clears them from the queue); an ingest calls it at its end.
         """
-        for start in range(0, len(visits), 500):
-            self._link_guide_stars(visits[start : start + 500])
+        given = sorted(set(visits))
+        for start in range(0, len(given), 500):
+            self._link_guide_stars(given[start : start + 500], queued=False)
+        # A read first: with nothing queued, no write transaction is begun.
+        while self.execute("SELECT 1 FROM guide_star_queue LIMIT 1"):
+            self._link_guide_stars((), queued=True)
 
-    def _link_guide_stars(self, visits: Sequence[str]) -> None:
-        marks = ", ".join("?" for _ in visits)
-        sql = (
-            "INSERT INTO links (source, target, kind, role, evidence) "
-            "SELECT g.name, p.name, 'aggregation', 'guide_star', 'rule:guide-star-visit' "
-            "FROM products g JOIN products p ON p.visit_id = g.visit_id "
-            f"WHERE g.visit_id IN ({marks}) AND g.name LIKE ? "
-            "AND p.level = '2b' AND p.product_type = 'SCIENCE' "
-            "ON CONFLICT (source, target, kind, role) DO NOTHING"
-        )
-        with self.transaction():
-            self._execute(sql, (*visits, "%_gs-%"))
+    def _link_guide_stars(self, visits: Sequence[str], queued: bool) -> bool:
+        """Link one chunk of visits (or of the queue); return whether there was one."""
+
+        def work() -> bool:
+            chunk = list(visits)
+            if queued:
+                # The row locks make a writer queueing one of these visits
+                # meanwhile wait, and queue it again after this commits.
+                rows = self._execute(
+                    "SELECT visit_id FROM guide_star_queue ORDER BY visit_id "
+                    f"{self.collate} LIMIT 500{self.lock_rows}"
+                )
+                chunk = [r[0] for r in rows]
+            if not chunk:
+                return False
+            marks = ", ".join("?" for _ in chunk)
+            # Ordered, so two processes linking the same visits lock the same
+            # link keys in the same order (no deadlock).
+            self._execute(
+                "INSERT INTO links (source, target, kind, role, evidence) "
+                "SELECT g.name, p.name, 'aggregation', 'guide_star', 'rule:guide-star-visit' "
+                "FROM products g JOIN products p ON p.visit_id = g.visit_id "
+                f"WHERE g.visit_id IN ({marks}) AND g.name LIKE ? "
+                "AND p.level = '2b' AND p.product_type = 'SCIENCE' "
+                f"ORDER BY g.name {self.collate}, p.name {self.collate} "
+                "ON CONFLICT (source, target, kind, role) DO NOTHING",
+                (*chunk, "%_gs-%"),
+            )
+            self._execute(f"DELETE FROM guide_star_queue WHERE visit_id IN ({marks})", chunk)
+            return True
+
+        return self._retrying(work)

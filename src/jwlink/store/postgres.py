@@ -7,10 +7,24 @@ from typing import Any
 
 import psycopg
 
-from jwlink.errors import CatalogReadOnly, StoreError
+from jwlink.errors import CatalogFull, CatalogReadOnly, CatalogUnavailable, StoreError
 from jwlink.store.base import SqlStore
 
 __all__ = ["PostgresStore"]
+
+# SQLSTATEs that say "the server is not there right now", not "your SQL is
+# wrong": connection exceptions (08), the server shutting down, crashed or
+# starting up (57P01-57P03), too many connections (53300). Client-side
+# connection failures carry no SQLSTATE at all.
+_UNAVAILABLE_STATES = ("57P01", "57P02", "57P03", "53300")
+
+# Errors that say only "another writer held the same rows": the same
+# transaction run again succeeds.
+_RETRYABLE = (
+    psycopg.errors.DeadlockDetected,
+    psycopg.errors.SerializationFailure,
+    psycopg.errors.UniqueViolation,
+)
 
 
 def _pg(sql: str) -> str:
@@ -19,8 +33,20 @@ def _pg(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
+def _unavailable(err: Exception) -> bool:
+    if not isinstance(err, psycopg.OperationalError):
+        return False
+    state = err.sqlstate
+    return state is None or state.startswith("08") or state in _UNAVAILABLE_STATES
+
+
 class PostgresStore(SqlStore):
     """A catalog in a PostgreSQL database.
+
+    A statement outside a transaction that fails because the connection
+    died (the server restarted) is run again once on a new connection, and
+    a transaction starts on a new connection if the old one died while idle:
+    a long-lived store outlives a server restart.
 
     Parameters
     ----------
@@ -33,21 +59,46 @@ class PostgresStore(SqlStore):
     backend = "postgresql"
     collate = 'COLLATE "C"'
     optimize_sql = "ANALYZE"
+    lock_rows = " FOR UPDATE"
 
     def __init__(self, url: str, readonly: bool = False) -> None:
         super().__init__()
         self.url = url
+        self.readonly = readonly
+        self._staged: set[str] = set()
+        self._in_transaction = False
         try:
-            self.conn = psycopg.connect(url, autocommit=True)
-            # Catalog queries are short; compiling them (JIT) costs more than it saves.
-            self.conn.execute("SET jit = off")
-            if readonly:
-                self.conn.execute("SET default_transaction_read_only = on")
+            self.conn = self._connect()
         except psycopg.Error as err:
             raise self._map_error(err) from err
-        self._staged: set[str] = set()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(self.url, autocommit=True)
+        # Catalog queries are short; compiling them (JIT) costs more than it saves.
+        conn.execute("SET jit = off")
+        if self.readonly:
+            conn.execute("SET default_transaction_read_only = on")
+        self._staged.clear()  # temporary staging tables die with their session
+        return conn
+
+    def _reconnect_after(self, err: Exception) -> bool:
+        """Replace a connection that died; return False if ``err`` was something else."""
+        dead = self.conn.broken or self.conn.closed
+        if self._in_transaction or not dead or not _unavailable(err):
+            return False
+        self.conn.close()
+        self.conn = self._connect()
+        return True
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._run(sql, params)
+        except psycopg.Error as err:
+            if not self._reconnect_after(err):
+                raise
+        return self._run(sql, params)
+
+    def _run(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         cur = self.conn.execute(_pg(sql), params or None)
         return cur.fetchall() if cur.description else []
 
@@ -56,13 +107,31 @@ class PostgresStore(SqlStore):
             cur.executemany(_pg(sql), rows)
 
     def _begin(self) -> None:
-        self.conn.execute("BEGIN")
+        try:
+            self.conn.execute("BEGIN")
+        except psycopg.Error as err:
+            if not self._reconnect_after(err):
+                raise
+            self.conn.execute("BEGIN")
+        self._in_transaction = True
 
     def _commit(self) -> None:
+        self._in_transaction = False
         self.conn.execute("COMMIT")
 
     def _rollback(self) -> None:
+        self._in_transaction = False
+        # A staging table created in the failed transaction is gone with it.
+        self._staged.clear()
         self.conn.execute("ROLLBACK")
+
+    def _lock_schema(self) -> None:
+        # Transaction-scoped: released at commit. Keyed by schema, so catalogs
+        # in other schemas of the same database migrate independently.
+        self._execute("SELECT pg_advisory_xact_lock(hashtext('jwlink:' || current_schema()))")
+
+    def _retryable(self, err: BaseException | None) -> bool:
+        return isinstance(err, _RETRYABLE)
 
     def _bulk(self, table: str, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         # COPY into a session-local staging table, then one INSERT ... SELECT
@@ -80,22 +149,39 @@ class PostgresStore(SqlStore):
         head, _, tail = sql.partition(" VALUES (")
         columns = head[head.index("(") + 1 : head.rindex(")")]
         conflict = tail[tail.index(" ON CONFLICT") :]
+        # Rows go in key order, as executemany sends them: concurrent writers
+        # then take row locks in one global order and cannot deadlock.
+        key = conflict[conflict.index("(") + 1 : conflict.index(")")]
+        order = ", ".join(f"{c.strip()} {self.collate}" for c in key.split(","))
         with self.conn.cursor() as cur:
             with cur.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage}{conflict}")
+            cur.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} "
+                f"ORDER BY {order}{conflict}"
+            )
             cur.execute(f"DELETE FROM {stage}")
 
     def _map_error(self, err: Exception) -> Exception:
         if not isinstance(err, psycopg.Error):
             return err
-        if isinstance(err, psycopg.errors.ReadOnlySqlTransaction | psycopg.errors.DiskFull):
+        if isinstance(err, psycopg.errors.DiskFull):
+            return CatalogFull(f"PostgreSQL catalog cannot be written: disk full: {err}")
+        if isinstance(err, psycopg.errors.ReadOnlySqlTransaction):
             return CatalogReadOnly(f"PostgreSQL catalog cannot be written: {err}")
         if isinstance(err, psycopg.errors.InsufficientPrivilege):
             return CatalogReadOnly(f"PostgreSQL catalog refuses writes: {err}")
+        if _unavailable(err):
+            return CatalogUnavailable(f"PostgreSQL catalog unavailable: {_first_line(err)}")
         return StoreError(f"PostgreSQL catalog: {err}")
 
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
+
+
+def _first_line(err: Exception) -> str:
+    # libpq's connection errors run over several lines (one per address tried).
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

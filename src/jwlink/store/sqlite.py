@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jwlink.errors import CatalogReadOnly, StoreError
+from jwlink.errors import CatalogFull, CatalogReadOnly, StoreError
 from jwlink.store.base import SqlStore
 
 __all__ = ["SqliteStore"]
 
-# Messages SQLite uses when it cannot write; a user can fix each of these
-# (permissions, disk space, a read-only mount), so they get their own error.
-_READ_ONLY_MARKERS = ("readonly", "read-only", "disk is full", "disk i/o error")
+# Result codes a user can act on (free space, permissions, a read-only
+# mount), so they get errors of their own rather than a bare StoreError.
+_FULL = (sqlite3.SQLITE_FULL,)
+_READ_ONLY = (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR)
+
+
+def _on_read_only_media(path: Path) -> bool:
+    # statvfs, not os.access: root passes every permission check, but not a
+    # read-only mount.
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 class SqliteStore(SqlStore):
     """A catalog in one SQLite file.
+
+    A catalog on a read-only filesystem opens read-only either way (a WAL
+    catalog can otherwise not be opened there at all: SQLite cannot create
+    its ``-shm`` file); writes then raise `CatalogReadOnly`.
 
     Parameters
     ----------
@@ -34,25 +49,35 @@ class SqliteStore(SqlStore):
         super().__init__()
         self.path = str(path)
         self.url = self.path
+        self.media_read_only = False
         try:
-            if readonly:
-                uri = f"file:{Path(self.path).resolve()}?mode=ro"
-                self.conn = sqlite3.connect(
-                    uri, uri=True, isolation_level=None, check_same_thread=False
-                )
-            else:
-                self.conn = sqlite3.connect(
-                    self.path, isolation_level=None, check_same_thread=False
-                )
-            # WAL lets readers (jwlink serve) keep reading while an ingest writes;
-            # NORMAL sync is durable across application crashes in WAL mode.
-            if not readonly:
-                self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA busy_timeout=30000")
-            self.conn.execute("PRAGMA cache_size=-65536")
+            self.conn = self._connect(readonly)
         except sqlite3.Error as err:
             raise self._map_error(err) from err
+
+    def _connect(self, readonly: bool) -> sqlite3.Connection:
+        resolved = Path(self.path).resolve()
+        if self.path != ":memory:" and _on_read_only_media(resolved):
+            self.media_read_only = True
+            if not resolved.is_file():
+                msg = f"SQLite catalog '{self.path}' cannot be created: its folder is read-only"
+                raise CatalogReadOnly(msg)
+            # Nothing can change the file through a read-only mount, and
+            # "immutable" is the one way SQLite reads a WAL file without -shm.
+            uri = f"file:{resolved}?mode=ro&immutable=1"
+            return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        if readonly:
+            uri = f"file:{resolved}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            # WAL lets readers (jwlink serve) keep reading while an ingest writes;
+            # NORMAL sync is durable across application crashes in WAL mode.
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA cache_size=-65536")
+        return conn
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.conn.execute(sql, params).fetchall()
@@ -76,7 +101,18 @@ class SqliteStore(SqlStore):
         if not isinstance(err, sqlite3.Error):
             return err
         text = str(err)
-        if any(marker in text.lower() for marker in _READ_ONLY_MARKERS):
+        code = getattr(err, "sqlite_errorcode", 0) & 0xFF  # the primary code
+        if code in _FULL:
+            return CatalogFull(
+                f"SQLite catalog '{self.path}' cannot be written: disk full ({text}); "
+                "free space on its disk and run again"
+            )
+        if self.media_read_only:
+            return CatalogReadOnly(
+                f"SQLite catalog '{self.path}' cannot be written: it is on a read-only "
+                f"filesystem ({text})"
+            )
+        if code in _READ_ONLY:
             return CatalogReadOnly(f"SQLite catalog '{self.path}' cannot be written: {text}")
         return StoreError(f"SQLite catalog '{self.path}': {text}")
 
