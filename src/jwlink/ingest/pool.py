@@ -11,8 +11,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from jwlink.errors import PoolError
+from jwlink.errors import InvalidName, PoolError
 from jwlink.model import PoolExposure
+from jwlink.naming import bare_name
 
 __all__ = ["NULL_VALUES", "REQUIRED_COLUMNS", "looks_like_pool", "read_pool"]
 
@@ -32,7 +33,9 @@ MAX_LINE = 1 << 20
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     try:
-        with path.open("r", encoding="utf-8", newline="") as handle:
+        # utf-8-sig: a byte-order mark (Windows editors) is dropped, not read as
+        # part of the first column's name.
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
             for number, line in enumerate(handle, start=1):
                 if len(line) > MAX_LINE:
                     raise PoolError(str(path), f"line {number} is over {MAX_LINE} characters")
@@ -43,10 +46,25 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise PoolError(str(path), f"cannot be read: {err.strerror or err}") from err
 
 
+def _header(path: Path, number: int, cells: list[str]) -> list[str]:
+    """Return the lower-case column names; every required one present, none twice."""
+    header = [c.lower() for c in cells]
+    missing = [c.upper() for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise PoolError(str(path), f"line {number}: header lacks column(s) {', '.join(missing)}")
+    seen: set[str] = set()
+    for column in header:
+        if column in seen and column:  # a repeat would silently shadow the first
+            msg = f"line {number}: header names column {column.upper()} twice"
+            raise PoolError(str(path), msg)
+        seen.add(column)
+    return header
+
+
 def looks_like_pool(path: str | os.PathLike[str]) -> bool:
     """Return whether a CSV file's first data line is a pool header (``FILENAME|...``)."""
     try:
-        with Path(path).open("r", encoding="utf-8", errors="replace") as handle:
+        with Path(path).open("r", encoding="utf-8-sig", errors="replace") as handle:
             for line in handle:
                 if line.strip() and not line.startswith("#"):
                     return line.lower().startswith("filename|")
@@ -82,11 +100,7 @@ def read_pool(path: str | os.PathLike[str]) -> Iterator[PoolExposure]:
             continue
         cells = [c.strip() for c in line.split("|")]
         if header is None:
-            header = [c.lower() for c in cells]
-            missing = [c.upper() for c in REQUIRED_COLUMNS if c not in header]
-            if missing:
-                msg = f"line {number}: header lacks column(s) {', '.join(missing)}"
-                raise PoolError(str(p), msg)
+            header = _header(p, number, cells)
             continue
         if len(cells) != len(header):
             msg = f"line {number}: {len(cells)} fields where the header has {len(header)}"
@@ -95,6 +109,9 @@ def read_pool(path: str | os.PathLike[str]) -> Iterator[PoolExposure]:
         filename = row["filename"]
         if filename.lower() in _PSEUDO_ROWS:
             continue
+        if "\x00" in line:  # PostgreSQL text cannot hold NUL; no pool has a reason to
+            column = next(c for c, v in row.items() if "\x00" in v)
+            raise PoolError(str(p), f"line {number}, column {column.upper()}: a NUL byte")
         for column, value in row.items():
             if value.startswith("@!"):
                 msg = (
@@ -105,6 +122,11 @@ def read_pool(path: str | os.PathLike[str]) -> Iterator[PoolExposure]:
                 raise PoolError(str(p), msg)
         if filename in NULL_VALUES:
             raise PoolError(str(p), f"line {number}, column FILENAME: no file name")
+        try:
+            bare_name(filename)
+        except InvalidName as err:
+            msg = f"line {number}, column FILENAME: {filename[:80]!r}: {err.reason}"
+            raise PoolError(str(p), msg) from err
         columns = {k: v for k, v in row.items() if v not in NULL_VALUES}
         yield PoolExposure(pool=p.name, line=number, filename=filename, columns=columns)
     if header is None:

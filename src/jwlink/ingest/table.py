@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 from astropy.table import Table
 
-from jwlink.errors import ProductTableError
+from jwlink.errors import InvalidName, ProductTableError
 from jwlink.model import ListedProduct
+from jwlink.naming import bare_name
 
 __all__ = ["FORMATS", "REQUIRED_COLUMNS", "read_product_table"]
 
@@ -27,6 +28,9 @@ FORMATS = {
 # The columns jwlink cannot do without (mast-api.md §2).
 REQUIRED_COLUMNS = ("obs_id", "productFilename")
 _BYTE_UNITS = ("", "byte", "bytes", "B")
+# Columns the linker reads as whole numbers, with the least value each may take.
+_WHOLE = {"size": 0, "calib_level": -1}
+_INT64_MAX = 2**63 - 1  # what both catalogs' INTEGER columns hold
 
 
 def _value(value: Any) -> str | int | float | None:
@@ -47,11 +51,26 @@ def _read(path: Path) -> Table:
         msg = f"unknown table format '{path.suffix}' (expected {', '.join(FORMATS)})"
         raise ProductTableError(str(path), msg)
     try:
+        if fmt.startswith("ascii."):
+            _refuse_nul(path)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return Table.read(path, format=fmt)
+    except ProductTableError:
+        raise
     except Exception as err:  # astropy raises many types for bad tables
         raise ProductTableError(str(path), f"not a readable {fmt} table: {err}") from err
+
+
+def _refuse_nul(path: Path) -> None:
+    # numpy strings end at a NUL, so astropy would read "jw\x001" as "jw" without a word.
+    with path.open("rb") as handle:
+        offset = 0
+        while chunk := handle.read(1 << 20):
+            if (at := chunk.find(b"\0")) >= 0:
+                msg = f"a NUL byte at byte {offset + at}; a text table holds none"
+                raise ProductTableError(str(path), msg)
+            offset += len(chunk)
 
 
 def read_product_table(path: str | os.PathLike[str]) -> Iterator[ListedProduct]:
@@ -70,8 +89,9 @@ def read_product_table(path: str | os.PathLike[str]) -> Iterator[ListedProduct]:
     Raises
     ------
     ProductTableError
-        Unreadable, lacking ``obs_id``/``productFilename``, or a ``size``
-        column in units other than bytes.
+        Unreadable, lacking ``obs_id``/``productFilename``, a ``size``
+        column in units other than bytes, or a row whose file name is not a
+        bare file name or whose ``size``/``calib_level`` is not a whole number.
     """
     p = Path(path)
     table = _read(p)
@@ -84,12 +104,44 @@ def read_product_table(path: str | os.PathLike[str]) -> Iterator[ListedProduct]:
         if unit not in _BYTE_UNITS:
             raise ProductTableError(str(p), f"column size is in '{unit}'; expected bytes")
     names = table.colnames
+    for name in names:
+        if table[name].ndim > 1:
+            shape = table[name].shape[1:]
+            msg = f"column {name} holds arrays of shape {shape}; expected one value a row"
+            raise ProductTableError(str(p), msg)
     for number, row in enumerate(table, start=1):
         columns = {name: _value(row[name]) for name in names}
-        filename = columns.get("productFilename")
-        if not isinstance(filename, str) or not filename.strip():
-            raise ProductTableError(str(p), f"row {number}: productFilename is empty")
-        if "/" in filename or "\\" in filename:
-            msg = f"row {number}: productFilename '{filename}' is a path, expected a file name"
-            raise ProductTableError(str(p), msg)
-        yield ListedProduct(source=p.name, line=number, columns=columns)
+        yield ListedProduct(source=p.name, line=number, columns=_checked(p, number, columns))
+
+
+def _checked(path: Path, number: int, columns: dict[str, Any]) -> dict[str, Any]:
+    """Return one row's values after checking what the linker relies on."""
+    where = f"row {number}"
+    filename = columns.get("productFilename")
+    if not isinstance(filename, str) or not filename.strip():
+        what = "empty" if filename is None or filename == "" else f"{filename!r}, not a file name"
+        raise ProductTableError(str(path), f"{where}: productFilename is {what}")
+    if "/" in filename or "\\" in filename:
+        msg = f"{where}: productFilename '{filename}' is a path, expected a file name"
+        raise ProductTableError(str(path), msg)
+    try:
+        bare_name(filename)
+    except InvalidName as err:
+        msg = f"{where}: productFilename {filename[:80]!r}: {err.reason}"
+        raise ProductTableError(str(path), msg) from err
+    for name, value in columns.items():
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL text cannot hold NUL
+            raise ProductTableError(str(path), f"{where}, column {name}: a NUL character")
+    for name, least in _WHOLE.items():
+        value = columns.get(name)
+        if value is None:
+            continue
+        whole = isinstance(value, int | float) and not isinstance(value, bool)
+        if whole and isinstance(value, float):
+            whole = value.is_integer()  # False for inf and nan too
+            value = int(value) if whole else value
+        if not whole or not least <= value <= _INT64_MAX:
+            msg = f"{where}, column {name}: {value!r} is not a whole number from {least}"
+            raise ProductTableError(str(path), msg + (" (bytes)" if name == "size" else ""))
+        columns[name] = value
+    return columns
