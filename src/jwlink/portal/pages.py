@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from jwlink import queries
 from jwlink.api import native
-from jwlink.api.state import StateDep
+from jwlink.api.state import StateDep, clean_text
 from jwlink.errors import JwlinkError
 from jwlink.model import Kind
 from jwlink.portal import views
@@ -176,7 +176,8 @@ def lineage_page(name: str, request: Request, state: StateDep) -> HTMLResponse:
         pairs = _lineage_twin(request)
         json_url = _api(base, f"lineage/{key}", pairs)
         with state.pool.store() as store:
-            what, resolved = queries.resolve(store, name)
+            # clean_text first: PostgreSQL answers a NUL in a bound text with an error, not a miss
+            what, resolved = queries.resolve(store, clean_text(name, "name"))
     except (JwlinkError, PortalInputError) as err:
         return _error(request, err, _api(base, f"lineage/{key}"))
     target = "observations" if what == "observation" else "products"
