@@ -58,7 +58,7 @@ def raise_open_files_limit() -> int:
     return hard
 
 
-def catalog(workdir: Path, size: int, backend: str) -> tuple[str, dict[str, Any]]:
+def catalog(workdir: Path, size: int, backend: str, files: int) -> tuple[str, dict[str, Any]]:
     """Return the URL of a filled catalog of ``size`` products, filling it once."""
     marker = workdir / f"catalog-{size}-{backend}.json"
     if backend == "sqlite":
@@ -79,8 +79,7 @@ def catalog(workdir: Path, size: int, backend: str) -> tuple[str, dict[str, Any]
             admin.execute(f"CREATE SCHEMA {schema}")
     print(f"filling a {size:,}-product {backend} catalog (cached in {workdir}) ...", flush=True)
     filled = _fill(url, size, seed=SEED)
-    files = data_files(url, workdir / f"files-{size}-{backend}", count=300)
-    info = {"fill": filled, "files": files}
+    info = {"fill": filled, "files": data_files(url, workdir / f"files-{size}-{backend}", files)}
     marker.write_text(json.dumps(info, indent=2))
     return url, info
 
@@ -103,7 +102,7 @@ def data_files(url: str, root: Path, count: int) -> dict[str, Any]:
         ]
         picked = random.Random(SEED).sample(names, min(count, len(names)))
         for name in picked:
-            (root / name).write_bytes(jpeg_preview(name, 1024, 1024))
+            (root / name).write_bytes(jpeg_preview(name, 512, 512))  # about 2 KB
         report = ingest(store, [root])
     finally:
         store.close()
@@ -266,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--timeout", type=int, default=10, help="wrk socket timeout, seconds")
     parser.add_argument("--samples", type=int, default=500, help="paths per request kind")
+    parser.add_argument("--files", type=int, default=300, help="files written for downloads")
     parser.add_argument("--max-inflight", type=int, help="jwlink serve --max-inflight")
     parser.add_argument("--max-queue", type=int, help="jwlink serve --max-queue")
     parser.add_argument("--queue-timeout", type=float, help="jwlink serve --queue-timeout")
@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     fds = raise_open_files_limit()
-    url, info = catalog(workdir, args.size, args.backend)
+    url, info = catalog(workdir, args.size, args.backend, args.files)
     limits = [
         f"--{name.replace('_', '-')}={value}"
         for name in ("max_inflight", "max_queue", "queue_timeout")
