@@ -9,7 +9,8 @@
         ├── Forbidden            (403)  the token does not grant the program
         ├── NotServed            (404)  the file is not held under the data root
         ├── PayloadTooLarge      (413)  the request body is too big
-        └── RangeNotSatisfiable  (416)  the byte range lies outside the file
+        ├── RangeNotSatisfiable  (416)  the byte range lies outside the file
+        └── ServiceUnavailable   (503)  the catalog database is down; retry later
 
 Every failure of the JSON API is ``{"ok": false, "error": ..., "errors":
 [...], "status": N}`` with N the HTTP status (datasette's envelope); the
@@ -36,6 +37,7 @@ __all__ = [
     "NotServed",
     "PayloadTooLarge",
     "RangeNotSatisfiable",
+    "ServiceUnavailable",
     "Unauthorized",
     "error_body",
     "error_response",
@@ -94,6 +96,16 @@ class RangeNotSatisfiable(ApiError):
         self.headers = {"Content-Range": f"bytes */{size}"}
 
 
+class ServiceUnavailable(ApiError):
+    """The catalog database cannot be reached right now (restarting, down); retry later."""
+
+    status = 503
+
+    def __init__(self, message: str, retry_after: int = 2) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 def error_body(messages: list[str], status: int) -> dict[str, Any]:
     """Return the canonical JSON error body.
 
@@ -149,6 +161,13 @@ def install_error_handlers(app: FastAPI) -> None:
             logger.error("catalog error on %s: %s", request.url.path, exc)
             return error_response(500, ["The catalog could not be read"], request=request)
         return error_response(status, [str(exc)], getattr(exc, "headers", None), request)
+
+    @app.exception_handler(ServiceUnavailable)
+    async def _unavailable(request: Request, exc: ServiceUnavailable) -> Response:
+        # Not a 500: nothing is wrong with the request or the service, and
+        # Retry-After tells clients (and proxies) when to come back.
+        logger.warning("catalog unavailable on %s: %s", request.url.path, exc.__cause__ or exc)
+        return error_response(503, [str(exc)], exc.headers, request)
 
     @app.exception_handler(ValueError)
     async def _value(request: Request, exc: ValueError) -> Response:

@@ -4,6 +4,11 @@ Serving never writes: every store is opened read-only. SQLite connections
 are kept one per worker thread (a connection is never used by two threads)
 and closed when the thread ends; PostgreSQL connections come from a small
 shared pool. An ingest can write to the same SQLite catalog meanwhile (WAL).
+
+A PostgreSQL server that restarts under a running service costs no request:
+a pooled connection that died is replaced on its next statement (see
+`jwlink.store.postgres`). While the server is down, requests answer 503
+with ``Retry-After`` (`ServiceUnavailable`), and serving resumes by itself.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from urllib.parse import parse_qsl
 from fastapi import Depends, Request
 
 from jwlink.api.access import Principal, TokenFile, presented_token
-from jwlink.api.errors import BadRequest, PayloadTooLarge
+from jwlink.api.errors import BadRequest, PayloadTooLarge, ServiceUnavailable
+from jwlink.errors import CatalogUnavailable
 from jwlink.store import SqlStore, open_store
 
 __all__ = ["ServeState", "StateDep", "StorePool", "clean_text", "get_state", "read_form"]
@@ -61,6 +67,11 @@ class _Held:
         self.close = weakref.finalize(self, store.close)
 
 
+def _broken(store: SqlStore) -> bool:
+    conn: Any = getattr(store, "conn", None)
+    return conn is not None and (getattr(conn, "closed", False) or getattr(conn, "broken", False))
+
+
 class StorePool:
     """Read-only stores handed to request handlers, one caller at a time.
 
@@ -84,7 +95,25 @@ class StorePool:
 
     @contextmanager
     def store(self) -> Iterator[SqlStore]:
-        """Lend a read-only store for the duration of the block."""
+        """Lend a read-only store, reading one snapshot, for the duration of the block.
+
+        Raises
+        ------
+        ServiceUnavailable
+            The catalog database cannot be reached (also when it goes away
+            during the block).
+        """
+        try:
+            # One snapshot per loan: an answer never mixes states before and
+            # after an ingest's commit (half an association file).
+            with self._lend() as store, store.snapshot():
+                yield store
+        except CatalogUnavailable as err:
+            msg = "The catalog database is unavailable; retry in a few seconds"
+            raise ServiceUnavailable(msg) from err
+
+    @contextmanager
+    def _lend(self) -> Iterator[SqlStore]:
         if self.sqlite:
             held = getattr(self._local, "held", None)
             if held is None or not held.close.alive:
@@ -94,8 +123,14 @@ class StorePool:
                     self._held.add(held)
             yield held.store
             return
+        store = None
         with self._lock:
-            store = self._idle.pop() if self._idle else None
+            while self._idle and store is None:
+                candidate = self._idle.pop()
+                if _broken(candidate):
+                    candidate.close()
+                else:
+                    store = candidate
         if store is None:
             store = open_store(self.url, readonly=True)
         try:
@@ -104,10 +139,7 @@ class StorePool:
             self._give_back(store)
 
     def _give_back(self, store: SqlStore) -> None:
-        conn: Any = getattr(store, "conn", None)
-        broken = conn is not None and (
-            getattr(conn, "closed", False) or getattr(conn, "broken", False)
-        )
+        broken = _broken(store)
         with self._lock:
             if not broken and not self._closed and len(self._idle) < self.max_idle:
                 self._idle.append(store)

@@ -206,6 +206,7 @@ class SqlStore:
 
     def __init__(self) -> None:
         self.tracer: Tracer | None = None
+        self._snapshots = 0
 
     # -- dialect hooks -------------------------------------------------
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -221,6 +222,12 @@ class SqlStore:
         raise NotImplementedError
 
     def _rollback(self) -> None:
+        raise NotImplementedError
+
+    def _begin_read(self) -> None:
+        raise NotImplementedError
+
+    def _end_read(self) -> None:
         raise NotImplementedError
 
     def _map_error(self, err: Exception) -> Exception:
@@ -274,6 +281,35 @@ class SqlStore:
             self._commit()
         except Exception as err:
             raise self._map_error(err) from err
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Read the block's statements from one snapshot of the catalog.
+
+        Outside a snapshot each statement sees the latest commit, so an
+        answer built from several queries could hold a file's rows in one
+        query and not in the next. Nested blocks share the outer snapshot.
+        """
+        if self._snapshots:
+            self._snapshots += 1
+            try:
+                yield
+            finally:
+                self._snapshots -= 1
+            return
+        try:
+            self._begin_read()
+        except Exception as err:
+            raise self._map_error(err) from err
+        self._snapshots = 1
+        try:
+            yield
+        finally:
+            self._snapshots = 0
+            try:
+                self._end_read()
+            except Exception:  # noqa: S110 - nothing was written; a dead connection is discarded
+                pass
 
     def migrate(self) -> list[str]:
         """Apply the migrations not yet applied; return their names.

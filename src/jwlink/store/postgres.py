@@ -45,8 +45,8 @@ class PostgresStore(SqlStore):
 
     A statement outside a transaction that fails because the connection
     died (the server restarted) is run again once on a new connection, and
-    a transaction starts on a new connection if the old one died while idle:
-    a long-lived store outlives a server restart.
+    a transaction (or snapshot) starts on a new connection if the old one
+    died while idle: a long-lived store outlives a server restart.
 
     Parameters
     ----------
@@ -106,14 +106,23 @@ class PostgresStore(SqlStore):
         with self.conn.cursor() as cur:
             cur.executemany(_pg(sql), rows)
 
-    def _begin(self) -> None:
+    def _begin(self, sql: str = "BEGIN") -> None:
+        # Nothing has run in the transaction yet, so a connection found dead
+        # here is replaced and the transaction starts on the new one.
         try:
-            self.conn.execute("BEGIN")
+            self.conn.execute(sql)
         except psycopg.Error as err:
             if not self._reconnect_after(err):
                 raise
-            self.conn.execute("BEGIN")
+            self.conn.execute(sql)
         self._in_transaction = True
+
+    def _begin_read(self) -> None:
+        self._begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def _end_read(self) -> None:
+        self._in_transaction = False
+        self.conn.execute("COMMIT")
 
     def _commit(self) -> None:
         self._in_transaction = False

@@ -93,6 +93,15 @@ class SqliteStore(SqlStore):
     def _commit(self) -> None:
         self.conn.execute("COMMIT")
 
+    def _begin_read(self) -> None:
+        # DEFERRED: in WAL mode the first read fixes the snapshot, and no lock
+        # stops the writer meanwhile.
+        self.conn.execute("BEGIN")
+
+    def _end_read(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+
     def _rollback(self) -> None:
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
