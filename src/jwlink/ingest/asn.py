@@ -14,11 +14,15 @@ from jwlink.errors import AssociationError, InvalidName
 from jwlink.model import AsnEvidence, AsnMember, AsnProduct, Association
 from jwlink.naming import bare_name
 
-__all__ = ["ASN_SCHEMA", "MAX_ASN_BYTES", "MAX_ASN_DEPTH", "read_association"]
+__all__ = ["ASN_SCHEMA", "MAX_ASN_BYTES", "MAX_ASN_DEPTH", "MAX_ASN_TOKENS", "read_association"]
 
 # Larger than any real association (the biggest mosaics list a few thousand
 # members, well under 10 MB); anything bigger is refused before parsing.
 MAX_ASN_BYTES = 64 * 1024 * 1024
+# Parsed JSON takes far more memory than its text (an empty object, 3 bytes,
+# is a 64-byte dict), so the count of values is bounded too: commas, braces
+# and brackets, counted on the raw bytes. A 5,000-member mosaic uses ~20,000.
+MAX_ASN_TOKENS = 500_000
 # An association is four levels deep (top, products, members, member); real
 # files add a level or two in extra keys. Deeper documents are refused before
 # validation, whose messages repr the value and would recurse as deep.
@@ -105,8 +109,13 @@ def _load(path: Path) -> Any:
         if size > MAX_ASN_BYTES:
             msg = f"association file is {size} bytes, over the {MAX_ASN_BYTES}-byte limit"
             raise AssociationError(str(path), msg)
-        text = path.read_bytes().decode("utf-8")
-        return json.loads(text, object_pairs_hook=_unique_keys)
+        raw = path.read_bytes()
+        tokens = raw.count(b",") + raw.count(b"{") + raw.count(b"[")
+        if tokens > MAX_ASN_TOKENS:
+            msg = (f"{tokens} JSON separators and containers (, {{ [), over the limit of "
+                   f"{MAX_ASN_TOKENS}: far more than any association holds")  # fmt: skip
+            raise AssociationError(str(path), msg)
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys)
     except _RepeatedKey as err:
         msg = f"key {str(err)!r} appears twice in one JSON object; which one counts is ambiguous"
         raise AssociationError(str(path), msg) from err
@@ -124,35 +133,41 @@ def _load(path: Path) -> Any:
         raise AssociationError(str(path), f"cannot be read: {err.strerror or err}") from err
 
 
-def _check_document(path: Path, doc: Any) -> None:
+def _check_document(path: Path, doc: object) -> None:
     """Refuse nesting past `MAX_ASN_DEPTH`, and NUL or lone surrogates in any string.
 
-    Iterative, so depth costs no stack; ``\u0000`` and ``\ud800`` are valid
-    JSON escapes that no catalog can store (PostgreSQL text refuses NUL,
-    UTF-8 refuses surrogates).
+    Iterative, so depth costs no stack. JSON escapes may spell NUL and lone
+    UTF-16 surrogates, which no catalog can store (PostgreSQL text refuses
+    NUL, UTF-8 refuses surrogates).
     """
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc)]
+    if isinstance(doc, str):
+        _check_text(path, doc, ())
+    # Paths are built for containers only; a string's path is made if it is at fault.
+    stack = [((), doc)] if isinstance(doc, dict | list) else []
     while stack:
         where, value = stack.pop()
         if len(where) > MAX_ASN_DEPTH:
             msg = f"JSON nested more than {MAX_ASN_DEPTH} levels deep at {_where(where[:8])}..."
             raise AssociationError(str(path), msg + " (an association is 4 levels deep)")
-        if isinstance(value, dict):
-            for key, item in value.items():
-                _check_text(path, where, key)
+        is_dict = isinstance(value, dict)
+        for key, item in value.items() if is_dict else enumerate(value):
+            if is_dict:
+                _check_text(path, key, where)
+            if isinstance(item, str):
+                _check_text(path, item, where, key)
+            elif isinstance(item, dict | list):
                 stack.append(((*where, key), item))
-        elif isinstance(value, list):
-            stack.extend(((*where, i), item) for i, item in enumerate(value))
-        elif isinstance(value, str):
-            _check_text(path, where, value)
 
 
-def _check_text(path: Path, where: tuple[str | int, ...], text: str) -> None:
+def _check_text(path: Path, text: str, where: tuple[Any, ...], key: Any = None) -> None:
     if "\x00" in text:
-        raise AssociationError(str(path), f"{_where(where)}: a string holds a NUL character")
-    if any("\ud800" <= c <= "\udfff" for c in text):
-        msg = f"{_where(where)}: a string holds a lone UTF-16 surrogate (an invalid \\u escape)"
-        raise AssociationError(str(path), msg)
+        problem = "a string holds a NUL character"
+    elif any("\ud800" <= c <= "\udfff" for c in text):
+        problem = "a string holds a lone UTF-16 surrogate (an invalid \\u escape)"
+    else:
+        return
+    at = where if key is None else (*where, key)
+    raise AssociationError(str(path), f"{_where(at)}: {problem}")
 
 
 def _safe_name(path: Path, where: str, value: str) -> str:
