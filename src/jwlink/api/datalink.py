@@ -26,7 +26,13 @@ from jwlink.api.access import Principal, is_public
 from jwlink.api.bodies import BoundedBodyRoute
 from jwlink.api.errors import BadRequest
 from jwlink.api.files import content_type, may_read
-from jwlink.api.selection import SelectedFile, files_by_name, name_from_uri, served_path
+from jwlink.api.selection import (
+    SelectedFile,
+    files_by_name,
+    is_file_name,
+    name_from_uri,
+    served_path,
+)
 from jwlink.api.state import ServeState, StateDep, clean_text, read_form
 from jwlink.errors import JwlinkError
 from jwlink.store import SqlStore
@@ -156,6 +162,8 @@ def _row(
         link_auth="false" if public else "true",
         link_authorized=may_read(item, principal),
     )
+    if not is_file_name(item.name):  # a catalog name that is not a file name has no URL
+        return replace(row, error_message=f"NotFoundFault: {item.name} is not a file name")
     if not held:
         return replace(row, error_message=f"NotFoundFault: {item.name} is not held by this archive")
     return replace(
