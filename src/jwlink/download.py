@@ -214,7 +214,9 @@ class HttpSource:
                 start = int(
                     response.headers.get("content-range", "bytes 0-").split()[1].split("-")[0]
                 )
-            yield start, response.iter_bytes(_CHUNK)
+            # As they arrive, not gathered into big chunks: a connection that
+            # drops keeps every byte received so far for the resume.
+            yield start, response.iter_bytes()
 
 
 class LocalSource:
