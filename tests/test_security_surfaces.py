@@ -33,7 +33,6 @@ from jwlink.store import open_store
 
 PAYLOADS = [
     "' OR '1'='1",
-    "' OR 1=1 --",
     '" OR ""="',
     '"; DROP TABLE products;--',
     "'; DROP TABLE products; --",
@@ -45,14 +44,12 @@ PAYLOADS = [
     "' AND 1=CAST((SELECT version()) AS int) --",
     "')) OR pg_sleep(5)--",
     "1; SELECT pg_sleep(5)",
-    "1' AND SLEEP(1) --",
     "%' --",
     "\x00",
     "$$",
     "$$; DROP TABLE links; $$",
     "E'\\\\'",
     "\\",
-    "x\\' OR 1=1 --",
     "?",
     "%s'",
     ":name",

@@ -344,33 +344,20 @@ def votable_error(status: int, message: str) -> Response:
     return Response(text, status_code=status, media_type=DATALINK_MIME)
 
 
-_ID_PARAMETERS: list[dict[str, Any]] = [
-    {
-        "name": "ID",
-        "in": "query",
-        "schema": {"type": "array", "items": {"type": "string"}},
-        "description": "mast:JWST/product/<file> or a file name (repeatable)",
-    },
-    {"name": "RESPONSEFORMAT", "in": "query", "schema": {"type": "string"}},
-    {
-        "name": "MAXREC",
-        "in": "query",
-        "schema": {"type": "integer", "minimum": 0},
-        "description": f"Most rows wanted (at most {MAX_ROWS}); OVERFLOW marks a cut",
-    },
-]
+# The parameters of {links}, as query parameters (GET) and as form fields (POST).
+_PARAMETERS: dict[str, dict[str, Any]] = {
+    "ID": {"type": "array", "items": {"type": "string"}},
+    "RESPONSEFORMAT": {"type": "string"},
+    "MAXREC": {"type": "integer", "minimum": 0, "description": f"at most {MAX_ROWS}"},
+}
+_ID_QUERY = {
+    "parameters": [{"name": k, "in": "query", "schema": v} for k, v in _PARAMETERS.items()]
+}
 _ID_FORM = {
     "requestBody": {
         "content": {
             "application/x-www-form-urlencoded": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "ID": {"type": "array", "items": {"type": "string"}},
-                        "RESPONSEFORMAT": {"type": "string"},
-                        "MAXREC": {"type": "integer", "minimum": 0},
-                    },
-                }
+                "schema": {"type": "object", "properties": _PARAMETERS}
             }
         }
     }
@@ -396,7 +383,7 @@ def _maxrec(values: list[str]) -> int:
 
 @router.get(
     "/datalink/links",
-    openapi_extra={"parameters": _ID_PARAMETERS},
+    openapi_extra=_ID_QUERY,
     response_class=Response,
     responses={200: {"content": {DATALINK_MIME: {}}}},
 )
