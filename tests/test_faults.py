@@ -430,8 +430,10 @@ def test_postgres_role_without_write_rights(subset: Any) -> None:
             assert as_role != url
             denied = _cli("ingest", *map(str, inputs), "--db", as_role)
             _clean_failure(denied, "PostgreSQL catalog refuses writes", "permission denied")
-            read = _cli("observations", "--db", as_role, "--json")
-            assert read.returncode == 0 and json.loads(read.stdout)["observations"], read.stderr
+            from jwlink.catalog import Catalog
+
+            with Catalog(as_role) as catalog:  # reading needs no write right, not even to migrate
+                assert catalog.observations()
         finally:
             admin.execute(f"DROP OWNED BY {role}")
             admin.execute(f"DROP ROLE IF EXISTS {role}")
@@ -674,7 +676,7 @@ def _fetch(proxy: CuttingProxy, name: str, dest: Path, cli: bool) -> tuple[str, 
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     cut=st.one_of(st.sampled_from([-1, 0, 1, 3999, 4000]), st.integers(2, 3998)), cli=st.booleans()
