@@ -238,6 +238,8 @@ def test_limits_are_checked_when_the_app_is_built(tmp_path: Path) -> None:
         create_app(db, max_inflight=0)
     with pytest.raises(JwlinkError, match="must not be negative"):
         create_app(db, max_queue=-1)
+    with pytest.raises(JwlinkError, match="must not be negative"):
+        create_app(db, refusal_pause=-0.5)
 
 
 def test_serve_defaults_are_the_limiter_defaults() -> None:

@@ -17,6 +17,7 @@ from jwlink.api.limits import (
     DEFAULT_MAX_TARGET,
     DEFAULT_QUEUE,
     DEFAULT_QUEUE_TIMEOUT,
+    DEFAULT_REFUSAL_PAUSE,
     AdmissionLimiter,
     check_limits,
 )
@@ -46,6 +47,7 @@ def create_app(
     max_inflight: int = DEFAULT_INFLIGHT,
     max_queue: int = DEFAULT_QUEUE,
     queue_timeout: float = DEFAULT_QUEUE_TIMEOUT,
+    refusal_pause: float = DEFAULT_REFUSAL_PAUSE,
     max_target: int = DEFAULT_MAX_TARGET,
 ) -> FastAPI:
     """Build the jwlink HTTP application.
@@ -63,6 +65,8 @@ def create_app(
         Requests at work at once, requests allowed to wait for a slot, and
         seconds they may wait; beyond, 503 with ``Retry-After`` (see
         `jwlink.api.limits`).
+    refusal_pause : float
+        Seconds a request refused at once (queue full) waits for its 503.
     max_target : int
         Longest request target in bytes (414 above).
 
@@ -77,7 +81,7 @@ def create_app(
         The catalog cannot be opened, the token file is malformed, or a
         limit is out of range.
     """
-    check_limits(max_inflight, max_queue, queue_timeout)
+    check_limits(max_inflight, max_queue, queue_timeout, refusal_pause)
     root = Path(data_root).resolve() if data_root is not None else None
     if root is not None and not root.is_dir():
         msg = f"Data root '{data_root}' is not a folder"
@@ -101,6 +105,7 @@ def create_app(
         max_inflight=max_inflight,
         max_queue=max_queue,
         queue_timeout=queue_timeout,
+        refusal_pause=refusal_pause,
         max_body=state.max_body,
         max_target=max_target,
     )
