@@ -26,6 +26,7 @@ import pytest
 from conftest import pg_schema
 from test_api_archive import (
     I2D,
+    L3,
     RELEASED_CAT,
     SECRET_I2D,
     SECRET_L3,
@@ -37,6 +38,7 @@ from test_api_archive import (
     client_for,
 )
 
+from jwlink import Catalog
 from jwlink.store import open_store
 
 POOL = "jw09505_20251216t202003_pool.csv"
@@ -220,3 +222,19 @@ def test_metadata_is_public_and_locations_stay_private(client: Any) -> None:
     listed = {r["productFilename"]: r["dataRights"] for r in rows}
     assert listed[SECRET_I2D] == "EXCLUSIVE_ACCESS"
     assert all(root not in body for body in bodies)  # server paths never leave the server
+
+
+def test_listings_state_the_rights_downloads_enforce(client: Any) -> None:
+    """A file with no rights of its own is listed with its program's, as it is guarded."""
+    detail = client.get(f"/api/v1/products/{POOL}").json()["product"]
+    assert detail["data_rights"] == "EXCLUSIVE_ACCESS"
+    with Catalog(client.app.state.jwlink.db_url) as catalog:
+        rows = catalog.program_products("9505").rows
+    listed = {r["productFilename"]: r["dataRights"] for r in rows}
+    assert listed[POOL] == "EXCLUSIVE_ACCESS"
+    assert listed[SECRET_I2D] == "EXCLUSIVE_ACCESS"
+    public = {
+        r["productFilename"]: r["dataRights"]
+        for r in client.get(f"/api/v1/observations/{L3}/products").json()["products"]
+    }
+    assert set(public.values()) == {"PUBLIC"}

@@ -162,6 +162,16 @@ class Catalog:
             raise NotFound(name)
         row = rows[0]
         row["present"] = row["location"] is not None
+        if row["data_rights"] is None:  # as listings and downloads decide: observation, program
+            owner = self.store.execute(
+                "SELECT data_rights, release_date FROM observations WHERE obs_id = ?",
+                (row["obs_id"],),
+            )
+            inherited = owner[0] if owner and owner[0][0] else (None, None)
+            if inherited[0] is None and row["program"]:
+                inherited = queries.program_rights(self.store, row["program"])
+            row["data_rights"] = inherited[0] or "PUBLIC"
+            row["release_date"] = row["release_date"] or inherited[1]
         return row
 
     def observation(self, obs_id: str) -> dict[str, Any]:

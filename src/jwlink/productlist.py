@@ -178,7 +178,7 @@ def mast_row(raw: tuple[Any, ...], parent_obsid: str) -> dict[str, Any]:
         "productFilename": name,
         "size": product["size"],
         "parent_obsid": parent_obsid,
-        "dataRights": product["data_rights"] or obs_rights or "PUBLIC",
+        "dataRights": product["data_rights"] or obs_rights,  # None: the program's (queries)
         "calib_level": product["calib_level"],
         "filters": product["filters"] or "",
         "sha256": product["sha256"],

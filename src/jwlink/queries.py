@@ -13,6 +13,7 @@ from jwlink.productlist import MRP_LABEL, ProductList, mast_row, product_list_sq
 from jwlink.store import SqlStore
 
 __all__ = ["Impact", "MrpResult", "ProductFilters", "impact", "lineage", "mrp", "product_list",
+           "program_rights",
            "program_product_list", "resolve"]  # fmt: skip
 
 
@@ -163,7 +164,20 @@ def product_list(
         total = probe[0][-1] if probe else 0
     result = ProductList(obs_id=obs_id, obsid=obsid, total=total, page=page, page_size=page_size)
     result.rows = [_listed_row(r, obsid) for r in raw]
+    _inherit_rights(store, result.rows)
     return result
+
+
+def _inherit_rights(store: SqlStore, rows: Sequence[dict[str, Any]]) -> None:
+    """Give rows that carry no rights their program's, else PUBLIC (as downloads decide)."""
+    programs: dict[str, str | None] = {}
+    for row in rows:
+        if row["dataRights"] is not None:
+            continue
+        program = row["proposal_id"].zfill(5) if row["proposal_id"] else ""
+        if program and program not in programs:
+            programs[program] = program_rights(store, program)[0]
+        row["dataRights"] = programs.get(program) or "PUBLIC"
 
 
 def _listed_row(raw: Sequence[Any], obsid: str) -> dict[str, Any]:
@@ -190,6 +204,27 @@ def _rule_case(store: SqlStore, obs_id: str) -> tuple[str, list[Any]]:
     )
     truth = {True: "1 = 1", False: "1 = 0"}
     return sql_case(_asn_type(store, obs_id), truth[has_l3], truth[concrete])
+
+
+_PROGRAM_RIGHTS_SQL = (
+    "SELECT MAX(data_rights), COUNT(*), COUNT(release_date), MAX(release_date) FROM products "
+    "WHERE program = ? AND UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')"
+)
+
+
+def program_rights(store: SqlStore, program: str) -> tuple[str | None, str | None]:
+    """Return (rights, release date) of a program's exclusive products, or (None, None).
+
+    A product whose own row and observation say nothing of its rights (a pool,
+    an association file) takes its program's: listings and downloads agree.
+
+    The latest release date wins; an exclusive product without one keeps the
+    whole program exclusive (no date at all).
+    """
+    rights, count, dated, latest = store.execute(_PROGRAM_RIGHTS_SQL, (program,))[0]
+    if not count:
+        return None, None
+    return str(rights), (str(latest) if dated == count else None)
 
 
 _PROGRAM_SQL = (
@@ -252,6 +287,7 @@ def program_product_list(
         rows = rows[(page - 1) * page_size : page * page_size]
     hidden = ("brought_in", "location")
     result.rows = [{k: v for k, v in r.items() if k not in hidden} for r in rows]
+    _inherit_rights(store, result.rows)
     return result
 
 

@@ -128,30 +128,12 @@ def files_by_name(store: SqlStore, names: Sequence[str]) -> dict[str, SelectedFi
             name, obs_id, size, sha256, location, rights, release, program, *kinds = row
             if rights is None and program is not None:
                 if program not in programs:
-                    programs[program] = _program_rights(store, program)
+                    programs[program] = queries.program_rights(store, program)
                 rights, release = programs[program]
             found[name] = SelectedFile(
                 name, obs_id, size, sha256, location, rights or "PUBLIC", release, program, *kinds
             )
     return found
-
-
-_PROGRAM_RIGHTS_SQL = (
-    "SELECT MAX(data_rights), COUNT(*), COUNT(release_date), MAX(release_date) FROM products "
-    "WHERE program = ? AND UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')"
-)
-
-
-def _program_rights(store: SqlStore, program: str) -> tuple[str | None, str | None]:
-    """Return (rights, release date) of a program's exclusive products, or (None, None).
-
-    The latest release date wins; an exclusive product without one keeps the
-    whole program exclusive (no date at all).
-    """
-    rights, count, dated, latest = store.execute(_PROGRAM_RIGHTS_SQL, (program,))[0]
-    if not count:
-        return None, None
-    return str(rights), (str(latest) if dated == count else None)
 
 
 def select_files(
