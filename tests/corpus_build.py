@@ -157,6 +157,11 @@ def fits_entries() -> list[Entry]:
         "unparseable_card": (lambda: base.replace(b"'01234   '", b"'01234    ", 1),
                              "unparseable card"),
         "hdrtab_image": (_hdrtab_image, "the HDRTAB extension is XTENSION='IMAGE'"),
+        # Regression (atheris): BITPIX = 3 in the HDRTAB header; astropy's lazy reader
+        # read the table, the fast reader's astropy call failed on the buffer size.
+        "bitpix_3": (lambda: base.replace(b"BITPIX  =                    8",
+                                          b"BITPIX  =                    3", 1),
+                     "bad size keyword: HDU #2 has BITPIX = 3"),
     }
     # fmt: on
     return cuts + [Entry(f"fits/{k}.fits", "fits", e, c) for k, (c, e) in broken.items()]

@@ -33,7 +33,7 @@ from jwlink.errors import (
     PoolError,
     ProductTableError,
 )
-from jwlink.ingest import classify, read_association, read_pool, read_product_table
+from jwlink.ingest import classify, ingest, read_association, read_pool, read_product_table
 from jwlink.ingest.fits import read_header, read_header_fast
 from jwlink.naming import bare_name, parse
 from jwlink.store import open_store
@@ -237,3 +237,19 @@ def test_bad_files_alone_leave_an_empty_catalog(db_url: str, folders: dict[str, 
         assert all(rows == [] for rows in dump(store).values())
     finally:
         store.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=UnicodeEncodeError,
+    reason="owned by ingest/run.py and store (helper B): a folder whose name is not UTF-8 "
+    "gives locations with lone surrogates, and store.fingerprint_of raises UnicodeEncodeError",
+)
+def test_a_folder_named_in_another_encoding_is_reported_not_a_traceback(
+    tmp_path: Path, store, data: Path
+) -> None:
+    folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9"))
+    folder.mkdir()
+    shutil.copy(data / "exposures/jw01075001001_03105_00009_nrca2_uncal.fits", folder)
+    report = ingest(store, [tmp_path])
+    assert report.ingested + len(report.errors) == 1

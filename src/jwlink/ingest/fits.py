@@ -67,6 +67,7 @@ _STRUCTURE = frozenset(
     {"SIMPLE", "XTENSION", "BITPIX", "NAXIS", "PCOUNT", "GCOUNT", "GROUPS", "EXTEND", "BSCALE",
      "BZERO", "BLANK", "CHECKSUM", "DATASUM", *(f"NAXIS{n}" for n in range(1, 1000))}
 )  # fmt: skip
+_BITPIX = (8, 16, 32, 64, -32, -64)  # FITS Standard 4.0, Table 8
 _CLASSIFIER = fitscards.Classifier({*KEYWORDS, *_STRUCTURE, "EXTNAME"}, REFERENCE_PREFIX)
 _PRIMARY = fitscards.Profile(frozenset(KEYWORDS), REFERENCE_PREFIX, _STRUCTURE, unique={2})
 _EXTENSION = fitscards.Profile({"EXTNAME"}, _STRUCTURE, unique={1})
@@ -154,7 +155,11 @@ def _data_size(path: str, size: Mapping[str, object], hdu: int) -> int:
     groups = hdu == 0 and size.get("GROUPS") is True  # random groups: NAXIS1 = 0
     for axis in range(2 if groups else 1, naxis + 1):
         count *= number(f"NAXIS{axis}")
-    return abs(number("BITPIX")) * number("GCOUNT", 1) * (number("PCOUNT", 0) + count) // 8
+    bitpix = number("BITPIX")
+    if bitpix not in _BITPIX:  # astropy sizes data by any value, then the readers disagree
+        msg = f"bad size keyword: HDU #{hdu} has BITPIX = {bitpix}, expected one of "
+        raise HeaderError(path, msg + ", ".join(map(str, _BITPIX)))
+    return abs(bitpix) * number("GCOUNT", 1) * (number("PCOUNT", 0) + count) // 8
 
 
 def _hdrtab_members(path: str, xtension: object, hdu: fits.BinTableHDU | None) -> tuple[str, ...]:
