@@ -459,7 +459,8 @@ def describe(name: str) -> NameInfo:
     Raises
     ------
     InvalidName
-        Only for an empty name or one with path separators or control characters.
+        Only for an empty name, or one with path separators, control
+        characters or undecodable bytes (not valid UTF-8).
     """
     _check_characters(name)
     try:
