@@ -141,7 +141,9 @@ def _checked(path: Path, number: int, columns: dict[str, Any]) -> dict[str, Any]
             whole = value.is_integer()  # False for inf and nan too
             value = int(value) if whole else value
         if not whole or not least <= value <= _INT64_MAX:
-            msg = f"{where}, column {name}: {value!r} is not a whole number from {least}"
-            raise ProductTableError(str(path), msg + (" (bytes)" if name == "size" else ""))
+            what = "out of range" if whole else "not a whole number"
+            unit = " bytes" if name == "size" else ""
+            msg = f"{where}, column {name}: {value!r} is {what} ({least} to 2**63-1{unit})"
+            raise ProductTableError(str(path), msg)
         columns[name] = value
     return columns
