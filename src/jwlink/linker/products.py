@@ -37,6 +37,9 @@ _CALIBRATION_EXP_TYPES = frozenset(
     "dark flat lamp led focus tacq taconfirm msata wata confirm taslit verify autoflat "
     "autowave".split()
 )
+_GUIDE_STAR_EXP_TYPES = frozenset(
+    "fgs_acq1 fgs_acq2 fgs_fineguide fgs_id-image fgs_id-stack fgs_track".split()
+)
 
 
 def program_of(value: Any) -> str | None:
@@ -141,6 +144,10 @@ def _filters(values: dict[str, Any]) -> str | None:
 
 
 def _intent(exp_type: str) -> str:
+    # Guide-star data serve the observatory, as their names already say
+    # (observation_for); the FGS instrument's own modes do not.
+    if exp_type in _GUIDE_STAR_EXP_TYPES:
+        return "calibration"
     return "calibration" if exp_type.split("_")[-1] in _CALIBRATION_EXP_TYPES else "science"
 
 

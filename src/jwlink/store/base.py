@@ -14,7 +14,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import fields, replace
+from dataclasses import fields
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -27,6 +27,8 @@ from jwlink.model import (
     Observation,
     Product,
 )
+from jwlink.store.merge import merge as merge_observation
+from jwlink.store.merge import merge_sql
 
 __all__ = ["MIGRATIONS", "SqlStore", "Tracer"]
 
@@ -72,24 +74,16 @@ def _upsert(table: str, columns: Sequence[str], key: str) -> str:
     )
 
 
-def _observation_upsert() -> str:
+def _observation_upsert(collate: str) -> str:
+    # Every column keeps its most specific value (jwlink.store.merge), so
+    # observations merge the same whatever order their evidence arrives in.
     cols = ", ".join(OBSERVATION_COLUMNS)
     marks = ", ".join("?" for _ in OBSERVATION_COLUMNS)
-    special = {"calib_level", "is_association", "obs_id", "obsid"}
     sets = [
-        f"{c} = COALESCE(excluded.{c}, observations.{c})"
+        merge_sql(c, "observations", collate)
         for c in OBSERVATION_COLUMNS
-        if c not in special
+        if c not in ("obs_id", "obsid")
     ]
-    # An observation's level is the highest level any evidence reached.
-    sets.append(
-        "calib_level = CASE WHEN excluded.calib_level > observations.calib_level "
-        "THEN excluded.calib_level ELSE observations.calib_level END"
-    )
-    sets.append(
-        "is_association = CASE WHEN excluded.is_association > observations.is_association "
-        "THEN excluded.is_association ELSE observations.is_association END"
-    )
     return (
         f"INSERT INTO observations ({cols}) VALUES ({marks}) "
         f"ON CONFLICT (obs_id) DO UPDATE SET {', '.join(sets)}"
@@ -102,11 +96,25 @@ def _insert_ignore(table: str, columns: Sequence[str], key: str) -> str:
     return f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT ({key}) DO NOTHING"
 
 
+def _insert_least(table: str, columns: Sequence[str], key: str, collate: str) -> str:
+    # A row whose key is known keeps the least evidence (byte order): any
+    # order of inputs ends with the same row, and an equal or greater one
+    # writes nothing.
+    old, new = f"{table}.evidence {collate}", f"excluded.evidence {collate}"
+    return (
+        _insert_ignore(table, columns, key).removesuffix(" DO NOTHING")
+        + f" DO UPDATE SET evidence = excluded.evidence WHERE {new} < {old}"
+    )
+
+
+def _least_evidence(old: Any, new: Any) -> Any:
+    # The same rule inside one batch (Python compares str by code point,
+    # which is UTF-8 byte order).
+    return new if new.evidence < old.evidence else old
+
+
 UPSERT_PRODUCT = _upsert("products", (*PRODUCT_COLUMNS, "calib_level"), "name")
-UPSERT_OBSERVATION = _observation_upsert()
 UPSERT_ASSOCIATION = _upsert("associations", ASSOCIATION_COLUMNS, "name")
-INSERT_LINK = _insert_ignore("links", LINK_COLUMNS, "source, target, kind, role")
-INSERT_MEMBER = _insert_ignore("members", MEMBER_COLUMNS, "obs_id, member_obs_id, exptype")
 INSERT_ALIAS = _insert_ignore("aliases", ("alias", "obs_id"), "alias")
 INSERT_ASN_MEMBER = _insert_ignore(
     "asn_members",
@@ -144,17 +152,6 @@ def _merge(old: Any, new: Any) -> Any:
     # never touches the same key twice (PostgreSQL refuses that).
     values = [n if n is not None else o for o, n in zip(_values(old), _values(new), strict=True)]
     return type(old)(*values)
-
-
-def _merge_observation(old: Observation, new: Observation) -> Observation:
-    # As the SQL upsert: the highest level and "is an association" win, so a
-    # batch merges the same whatever order its evidence came in.
-    merged = _merge(old, new)
-    return replace(
-        merged,
-        calib_level=max(old.calib_level, new.calib_level),
-        is_association=old.is_association or new.is_association,
-    )
 
 
 def _unique(
@@ -206,6 +203,13 @@ class SqlStore:
 
     def __init__(self) -> None:
         self.tracer: Tracer | None = None
+        self._upsert_observation = _observation_upsert(self.collate)
+        self._insert_link = _insert_least(
+            "links", LINK_COLUMNS, "source, target, kind, role", self.collate
+        )
+        self._insert_member = _insert_least(
+            "members", MEMBER_COLUMNS, "obs_id, member_obs_id, exptype", self.collate
+        )
         self._snapshots = 0
 
     # -- dialect hooks -------------------------------------------------
@@ -398,23 +402,27 @@ class SqlStore:
         self._retrying(work)
 
     def _write_rows(self, batch: Batch) -> None:
-        observations = _unique(batch.observations, lambda o: o.obs_id, _merge_observation)
+        observations = _unique(batch.observations, lambda o: o.obs_id, merge_observation)
         products = _unique(batch.products, lambda p: p.name, _merge)
         associations = _unique(batch.associations, lambda a: a.name, _merge)
-        links = _unique(batch.links, lambda x: (x.source, x.target, x.kind.value, x.role), None)
-        members = _unique(batch.members, lambda m: (m.obs_id, m.member_obs_id, m.exptype), None)
+        links = _unique(
+            batch.links, lambda x: (x.source, x.target, x.kind.value, x.role), _least_evidence
+        )
+        members = _unique(
+            batch.members, lambda m: (m.obs_id, m.member_obs_id, m.exptype), _least_evidence
+        )
         if observations:
             self._bulk(
-                "observations", UPSERT_OBSERVATION, [observation_row(o) for o in observations]
+                "observations", self._upsert_observation, [observation_row(o) for o in observations]
             )
         if products:
             self._bulk("products", UPSERT_PRODUCT, [product_row(p) for p in products])
         if associations:
             self._bulk("associations", UPSERT_ASSOCIATION, [_values(a) for a in associations])
         if links:
-            self._bulk("links", INSERT_LINK, [link_row(x) for x in links])
+            self._bulk("links", self._insert_link, [link_row(x) for x in links])
         if members:
-            self._bulk("members", INSERT_MEMBER, [_values(m) for m in members])
+            self._bulk("members", self._insert_member, [_values(m) for m in members])
         if batch.aliases:
             self._bulk("aliases", INSERT_ALIAS, sorted(batch.aliases.items()))
         if batch.asn_members:

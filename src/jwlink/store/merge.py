@@ -1,0 +1,75 @@
+"""How two pieces of evidence about one observation merge: the same in any order.
+
+Inputs disagree. An association's name says a Level 3 observation is
+``NIRCAM`` of target ``t001``; the mosaic's header says ``NIRCAM/IMAGE`` of
+``WFSC STAR 1``; two headers of one exposure give slightly different times.
+"The file written last wins" would make the catalog depend on the order
+files arrive in, so two ingests running side by side could end different
+from one. Instead every column keeps the *most specific* value, a rule that
+is commutative and associative (a maximum over a total order):
+
+* text: the longest value, ties broken by byte order (``NIRCAM/IMAGE`` over
+  ``NIRCAM``, ``EXCLUSIVE_ACCESS`` over ``PUBLIC``, a later release date);
+* ``t_min``: the earliest start; every other number: the largest
+  (``t_max`` the latest end, the highest level, "is an association").
+
+A missing value never replaces a known one. `merge_sql` and `merge` state
+the rule twice, for the database and for rows merged inside one batch;
+tests check they agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from jwlink.model import Observation
+
+__all__ = ["EARLIEST", "merge", "merge_sql"]
+
+EARLIEST = frozenset({"t_min"})
+_TEXT = frozenset(f.name for f in fields(Observation) if str(f.type).startswith("str"))
+
+
+def _rank(column: str, value: Any) -> Any:
+    if column in _TEXT:
+        # Byte order of UTF-8 is code-point order: what SQLite's BINARY and
+        # PostgreSQL's "C" collation compare.
+        return (len(value), value)
+    return -value if column in EARLIEST else value
+
+
+def pick(column: str, old: Any, new: Any) -> Any:
+    """Return the value the catalog keeps for ``column`` when ``old`` meets ``new``."""
+    if old is None:
+        return new
+    if new is None:
+        return old
+    return new if _rank(column, new) > _rank(column, old) else old
+
+
+def merge(old: Observation, new: Observation) -> Observation:
+    """Merge two observations with the same ``obs_id`` by `pick`, column by column."""
+    values = {f.name: pick(f.name, getattr(old, f.name), getattr(new, f.name)) for f in fields(old)}
+    return Observation(**values)
+
+
+def merge_sql(column: str, table: str, collate: str) -> str:
+    """Return the ``SET`` expression of `pick` for an ``ON CONFLICT DO UPDATE``.
+
+    ``collate`` is the backend's byte-order collation clause.
+    """
+    old, new = f"{table}.{column}", f"excluded.{column}"
+    if column in _TEXT:
+        wins = (
+            f"LENGTH({new}) > LENGTH({old}) OR "
+            f"(LENGTH({new}) = LENGTH({old}) AND {new} {collate} > {old} {collate})"
+        )
+    elif column in EARLIEST:
+        wins = f"{new} < {old}"
+    else:
+        wins = f"{new} > {old}"
+    return (
+        f"{column} = CASE WHEN {new} IS NULL THEN {old} WHEN {old} IS NULL THEN {new} "
+        f"WHEN {wins} THEN {new} ELSE {old} END"
+    )
