@@ -28,7 +28,7 @@ from jwlink.model import Batch, FoundFile
 from jwlink.naming import describe
 from jwlink.store.base import SqlStore
 
-__all__ = ["IngestReport", "classify", "ingest", "iter_files", "read_file"]
+__all__ = ["IngestReport", "classify", "ingest", "iter_files", "read_file", "shown"]
 
 _FITS_ENDINGS = (".fits", ".fit", ".fts")
 
@@ -181,9 +181,9 @@ def ingest(
         except (CatalogReadOnly, CatalogUnavailable):
             raise
         except InputError as err:
-            report.errors.append((str(path), err.problem))
+            report.errors.append((shown(path), err.problem))
         except (JwlinkError, OSError) as err:
-            report.errors.append((str(path), str(err)))
+            report.errors.append((shown(path), str(err)))
         if progress is not None:
             progress(path)
     # Also drains visits an earlier, interrupted run left queued.
@@ -193,6 +193,11 @@ def ingest(
     return report
 
 
+def shown(path: Path) -> str:
+    r"""Return a path as printable text; bytes that are not UTF-8 appear as ``\xNN``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def _ingest_one(store: SqlStore, path: Path, report: IngestReport, force: bool) -> None:
     reader = classify(path)
     if reader is None:
@@ -200,8 +205,12 @@ def _ingest_one(store: SqlStore, path: Path, report: IngestReport, force: bool) 
         return
     if not path.is_file():
         raise InputError(str(path), "no such file")
-    sha256, size = _sha256(path)
     location = str(path.resolve())
+    if shown(Path(location)) != location:
+        # The catalog holds text: a name in another encoding cannot be stored
+        # as it is, and a mangled one would no longer find the file.
+        raise InputError(shown(path), "its path is not UTF-8 text (rename the file or folder)")
+    sha256, size = _sha256(path)
     if not force and store.fingerprint_of(location) == sha256:
         report.unchanged += 1
         return
