@@ -8,6 +8,7 @@ and the wiring run against ``jwlink serve`` itself.
 from __future__ import annotations
 
 import asyncio
+import resource
 import socket
 import subprocess
 import sys
@@ -121,7 +122,8 @@ def test_full_slots_queue_then_refuse_and_keep_serving() -> None:
         for future in working + queued:
             assert future.result(WAIT).text == "/slow"
         assert gated.entered == 4
-        assert limiter.waiting == 0 and limiter.free == 2
+        # The slot is given back just after the last byte is sent, so wait for it.
+        until(lambda: limiter.waiting == 0 and limiter.free == 2)
         assert get(f"{url}/fast").text == "/fast"
 
 
@@ -136,7 +138,7 @@ def test_a_waiter_that_times_out_gets_503_and_leaves_the_line() -> None:
         gated.gate.set()
         assert working.result(WAIT).status_code == 200
         assert get(f"{url}/fast").status_code == 200
-        assert limiter.free == 1
+        until(lambda: limiter.free == 1)
 
 
 def test_a_streamed_response_gives_its_slot_back_after_its_first_part() -> None:
@@ -149,7 +151,7 @@ def test_a_streamed_response_gives_its_slot_back_after_its_first_part() -> None:
             assert get(f"{url}/fast").text == "/fast"  # the slot is free while it streams
             gated.gate.set()
             assert b"".join(parts).endswith(b"/stream")
-        assert limiter.free == 1
+        until(lambda: limiter.free == 1)
 
 
 def test_order_is_first_come_first_served() -> None:
@@ -168,9 +170,15 @@ def test_order_is_first_come_first_served() -> None:
     assert gated.served == ["first", "c", "a", "b"]
 
 
+def _low_open_files_limit() -> None:
+    # In the child before exec: `jwlink serve` must lift this itself.
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(256, hard), hard))
+
+
 @pytest.fixture(scope="module")
-def jwlink_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``jwlink serve`` on an empty catalog, one slot and no queue."""
+def jwlink_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """``jwlink serve`` on an empty catalog, one slot and no queue; its URL and pid."""
     folder = tmp_path_factory.mktemp("limits")
     db = str(folder / "empty.db")
     open_store(db).close()
@@ -179,7 +187,7 @@ def jwlink_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         port = sock.getsockname()[1]
     command = [sys.executable, "-m", "jwlink", "serve", "--db", db, "--port", str(port),
                "--max-inflight", "1", "--max-queue", "0", "--log-level", "warning"]  # fmt: skip
-    process = subprocess.Popen(command, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, preexec_fn=_low_open_files_limit)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + WAIT
@@ -193,7 +201,7 @@ def jwlink_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 err = process.stderr.read().decode() if process.stderr else ""
                 pytest.fail(f"jwlink serve did not start: {err}")
             time.sleep(0.1)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(WAIT)
@@ -210,25 +218,38 @@ def raw(url: str, request: bytes) -> bytes:
     return answer
 
 
-def test_declared_body_too_large_is_413_before_it_is_sent(jwlink_server: str) -> None:
+def test_declared_body_too_large_is_413_before_it_is_sent(jwlink_server: tuple[str, int]) -> None:
     head = (
         b"POST /api/v1/completeness HTTP/1.1\r\nHost: x\r\n"
         b"Content-Type: application/json\r\nContent-Length: 99999999\r\n\r\n"
     )
-    answer = raw(jwlink_server, head)  # the server answers and closes without the body
+    answer = raw(jwlink_server[0], head)  # the server answers and closes without the body
     status, _, body = answer.partition(b"\r\n\r\n")
     assert status.startswith(b"HTTP/1.1 413")
     assert b'"status":413' in body and b"16777216 bytes" in body
 
 
-def test_overlong_target_is_414_and_the_server_keeps_serving(jwlink_server: str) -> None:
-    response = httpx.get(f"{jwlink_server}/api/v1/lineage/{'x' * 9000}", timeout=WAIT)
+def test_overlong_target_is_414_and_the_server_keeps_serving(
+    jwlink_server: tuple[str, int],
+) -> None:
+    url = jwlink_server[0]
+    response = httpx.get(f"{url}/api/v1/lineage/{'x' * 9000}", timeout=WAIT)
     assert response.status_code == 414
     assert response.json()["error"] == "Request target longer than 8192 bytes"
-    votable = httpx.get(f"{jwlink_server}/datalink/links?ID={'y' * 9000}", timeout=WAIT)
+    votable = httpx.get(f"{url}/datalink/links?ID={'y' * 9000}", timeout=WAIT)
     assert votable.status_code == 414 and b"QUERY_STATUS" in votable.content
-    ok = httpx.get(f"{jwlink_server}/api/v1/observations", timeout=WAIT)
+    ok = httpx.get(f"{url}/api/v1/observations", timeout=WAIT)
     assert ok.status_code == 200 and ok.json()["total"] == 0
+
+
+def test_serve_lifts_its_open_files_limit(jwlink_server: tuple[str, int]) -> None:
+    limits = Path(f"/proc/{jwlink_server[1]}/limits")
+    if not limits.exists():
+        pytest.skip("no /proc: cannot read another process's limits here")
+    line = next(ln for ln in limits.read_text().splitlines() if ln.startswith("Max open files"))
+    soft, hard = line.split()[3:5]
+    _, own_hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert (soft, hard) == (str(own_hard), str(own_hard))  # started at 256, lifted to hard
 
 
 def test_limits_are_checked_when_the_app_is_built(tmp_path: Path) -> None:
