@@ -20,7 +20,7 @@ from jwlink.store import open_store
 def test_migrations_apply_once(store):
     assert store.migrate() == []
     names = [r[0] for r in store.execute("SELECT name FROM jwlink_migrations")]
-    assert names == ["0001_initial", "0002_guide_star_queue"]
+    assert names == ["0001_initial", "0002_guide_star_queue", "0003_program_rights"]
 
 
 def test_failed_batch_leaves_nothing(store):

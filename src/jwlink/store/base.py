@@ -43,6 +43,13 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     # an ingest killed in between leaves the work queued for the next run
     # (which may find every file unchanged and read none of them).
     ("0002_guide_star_queue", "CREATE TABLE guide_star_queue (visit_id TEXT PRIMARY KEY)"),
+    # A file with no rights of its own takes its program's (queries.program_rights):
+    # only the program's exclusive products need reading, not all of them.
+    (
+        "0003_program_rights",
+        "CREATE INDEX products_program_exclusive ON products (program, data_rights, release_date) "
+        "WHERE UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')",
+    ),
 )
 CREATE_MIGRATIONS = (
     "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"
