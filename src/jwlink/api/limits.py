@@ -29,12 +29,13 @@ in time (5 s): a refused client that retries at once (load tools do;
 ``Retry-After`` asks otherwise) turns each refusal into another request.
 Answering those keeps the event loop busy, and through the GIL it slows the
 handlers' threads too. On the 1M-product catalog with 1,000 wrk clients and
-room for 240 (40 at work, 200 waiting), instant 503s (about 1,500 a second)
-left 16-17 successful answers a second; pausing each refusal for one second
-(the Retry-After the client is told anyway) doubled that to 35-36 (runs
-alternated on a busy machine). With room for all 1,000 to wait (the
-defaults), nothing was refused: about 300 answers a second, measured at a
-quieter moment. A waiter or a pausing refusal costs a little memory and no
+room for 240 (40 at work, 200 waiting), instant 503s (1,500-3,000 a second)
+left 16-24 successful answers a second; pausing each refusal for one second
+(the Retry-After the client is told anyway) left 35-238 (the range spans
+machine load and two costs of a product list; in runs alternated under the
+same conditions the pause at least doubled them). With room for all 1,000
+to wait (the defaults) nothing was refused when a product list was cheap.
+A waiter or a pausing refusal costs a little memory and no
 thread.
 """
 
