@@ -206,9 +206,13 @@ def _rule_case(store: SqlStore, obs_id: str) -> tuple[str, list[Any]]:
     return sql_case(_asn_type(store, obs_id), truth[has_l3], truth[concrete])
 
 
+_EXCLUSIVE = "UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')"
+# Three index seeks (migration 0003's partial index), not a count of the
+# program's exclusive products: this runs on every product list.
 _PROGRAM_RIGHTS_SQL = (
-    "SELECT MAX(data_rights), COUNT(*), COUNT(release_date), MAX(release_date) FROM products "
-    "WHERE program = ? AND UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')"
+    f"SELECT data_rights FROM products WHERE program = ? AND {_EXCLUSIVE} LIMIT 1",
+    f"SELECT 1 FROM products WHERE program = ? AND {_EXCLUSIVE} AND release_date IS NULL LIMIT 1",
+    f"SELECT MAX(release_date) FROM products WHERE program = ? AND {_EXCLUSIVE}",
 )
 
 
@@ -219,12 +223,13 @@ def program_rights(store: SqlStore, program: str) -> tuple[str | None, str | Non
     an association file) takes its program's: listings and downloads agree.
 
     The latest release date wins; an exclusive product without one keeps the
-    whole program exclusive (no date at all).
+    whole program exclusive (no date at all). The rights are any exclusive
+    product's (all three values restrict alike).
     """
-    rights, count, dated, latest = store.execute(_PROGRAM_RIGHTS_SQL, (program,))[0]
-    if not count:
+    any_rights, undated, latest = (store.execute(sql, (program,)) for sql in _PROGRAM_RIGHTS_SQL)
+    if not any_rights:
         return None, None
-    return str(rights), (str(latest) if dated == count else None)
+    return str(any_rights[0][0]), (None if undated or latest[0][0] is None else str(latest[0][0]))
 
 
 _PROGRAM_SQL = (

@@ -86,7 +86,9 @@ def create_app(
     if root is not None and not root.is_dir():
         msg = f"Data root '{data_root}' is not a folder"
         raise JwlinkError(msg)
-    pool = StorePool(db_url)
+    # As many idle PostgreSQL connections as requests may run at once: under
+    # load a smaller pool opened and closed a connection per request.
+    pool = StorePool(db_url, max_idle=max_inflight)
     with pool.store():  # fail now, not at the first request, if the catalog is unusable
         pass
     state = ServeState(db_url=db_url, data_root=root, tokens=TokenFile(tokens), pool=pool)

@@ -47,7 +47,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     # only the program's exclusive products need reading, not all of them.
     (
         "0003_program_rights",
-        "CREATE INDEX products_program_exclusive ON products (program, data_rights, release_date) "
+        "CREATE INDEX products_program_exclusive ON products (program, release_date, data_rights) "
         "WHERE UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')",
     ),
 )
