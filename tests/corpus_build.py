@@ -104,6 +104,13 @@ def _replace_card(content: bytes, prefix: bytes, card: bytes) -> bytes:
     return content[:at] + card.ljust(80) + content[at + 80 :]
 
 
+def _nth_replaced(content: bytes, old: bytes, new: bytes, n: int) -> bytes:
+    at = -1
+    for _ in range(n):
+        at = content.index(old, at + 1)
+    return content[:at] + new + content[at + len(old) :]
+
+
 def primary_only(*cards: bytes, end: bytes = b"END") -> bytes:
     """A primary header made of the given cards (no data unless they say so)."""
     head = [b"SIMPLE  =                    T", b"BITPIX  =                    8"]
@@ -157,6 +164,10 @@ def fits_entries() -> list[Entry]:
         "unparseable_card": (lambda: base.replace(b"'01234   '", b"'01234    ", 1),
                              "unparseable card"),
         "hdrtab_image": (_hdrtab_image, "the HDRTAB extension is XTENSION='IMAGE'"),
+        # Regression (hypothesis): astropy hung on NAXIS = 10**9 in an extension.
+        "naxis_1e9_in_extension": (lambda: _nth_replaced(base, b"NAXIS   =                    2",
+                                                         b"NAXIS   =           1000000000", 2),
+                                   "bad size keyword: HDU #1 has NAXIS = 1000000000"),
         # Regression (atheris): BITPIX = 3 in the HDRTAB header; astropy's lazy reader
         # read the table, the fast reader's astropy call failed on the buffer size.
         "bitpix_3": (lambda: base.replace(b"BITPIX  =                    8",

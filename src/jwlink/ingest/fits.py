@@ -102,8 +102,8 @@ def _check_signature(path: str, head: bytes) -> None:
     raise HeaderError(path, msg)
 
 
-def _primary_naxis(path: str, fh: BinaryIO) -> object:
-    """Return the largest NAXIS a plain card of the primary header gives (else None).
+def _header_naxis(path: str, fh: BinaryIO, hdu: int) -> object:
+    """Return the largest NAXIS a plain card of the header at ``fh`` gives (else None).
 
     The largest, because a header may repeat NAXIS and astropy does not say
     which one it will size the data by. A repeated SIMPLE is refused here:
@@ -118,7 +118,7 @@ def _primary_naxis(path: str, fh: BinaryIO) -> object:
                 return max(found, default=None)
             # astropy reads keywords case-blind, so "naxis   = " counts too.
             field = card[:10].upper()
-            simple += field == b"SIMPLE  = "
+            simple += field == b"SIMPLE  = " and hdu == 0
             if simple > 1:
                 msg = "repeated keyword in HDU #0: SIMPLE appears more than once"
                 raise HeaderError(path, msg)
@@ -275,7 +275,7 @@ def read_header(path: str | os.PathLike[str]) -> HeaderEvidence:
         _check_signature(spath, fh.read(CARD_SIZE))
         fh.seek(0)
         # astropy builds a list of NAXISn before any check: NAXIS = 10**9 would hang it.
-        _check_naxis(spath, _primary_naxis(spath, fh), 0)
+        _check_naxis(spath, _header_naxis(spath, fh, 0), 0)
     # Tile-compressed images stay the binary tables they are, as in the fast reader.
     options = {"lazy_load_hdus": True, "memmap": False, "disable_image_compression": True}
     with _readable(spath), _astropy_errors(spath), fits.open(spath, **options) as hdul:
@@ -289,6 +289,12 @@ def read_header(path: str | os.PathLike[str]) -> HeaderEvidence:
                 refs[name] = header.get(name)
         members: tuple[str, ...] | None = None
         for index in itertools.count(1):
+            # The same check for each extension, before astropy reads its header
+            # (hypothesis found the hang in an extension once the primary was safe).
+            previous = hdul[index - 1].fileinfo()  # HDUList.fileinfo would read them all
+            with _readable(spath), Path(spath).open("rb") as fh:
+                fh.seek(previous["datLoc"] + previous["datSpan"])
+                _check_naxis(spath, _header_naxis(spath, fh, index), index)
             try:
                 hdu = hdul[index]  # reads the next header only now
             except IndexError:
