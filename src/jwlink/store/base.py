@@ -27,8 +27,8 @@ from jwlink.model import (
     Observation,
     Product,
 )
+from jwlink.store.merge import least_evidence, least_evidence_sql, merge_sql
 from jwlink.store.merge import merge as merge_observation
-from jwlink.store.merge import merge_sql
 
 __all__ = ["MIGRATIONS", "SqlStore", "Tracer"]
 
@@ -101,23 +101,6 @@ def _insert_ignore(table: str, columns: Sequence[str], key: str) -> str:
     cols = ", ".join(columns)
     marks = ", ".join("?" for _ in columns)
     return f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT ({key}) DO NOTHING"
-
-
-def _insert_least(table: str, columns: Sequence[str], key: str, collate: str) -> str:
-    # A row whose key is known keeps the least evidence (byte order): any
-    # order of inputs ends with the same row, and an equal or greater one
-    # writes nothing.
-    old, new = f"{table}.evidence {collate}", f"excluded.evidence {collate}"
-    return (
-        _insert_ignore(table, columns, key).removesuffix(" DO NOTHING")
-        + f" DO UPDATE SET evidence = excluded.evidence WHERE {new} < {old}"
-    )
-
-
-def _least_evidence(old: Any, new: Any) -> Any:
-    # The same rule inside one batch (Python compares str by code point,
-    # which is UTF-8 byte order).
-    return new if new.evidence < old.evidence else old
 
 
 UPSERT_PRODUCT = _upsert("products", (*PRODUCT_COLUMNS, "calib_level"), "name")
@@ -211,11 +194,12 @@ class SqlStore:
     def __init__(self) -> None:
         self.tracer: Tracer | None = None
         self._upsert_observation = _observation_upsert(self.collate)
-        self._insert_link = _insert_least(
-            "links", LINK_COLUMNS, "source, target, kind, role", self.collate
+        self._insert_link = least_evidence_sql(
+            _insert_ignore("links", LINK_COLUMNS, "source, target, kind, role"), self.collate
         )
-        self._insert_member = _insert_least(
-            "members", MEMBER_COLUMNS, "obs_id, member_obs_id, exptype", self.collate
+        self._insert_member = least_evidence_sql(
+            _insert_ignore("members", MEMBER_COLUMNS, "obs_id, member_obs_id, exptype"),
+            self.collate,
         )
         self._snapshots = 0
 
@@ -413,10 +397,10 @@ class SqlStore:
         products = _unique(batch.products, lambda p: p.name, _merge)
         associations = _unique(batch.associations, lambda a: a.name, _merge)
         links = _unique(
-            batch.links, lambda x: (x.source, x.target, x.kind.value, x.role), _least_evidence
+            batch.links, lambda x: (x.source, x.target, x.kind.value, x.role), least_evidence
         )
         members = _unique(
-            batch.members, lambda m: (m.obs_id, m.member_obs_id, m.exptype), _least_evidence
+            batch.members, lambda m: (m.obs_id, m.member_obs_id, m.exptype), least_evidence
         )
         if observations:
             self._bulk(

@@ -13,7 +13,8 @@ is commutative and associative (a maximum over a total order):
 * ``t_min``: the earliest start; every other number: the largest
   (``t_max`` the latest end, the highest level, "is an association").
 
-A missing value never replaces a known one. `merge_sql` and `merge` state
+A missing value never replaces a known one. Links and members, whose rows
+are their keys, keep the least evidence text (`least_evidence`). `merge_sql` and `merge` state
 the rule twice, for the database and for rows merged inside one batch;
 tests check they agree.
 """
@@ -25,7 +26,7 @@ from typing import Any
 
 from jwlink.model import Observation
 
-__all__ = ["EARLIEST", "merge", "merge_sql"]
+__all__ = ["EARLIEST", "least_evidence", "least_evidence_sql", "merge", "merge_sql", "pick"]
 
 EARLIEST = frozenset({"t_min"})
 _TEXT = frozenset(f.name for f in fields(Observation) if str(f.type).startswith("str"))
@@ -73,3 +74,23 @@ def merge_sql(column: str, table: str, collate: str) -> str:
         f"{column} = CASE WHEN {new} IS NULL THEN {old} WHEN {old} IS NULL THEN {new} "
         f"WHEN {wins} THEN {new} ELSE {old} END"
     )
+
+
+def least_evidence_sql(insert_ignore: str, collate: str) -> str:
+    """Turn ``INSERT ... ON CONFLICT (key) DO NOTHING`` into "keep the least evidence".
+
+    A row whose key is known keeps the least ``evidence`` (byte order), so
+    any order of inputs ends with the same row; an equal or greater one
+    writes nothing.
+    """
+    table = insert_ignore.split()[2]
+    old, new = f"{table}.evidence {collate}", f"excluded.evidence {collate}"
+    return (
+        insert_ignore.removesuffix(" DO NOTHING")
+        + f" DO UPDATE SET evidence = excluded.evidence WHERE {new} < {old}"
+    )
+
+
+def least_evidence(old: Any, new: Any) -> Any:
+    """Return the row of the two that keeps the least evidence (str order is byte order)."""
+    return new if new.evidence < old.evidence else old
