@@ -148,3 +148,36 @@ def test_one_bad_file_does_not_stop_the_batch(store, tmp_path):
     assert report.ingested == 1
     assert [Path(p).name for p, _ in report.errors] == ["jw01234-o002_image3_00001_asn.json"]
     assert store.execute("SELECT COUNT(*) FROM associations")[0][0] == 1
+
+
+def test_a_jwst_looking_name_the_grammar_refuses_is_reported(store, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _write(folder / "jw01234-o001_image3_00001_asn.json", json.dumps(GOOD_ASN))
+    _write(folder / "jw01234-o002_image3_00001_asn.json\u200f", json.dumps(GOOD_ASN))
+    _write(folder / "observing notes.txt", "not a product, passed over")
+    report = ingest(store, [folder])
+    assert report.ingested == 1 and report.ignored == 1
+    [(path, problem)] = report.errors
+    assert path.endswith("_asn.json\u200f") and "U+200F (RIGHT-TO-LEFT MARK)" in problem
+
+
+def test_an_unexpected_failure_in_one_file_does_not_end_the_batch(store, tmp_path, monkeypatch):
+    """A bug in a reader (simulated here) is reported against its file; the rest land."""
+    import jwlink.ingest.run as run
+
+    real = run.read_association
+
+    def flaky(path, *args, **kwargs):
+        if "o002" in str(path):
+            raise RuntimeError("simulated reader bug")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(run, "read_association", flaky)
+    _write(tmp_path / "jw01234-o001_image3_00001_asn.json", json.dumps(GOOD_ASN))
+    _write(tmp_path / "jw01234-o002_image3_00001_asn.json", json.dumps(GOOD_ASN))
+    report = ingest(store, [tmp_path])
+    assert report.ingested == 1
+    [(path, problem)] = report.errors
+    assert "o002" in path and "unexpected RuntimeError: simulated reader bug" in problem
+    assert store.execute("SELECT COUNT(*) FROM associations")[0][0] == 1

@@ -25,7 +25,7 @@ from jwlink.ingest.asn import read_association
 from jwlink.ingest.pool import looks_like_pool, read_pool
 from jwlink.ingest.table import FORMATS, read_product_table
 from jwlink.model import Batch, FoundFile
-from jwlink.naming import describe
+from jwlink.naming import bare_name, describe
 from jwlink.store.base import SqlStore
 
 __all__ = ["IngestReport", "classify", "ingest", "iter_files", "read_file", "shown"]
@@ -184,6 +184,10 @@ def ingest(
             report.errors.append((shown(path), err.problem))
         except (JwlinkError, OSError) as err:
             report.errors.append((shown(path), str(err)))
+        except Exception as err:  # noqa: BLE001 - one file's surprise must not end the batch
+            # The writer rolled the file back; every other file still lands.
+            problem = f"unexpected {type(err).__name__}: {err} (a jwlink bug: please report it)"
+            report.errors.append((shown(path), problem))
         if progress is not None:
             progress(path)
     # Also drains visits an earlier, interrupted run left queued.
@@ -200,6 +204,13 @@ def shown(path: Path) -> str:
 
 def _ingest_one(store: SqlStore, path: Path, report: IngestReport, force: bool) -> None:
     reader = classify(path)
+    if reader is None and path.name[:2].lower() == "jw":
+        # A JWST-looking name that the grammar refuses (a newline, a bidi mark,
+        # a trailing space) is a problem to report, not a file to pass over.
+        try:
+            bare_name(path.name)
+        except InvalidName as err:
+            raise InputError(shown(path), f"file name refused: {err}") from err
     if reader is None:
         report.ignored += 1
         return
