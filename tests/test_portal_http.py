@@ -57,7 +57,7 @@ def _pages(names: dict[str, str]) -> list[str]:
     return [
         "/",
         "/?program=1409,3020&target=GOODS%20S%20DEEP&calib_level=3&t_min=2023-06-01&t_max=60200",
-        "/?ra=268.6&dec=-39.9&radius=0.5&page_size=25",
+        "/?ra=53.16&dec=-27.79&radius=0.5&page_size=25",
         f"/observations/{q(names['mosaic'])}",
         f"/observations/{q(names['member'])}",
         f"/observations/{q(names['braced'])}",

@@ -125,6 +125,6 @@ FAMILIES: tuple[Family, ...] = (
         "Wavefront sensing and control",
         "COM",
         False,
-        ("WFSC-STAR-1", "WFSC-STAR-2"),
+        ("HD-84406", "2MASS-J17554042+6551277"),
     ),
 )

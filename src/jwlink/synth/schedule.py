@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from jwlink import expected
 from jwlink.naming import parse
+from jwlink.synth.fields import position
 from jwlink.synth.headers import mjd_iso
 from jwlink.synth.modes import BUILDERS, FAMILIES, WEIGHTS, Family
 from jwlink.synth.plan import ObsContext, ObservationPlan, Program, Target
@@ -171,13 +172,11 @@ def _program(rng: random.Random, pid: str, family: Family, index: int) -> Progra
 
 
 def _targets(rng: random.Random, family: Family) -> tuple[Target, ...]:
-    return tuple(
-        Target(
-            number,
-            name,
-            name.replace("-", " "),
-            round(rng.uniform(0, 360), 7),
-            round(rng.uniform(-70, 70), 7),
-        )
-        for number, name in enumerate(family.targets, start=1)
-    )
+    targets = []
+    for number, name in enumerate(family.targets, start=1):
+        # Two draws as before, so that a seed's programs and files stay what
+        # they were; the position is the target's own (fields.FIELDS).
+        made_up = (round(rng.uniform(0, 360), 7), round(rng.uniform(-70, 70), 7))
+        ra, dec = position(name) or made_up
+        targets.append(Target(number, name, name.replace("-", " "), ra, dec))
+    return tuple(targets)
