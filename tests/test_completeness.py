@@ -160,7 +160,7 @@ def test_header_names_its_association_and_hdrtab_inputs(tmp_path):
     root = tmp_path / "l3"
     root.mkdir()
     i2d = root / "jw01234-o001_t001_nircam_clear-f200w_i2d.fits"
-    inputs = ["jw01234001001_02101_00001_nrca1_cal.fits", "jw01234001001_02101_00002_nrca1_cal.fits"]
+    inputs = [f"jw01234001001_02101_0000{n}_nrca1_cal.fits" for n in (1, 2)]
     primary = fits.PrimaryHDU()
     primary.header["FILENAME"] = i2d.name
     primary.header["ASNTABLE"] = "jw01234-o001_20250101t000000_image3_00001_asn.json"
