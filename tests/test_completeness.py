@@ -96,6 +96,9 @@ def test_missing_member_and_product_are_named(folder):
         "jw87800017001_02101_00001_nis_cal.fits": [ASN.rsplit("/", 1)[1]],
         "jw87800-o017_t002_niriss_clear-f200w_segm.fits": [ASN.rsplit("/", 1)[1]],
     }
+    (asn,) = doc["associations"]  # the per-association summary of the same
+    assert asn["missing_members"] == ["jw87800017001_02101_00001_nis_cal.fits"]
+    assert asn["missing_products"] == ["jw87800-o017_t002_niriss_clear-f200w_segm.fits"]
     text = CliRunner().invoke(main, ["check", str(folder)]).output
     assert "missing jw87800017001_02101_00001_nis_cal.fits" in text
     assert text.splitlines()[-1] == "incomplete: 2 missing"

@@ -52,6 +52,7 @@ class Completeness:
     changed: list[dict[str, str]] = field(default_factory=list)
     not_held: list[dict[str, Any]] = field(default_factory=list)
     documents: list[str] = field(default_factory=list)
+    associations: list[dict[str, Any]] = field(default_factory=list)
     mrp: dict[str, list[str]] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
 
@@ -97,6 +98,7 @@ class Completeness:
             "not_held": self.not_held,
             "present": self.present,
             "documents": self.documents,
+            "associations": self.associations,
             "mrp": self.mrp,
             "errors": self.errors,
         }
@@ -165,12 +167,36 @@ def _compare(evidence: FolderEvidence, result: Completeness) -> None:
             result.present.append(entry)
         else:
             result.extra.append(path)
+    result.associations = _associations(evidence)
     for name in sorted(set(named) - set(evidence.files)):
         entry = {"name": name, "named_by": _by(named[name])}
         if any(n.required for n in named[name]):
             result.missing.append(entry)
         else:
             result.not_held.append(entry)
+
+
+def _associations(evidence: FolderEvidence) -> list[dict[str, Any]]:
+    """Per association file: its members and products, and which of them are not here."""
+    by_source: dict[str, dict[str, list[str]]] = {}
+    for naming in evidence.namings:
+        if naming.role:
+            roles = by_source.setdefault(naming.source, {"member": [], "product": []})
+            roles[naming.role].append(naming.name)
+    out = []
+    for source, roles in sorted(by_source.items()):
+        members, products = sorted(set(roles["member"])), sorted(set(roles["product"]))
+        out.append(
+            {
+                "association": Path(source).name,
+                "path": source,
+                "members": len(members),
+                "missing_members": [m for m in members if m not in evidence.files],
+                "products": len(products),
+                "missing_products": [p for p in products if p not in evidence.files],
+            }
+        )
+    return out
 
 
 def _recorded(store: SqlStore, root: Path, evidence: FolderEvidence) -> dict[str, str]:

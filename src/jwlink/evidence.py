@@ -67,13 +67,15 @@ class Naming:
     """One document naming one file.
 
     ``source`` is the document's path relative to the folder; ``why`` says
-    what in it names the file; ``required`` whether a complete download holds it.
+    what in it names the file; ``required`` whether a complete download holds
+    it; ``role`` is ``member`` or ``product`` for what an association names.
     """
 
     name: str
     source: str
     why: str
     required: bool
+    role: str = ""
 
 
 @dataclass
@@ -204,9 +206,9 @@ def _association(evidence: FolderEvidence, asn: AsnEvidence, relative: str) -> N
     batch = linker.link_association(asn)
     for _, product, expname, exptype in batch.asn_members:
         why = f"association member ({exptype}) of {product}"
-        evidence.namings.append(Naming(expname, relative, why, True))
+        evidence.namings.append(Naming(expname, relative, why, True, "member"))
     for _, product, output in batch.asn_outputs:
-        naming = Naming(output, relative, f"association product of {product}", True)
+        naming = Naming(output, relative, f"association product of {product}", True, "product")
         if "{" in output:  # per-source products: one per source, names known only on disk
             evidence.templates.append(naming)
             continue
