@@ -147,3 +147,17 @@ def test_a_temporary_catalog_reports_nothing_changed(program: Path) -> None:
     _flip_last_byte(next(program.glob("*_cal.fits")))
     code, doc = _json(program)
     assert code == 0 and doc["changed"] == []
+
+
+def test_changed_against_a_catalog_built_from_another_copy(
+    archive: Path, program: Path, db_url: str
+) -> None:
+    """A catalog of the archive elsewhere knows the files by name and SHA-256, not by this path."""
+    assert (
+        CliRunner().invoke(main, ["ingest", str(archive / PROGRAM), "--db", db_url]).exit_code == 0
+    )
+    target = next(p for p in sorted(program.glob("*_x1dints.fits")))
+    _flip_last_byte(target)
+    code, doc = _json(program, "--db", db_url)
+    assert code == 1
+    assert [c["name"] for c in doc["changed"]] == [target.name]
