@@ -203,3 +203,13 @@ def test_renamed_copy_is_present_under_its_filename(tmp_path, data):
     present = {p["path"]: p["name"] for p in doc["present"]}
     assert present["exp_0.fits"] == filename
     assert doc["extra"] == []
+
+
+def test_a_file_in_two_subfolders_is_counted_twice(folder):
+    (folder / "again").mkdir()
+    name = "jw87800017001_02101_00001_nis_cal.fits"
+    shutil.copy(folder / name, folder / "again" / name)
+    doc = json.loads(_check(folder).output)
+    paths = [p["path"] for p in doc["present"] if p["name"] == name]
+    assert paths == [f"again/{name}", name]
+    assert doc["counts"]["files"] == doc["counts"]["present"] == 9

@@ -132,7 +132,7 @@ def check(store: SqlStore, folder: str | os.PathLike[str]) -> Completeness:
     changed, settled = _changed(store, root, evidence)
     result.changed = changed
     skip = {str(root / c["path"]) for c in changed} | settled
-    paths = sorted({str(root / p) for p in evidence.files.values()} - skip)
+    paths = sorted({str(root / p) for p in evidence.paths} - skip)
     report = ingest(store, paths)
     errors = dict(evidence.errors)
     for path, problem in report.errors:
@@ -146,14 +146,9 @@ def _compare(evidence: FolderEvidence, result: Completeness) -> None:
     named = evidence.named()
     related = evidence.related(named)
     documents = set(evidence.documents)
-    paths = sorted(set(evidence.files.values()))
-    result.files = len(paths)
+    result.files = len(evidence.paths)
     # A renamed FITS copy is present under both names; count each file once, by path.
-    names_at: dict[str, list[str]] = {}
-    for name, path in evidence.files.items():
-        names_at.setdefault(path, []).append(name)
-    for path in paths:
-        names = sorted(names_at[path])
+    for path, names in sorted(evidence.paths.items()):
         naming = [x for n in names for x in named.get(n, [])]
         why = next((related[n] for n in names if n in related), None)
         if naming or why or path in documents:
@@ -208,15 +203,19 @@ def _recorded(store: SqlStore, root: Path, evidence: FolderEvidence) -> dict[str
     )
     recorded = {str(p): str(f) for p, f in rows}
     # A catalog built elsewhere knows the files by name (and checksum), not by this path.
-    unplaced = sorted(n for n, p in evidence.files.items() if str(root / p) not in recorded)
-    for start in range(0, len(unplaced), _CHUNK):
-        chunk = unplaced[start : start + _CHUNK]
+    unplaced: dict[str, list[str]] = {}
+    for path in evidence.paths:
+        if str(root / path) not in recorded:
+            unplaced.setdefault(Path(path).name, []).append(str(root / path))
+    names = sorted(unplaced)
+    for start in range(0, len(names), _CHUNK):
+        chunk = names[start : start + _CHUNK]
         marks = ", ".join("?" for _ in chunk)
         for name, sha256 in store.execute(
             f"SELECT name, sha256 FROM products WHERE name IN ({marks}) AND sha256 IS NOT NULL",
             tuple(chunk),
         ):
-            recorded.setdefault(str(root / evidence.files[str(name)]), str(sha256))
+            recorded.update(dict.fromkeys(unplaced[str(name)], str(sha256)))
     return recorded
 
 

@@ -82,12 +82,14 @@ class Naming:
 class FolderEvidence:
     """The files under a folder and every name its documents give.
 
-    ``files`` maps each file name to its path relative to the folder (a FITS
-    file also under the name its ``FILENAME`` keyword gives); ``documents``
-    the relative path of every document read; ``errors`` ``(path, problem)``.
+    ``paths`` maps the path (relative to the folder) of every file to the
+    names it goes by: its own, and for a FITS file the one its ``FILENAME``
+    keyword gives; ``files`` each such name to the first path that has it;
+    ``documents`` the path of every document read; ``errors`` ``(path, problem)``.
     """
 
     root: str
+    paths: dict[str, list[str]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     namings: list[Naming] = field(default_factory=list)
     templates: list[Naming] = field(default_factory=list)
@@ -161,6 +163,7 @@ def read_folder(root: str | os.PathLike[str]) -> FolderEvidence:
     evidence = FolderEvidence(root=str(base))
     for path in iter_files([base]):
         relative = shown(path.relative_to(base))
+        evidence.paths[relative] = [path.name]
         evidence.files.setdefault(path.name, relative)
         reader = classify(path)
         if reader not in ("association", "pool", "table", "fits"):
@@ -195,6 +198,7 @@ def _read(evidence: FolderEvidence, path: Path, relative: str, reader: str) -> N
 
         header = read_fits(path)
         if header.filename != path.name:  # a renamed copy is still the file it says it is
+            evidence.paths[relative].append(header.filename)
             evidence.files.setdefault(header.filename, relative)
         for link in header_links(header):
             keyword = link.evidence.rsplit(":", 1)[-1]
