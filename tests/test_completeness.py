@@ -213,3 +213,35 @@ def test_a_file_in_two_subfolders_is_counted_twice(folder):
     paths = [p["path"] for p in doc["present"] if p["name"] == name]
     assert paths == [f"again/{name}", name]
     assert doc["counts"]["files"] == doc["counts"]["present"] == 9
+
+
+def test_previews_level2_side_products_and_guide_stars_belong(tmp_path, data):
+    """Files no document names exactly, but which belong to what one names, are not extra."""
+    root = tmp_path / "spec2"
+    root.mkdir()
+    spec2 = f"{FROM_POOL}/jw87800-o017_20250101t000000_spec2_00001_asn.json"
+    shutil.copy(data / spec2, root)
+    stem = "jw87800017001_02102_00001_nis"
+    for name in (f"{stem}_rate.fits", f"{stem}_cal.fits", f"{stem}_x1d.fits"):
+        _fits(root / name)
+    (root / f"{stem}_cal.jpg").write_bytes(b"\xff\xd8\xff")
+    (root / f"{stem}_x1d_thumb.jpg").write_bytes(b"\xff\xd8\xff")
+    _fits(root / "jw87800017001_gs-fg_2018102163500_cal.fits")  # same visit, 87800017001
+    _fits(root / "jw87800018001_gs-fg_2018102163500_cal.fits")  # another visit: nothing names it
+    (root / "notes.txt").write_text("mine\n")
+    doc = json.loads(_check(root).output)
+    assert doc["extra"] == ["jw87800018001_gs-fg_2018102163500_cal.fits", "notes.txt"]
+    related = {p["path"]: p["related"] for p in doc["present"] if "related" in p}
+    assert set(related) == {
+        f"{stem}_x1d.fits",
+        f"{stem}_cal.jpg",
+        f"{stem}_x1d_thumb.jpg",
+        "jw87800017001_gs-fg_2018102163500_cal.fits",
+    }
+    assert related[f"{stem}_cal.jpg"] == f"preview of {stem}_cal.fits"
+    # The direct image and its catalogs the association names are not here.
+    assert set(_missing(doc)) == {
+        "jw87800-o017_t002_niriss_clear-f200w_i2d.fits",
+        "jw87800-o017_t002_niriss_clear-f200w_cat.ecsv",
+        "jw87800-o017_t002_niriss_clear-f200w_segm.fits",
+    }

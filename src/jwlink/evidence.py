@@ -174,6 +174,9 @@ def read_folder(root: str | os.PathLike[str]) -> FolderEvidence:
             evidence.errors.append((shown(path), err.problem))
         except (JwlinkError, OSError) as err:
             evidence.errors.append((shown(path), str(err)))
+        except Exception as err:  # noqa: BLE001 - as ingest: one file's surprise is reported
+            problem = f"unexpected {type(err).__name__}: {err} (a jwlink bug: please report it)"
+            evidence.errors.append((shown(path), problem))
     return evidence
 
 
@@ -217,13 +220,20 @@ def _association(evidence: FolderEvidence, asn: AsnEvidence, relative: str) -> N
             evidence.templates.append(naming)
             continue
         evidence.namings.append(naming)
-        info = describe(output)
-        for suffix in _L2_OPTIONAL.get(info.suffix or "", ()) if info.level else ():
-            if info.form is Form.EXPOSURE and output.endswith(f"_{info.suffix}.fits"):
-                other = f"{output.removesuffix(f'_{info.suffix}.fits')}_{suffix}.fits"
-                why = f"Level 2 {suffix} the pipeline writes for some modes of {product}"
-                evidence.side_products[other] = Naming(other, relative, why, False)
+        for other, suffix in _level2_side_products(output):
+            why = f"Level 2 {suffix} the pipeline writes for some modes of {product}"
+            evidence.side_products[other] = Naming(other, relative, why, False)
     pool = pool_file_name(asn.association.pool)
     if pool is not None:
         why = "asn_pool (pools are not in MAST product lists)"
         evidence.namings.append(Naming(pool, relative, why, False))
+
+
+def _level2_side_products(output: str) -> list[tuple[str, str]]:
+    """Return ``(name, suffix)`` of what Level 2 may write beside an exposure's ``_cal``."""
+    info = describe(output)
+    ending = f"_{info.suffix}.fits"
+    if info.form is not Form.EXPOSURE or not output.endswith(ending):
+        return []
+    stem = output.removesuffix(ending)
+    return [(f"{stem}_{suffix}.fits", suffix) for suffix in _L2_OPTIONAL.get(info.suffix or "", ())]
