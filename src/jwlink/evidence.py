@@ -12,9 +12,6 @@ MAST product list, ``reference/jwst-data.md`` and ``reference/mast-api.md``):
 - **association**: every member ``expname`` exactly, and the products its
   pipeline writes (`jwlink.expected`: ``_cal``/``_calints`` at Level 2; ``_i2d``,
   ``_cat``, ``_segm``, ``_x1d``, per-member ``_crf`` ... at Level 3). Required.
-  Level 2 spectroscopic and imaging pipelines also write ``_x1d``/``_x1dints``,
-  ``_s2d``, ``_s3d`` or ``_i2d`` depending on the mode (``calwebb_spec2.py``,
-  ``calwebb_image2.py``): optional, since which ones exist depends on the mode.
   Its ``asn_pool``: optional, MAST does not distribute pools.
 - **pool**: one row per exposure; its ``FILENAME`` (the exposure's ``_uncal``)
   exactly. Required: MAST delivers the ``_uncal`` of every exposure it
@@ -30,10 +27,14 @@ MAST product list, ``reference/jwst-data.md`` and ``reference/mast-api.md``):
   and the other files a header cites (`jwlink.linker.headers.FILE_KEYWORDS`):
   optional, as CRDS, not MAST's product list, delivers most of them.
 
-A file no document names is still accounted for when it is a document read
-here, a preview (``X.jpg``, ``X_thumb.jpg``: MAST's ``jpegURL``) of a named or
-present ``X.fits``, a guide-star file of a visit whose exposures are named,
-or a per-source product matching a named ``{source_id}`` template.
+A file no document names is still accounted for (`FolderEvidence.related`)
+when it is a document read here; a preview (``X.jpg``, ``X_thumb.jpg``:
+MAST's ``jpegURL``) of a named or present ``X.fits``; a guide-star file of a
+visit whose exposures are named (MAST lists them with the observation); a
+per-source product matching a named ``{source_id}`` template; or a Level 2
+``_x1d``, ``_s2d``, ``_s3d``, ``_i2d`` (``_x1dints``) beside an association's
+``_cal`` (``_calints``): ``calwebb_spec2.py`` and ``calwebb_image2.py`` write
+them for some modes only, so they are never *required*.
 """
 
 from __future__ import annotations
