@@ -1,11 +1,6 @@
-"""Query commands of the ``jwlink`` CLI: products, lineage, mrp, impact, check."""
+"""Query commands of the ``jwlink`` CLI: products, lineage, mrp, impact (and check, re-exported)."""
 
 from __future__ import annotations
-
-import json
-import sys
-import tempfile
-from pathlib import Path
 
 import click
 
@@ -140,30 +135,5 @@ def impact(name: str, db: str, as_json: bool) -> None:
     click.echo(f"{len(result.products)} products affected")
 
 
-@click.command()
-@click.argument("folder", type=click.Path(exists=True, file_okay=False))
-@click.option("--db", envvar="JWLINK_DB", default=None,
-              help="Catalog to ingest into (default: a temporary one).")  # fmt: skip
-@json_option
-@errors_to_click
-def check(folder: str, db: str | None, as_json: bool) -> None:
-    """Completeness of a folder of JWST files: what is missing, what is extra."""
-    with tempfile.TemporaryDirectory() as tmp:
-        url = db or str(Path(tmp) / "check.db")
-        with Catalog(url) as catalog:
-            result = catalog.check(folder)
-    if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2))
-    else:
-        for asn in result.associations:
-            missing = asn["missing_members"] + asn["missing_products"]
-            click.echo(f"{'ok     ' if not missing else 'MISSING'} {asn['association']}")
-            for name in missing:
-                click.echo(f"    missing {name}")
-        for name in result.unassociated:
-            click.echo(f"extra   {name}")
-        for error in result.errors:
-            click.echo(f"error   {error['path']}: {error['error']}", err=True)
-        click.echo("complete" if result.complete else "incomplete")
-    if not result.complete:
-        sys.exit(1)
+# `check` lives in its own module; re-exported so cli.py registers it with the others.
+from jwlink.cli_check import check  # noqa: E402

@@ -1,140 +1,263 @@
-"""Completeness of a local folder: missing members, missing products, strays, MRP.
+"""Completeness of a local folder: what is present, missing, extra or changed, and its MRP.
 
-``jwlink check DIR`` ingests the folder (into the given catalog, or a
-temporary one) and compares what is on disk under DIR with what every
-association found there lists and makes.
+``jwlink check DIR`` reads every association, pool, MAST product table and
+FITS header under DIR (`jwlink.evidence`) and compares the files they name
+with the files on disk:
+
+- *missing*: a file some document names as required that is not in DIR;
+- *extra*: a file in DIR that no document names and that belongs to nothing
+  named (a preview, a guide-star file of a named visit, a per-source product);
+- *changed*: with a catalog (``--db``) that recorded a file (by its path, or
+  by its name with a SHA-256), a file whose SHA-256 now differs.
+
+The folder is also ingested (into the catalog, or a temporary one) so that
+the MRP of what is present can be asked of it. Files found changed are not
+ingested: the catalog keeps the recorded content, so the next check reports
+them again until the user ingests them on purpose.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jwlink.ingest import IngestReport, ingest
+from jwlink.evidence import FolderEvidence, Naming, read_folder
+from jwlink.ingest import ingest
 from jwlink.queries import mrp
 from jwlink.store import SqlStore
 
 __all__ = ["Completeness", "check"]
 
+_CHUNK = 500
+
 
 @dataclass
 class Completeness:
-    """What a folder holds against what its associations say it should."""
+    """What a folder holds against what its documents name.
+
+    ``present``, ``missing`` and ``not_held`` hold one dict per file with the
+    documents that name it; ``extra`` the paths (relative to the folder) of
+    files nothing names; ``changed`` the files whose SHA-256 differs from the
+    catalog's; ``mrp`` the present minimum recommended products per observation.
+    """
 
     folder: str
+    files: int = 0
+    present: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    changed: list[dict[str, str]] = field(default_factory=list)
+    not_held: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
     associations: list[dict[str, Any]] = field(default_factory=list)
-    unassociated: list[str] = field(default_factory=list)
     mrp: dict[str, list[str]] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        """True when no member or expected product is missing and every file was read."""
-        missing = any(a["missing_members"] or a["missing_products"] for a in self.associations)
-        return not missing and not self.errors
+        """True when nothing is missing or changed and every document was read."""
+        return not (self.missing or self.changed or self.errors)
+
+    @property
+    def verdict(self) -> str:
+        """``complete``, or ``incomplete:`` with what makes it so (``1 missing``, ...)."""
+        if self.complete:
+            return "complete"
+        parts = [
+            f"{len(self.missing)} missing" if self.missing else "",
+            f"{len(self.changed)} changed" if self.changed else "",
+            f"{len(self.errors)} unreadable" if self.errors else "",
+        ]
+        return "incomplete: " + ", ".join(p for p in parts if p)
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of files in each category."""
+        return {
+            "files": self.files,
+            "present": len(self.present),
+            "missing": len(self.missing),
+            "extra": len(self.extra),
+            "changed": len(self.changed),
+            "not_held": len(self.not_held),
+            "unreadable": len(self.errors),
+        }
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON form: per association what is missing, strays, MRP present, errors."""
+        """JSON form: verdict, counts and every list in full."""
         return {
             "folder": self.folder,
             "complete": self.complete,
+            "verdict": self.verdict,
+            "counts": self.counts(),
+            "missing": self.missing,
+            "changed": self.changed,
+            "extra": self.extra,
+            "not_held": self.not_held,
+            "present": self.present,
+            "documents": self.documents,
             "associations": self.associations,
-            "unassociated": self.unassociated,
             "mrp": self.mrp,
             "errors": self.errors,
         }
 
 
-def _present_under(store: SqlStore, folder: str) -> dict[str, str]:
-    # Locations are absolute; a prefix match on the folder plus a separator
-    # keeps /data/a from matching /data/ab.
-    prefix = folder.rstrip(os.sep) + os.sep
-    rows = store.execute(
-        "SELECT name, location FROM products "
-        "WHERE location IS NOT NULL AND substr(location, 1, ?) = ?",
-        (len(prefix), prefix),
-    )
-    return dict(rows)
+def _by(namings: list[Naming]) -> list[dict[str, str]]:
+    return [{"source": n.source, "why": n.why} for n in namings]
 
 
 def check(store: SqlStore, folder: str | os.PathLike[str]) -> Completeness:
-    """Ingest a folder and report its completeness.
+    """Compare a folder with what its documents name; ingest it for the MRP.
 
     Parameters
     ----------
     store : SqlStore
-        The catalog to ingest into (a temporary one is fine).
+        The catalog: a temporary one, or one whose recorded SHA-256 of
+        these files is the reference for *changed*.
     folder : str or PathLike
         A folder of downloaded JWST files.
 
     Returns
     -------
     Completeness
-        For each association whose file is in the folder: members and
-        expected products not in the folder; files in no association; the
-        MRP of each observation among what is present; files that failed.
+        Present, missing, extra and changed files, the MRP of what is
+        present, and the files that could not be read.
     """
-    root = str(Path(folder).resolve())
-    report: IngestReport = ingest(store, [root])
-    result = Completeness(folder=root)
-    result.errors = [{"path": p, "error": m} for p, m in report.errors]
-    present = _present_under(store, root)
-    accounted: set[str] = set()
-    asn_names = sorted(n for n in present if _is_association(store, n))
-    for asn in asn_names:
-        members = store.execute(
-            "SELECT DISTINCT expname FROM asn_members WHERE association = ? ORDER BY expname",
-            (asn,),
-        )
-        outputs = store.execute(
-            "SELECT DISTINCT name FROM asn_outputs WHERE association = ? ORDER BY name", (asn,)
-        )
-        member_names = [r[0] for r in members]
-        output_names = [r[0] for r in outputs if "{" not in r[0]]
-        accounted.update(member_names, output_names, [asn])
-        result.associations.append(
-            {
-                "association": asn,
-                "members": len(member_names),
-                "missing_members": [m for m in member_names if m not in present],
-                "products": len(output_names),
-                "missing_products": [o for o in output_names if o not in present],
-            }
-        )
-    accounted |= _linked_to(store, accounted)
-    result.unassociated = sorted(n for n in present if n not in accounted)
-    result.mrp = _present_mrp(store, present)
+    root = Path(folder).resolve()
+    evidence = read_folder(root)
+    result = Completeness(folder=str(root), documents=sorted(evidence.documents))
+    _compare(evidence, result)
+    changed, settled = _changed(store, root, evidence)
+    result.changed = changed
+    skip = {str(root / c["path"]) for c in changed} | settled
+    paths = sorted({str(root / p) for p in evidence.paths} - skip)
+    report = ingest(store, paths)
+    errors = dict(evidence.errors)
+    for path, problem in report.errors:
+        errors.setdefault(path, problem)
+    result.errors = [{"path": p, "error": m} for p, m in sorted(errors.items())]
+    result.mrp = _present_mrp(store, set(evidence.files))
     return result
 
 
-def _is_association(store: SqlStore, name: str) -> bool:
-    return bool(store.execute("SELECT 1 FROM associations WHERE name = ?", (name,)))
+def _compare(evidence: FolderEvidence, result: Completeness) -> None:
+    named = evidence.named()
+    related = evidence.related(named)
+    documents = set(evidence.documents)
+    result.files = len(evidence.paths)
+    # A renamed FITS copy is present under both names; count each file once, by path.
+    for path, names in sorted(evidence.paths.items()):
+        naming = [x for n in names for x in named.get(n, [])]
+        why = next((related[n] for n in names if n in related), None)
+        if naming or why or path in documents:
+            name = next((n for n in names if n in named or n in related), Path(path).name)
+            entry: dict[str, Any] = {"name": name, "path": path}
+            entry["named_by"] = _by(naming)
+            if why:
+                entry["related"] = why
+            if path in documents:
+                entry["document"] = True
+            result.present.append(entry)
+        else:
+            result.extra.append(path)
+    result.associations = _associations(evidence)
+    for name in sorted(set(named) - set(evidence.files)):
+        entry = {"name": name, "named_by": _by(named[name])}
+        if any(n.required for n in named[name]):
+            result.missing.append(entry)
+        else:
+            result.not_held.append(entry)
 
 
-def _linked_to(store: SqlStore, names: set[str]) -> set[str]:
-    """Previews, per-source files and pools that hang off the associations' products."""
-    found: set[str] = set()
-    ordered = sorted(names)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        rows = store.execute(
-            f"SELECT source FROM links WHERE target IN ({marks}) "
-            "AND kind IN ('linked', 'aggregation') UNION "
-            f"SELECT target FROM links WHERE source IN ({marks}) AND kind = 'multiplicity'",
-            (*chunk, *chunk),
+def _associations(evidence: FolderEvidence) -> list[dict[str, Any]]:
+    """Per association file: its members and products, and which of them are not here."""
+    by_source: dict[str, dict[str, list[str]]] = {}
+    for naming in evidence.namings:
+        if naming.role:
+            roles = by_source.setdefault(naming.source, {"member": [], "product": []})
+            roles[naming.role].append(naming.name)
+    out = []
+    for source, roles in sorted(by_source.items()):
+        members, products = sorted(set(roles["member"])), sorted(set(roles["product"]))
+        out.append(
+            {
+                "association": Path(source).name,
+                "path": source,
+                "members": len(members),
+                "missing_members": [m for m in members if m not in evidence.files],
+                "products": len(products),
+                "missing_products": [p for p in products if p not in evidence.files],
+            }
         )
-        found.update(r[0] for r in rows)
-    return found
+    return out
 
 
-def _present_mrp(store: SqlStore, present: dict[str, str]) -> dict[str, list[str]]:
-    owners = set()
+def _recorded(store: SqlStore, root: Path, evidence: FolderEvidence) -> dict[str, str]:
+    """Return path -> SHA-256 the catalog recorded for files under the folder."""
+    prefix = str(root).rstrip(os.sep) + os.sep
+    rows = store.execute(
+        "SELECT path, fingerprint FROM inputs WHERE substr(path, 1, ?) = ?",
+        (len(prefix), prefix),
+    )
+    recorded = {str(p): str(f) for p, f in rows}
+    # A catalog built elsewhere knows the files by name (and checksum), not by this path.
+    unplaced: dict[str, list[str]] = {}
+    for path in evidence.paths:
+        if str(root / path) not in recorded:
+            unplaced.setdefault(Path(path).name, []).append(str(root / path))
+    names = sorted(unplaced)
+    for start in range(0, len(names), _CHUNK):
+        chunk = names[start : start + _CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        for name, sha256 in store.execute(
+            f"SELECT name, sha256 FROM products WHERE name IN ({marks}) AND sha256 IS NOT NULL",
+            tuple(chunk),
+        ):
+            recorded.update(dict.fromkeys(unplaced[str(name)], str(sha256)))
+    return recorded
+
+
+def _changed(
+    store: SqlStore, root: Path, evidence: FolderEvidence
+) -> tuple[list[dict[str, str]], set[str]]:
+    """Hash the files the catalog recorded; return the changed ones and the unchanged paths.
+
+    Only recorded files are hashed here; ingest hashes the others once.
+    """
+    recorded = _recorded(store, root, evidence)
+    changed: list[dict[str, str]] = []
+    settled: set[str] = set()
+    for path, expected in sorted(recorded.items()):
+        try:
+            actual = _sha256(Path(path))
+        except OSError:
+            continue  # ingest reports the unreadable file
+        relative = str(Path(path).relative_to(root))
+        if actual == expected:
+            settled.add(path)
+        else:
+            name = Path(path).name
+            changed.append(
+                {"name": name, "path": relative, "sha256": actual, "catalog_sha256": expected}
+            )
+    return changed, settled
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _present_mrp(store: SqlStore, present: set[str]) -> dict[str, list[str]]:
+    owners: set[str] = set()
     names = sorted(present)
-    for start in range(0, len(names), 500):
-        chunk = names[start : start + 500]
+    for start in range(0, len(names), _CHUNK):
+        chunk = names[start : start + _CHUNK]
         marks = ", ".join("?" for _ in chunk)
         owners.update(
             r[0]
@@ -146,7 +269,7 @@ def _present_mrp(store: SqlStore, present: dict[str, str]) -> dict[str, list[str
         )
     # Exposures that are members of a Level 3 observation present here are
     # covered by its MRP (which hides them when Level 3 products exist).
-    covered = set()
+    covered: set[str] = set()
     for obs_id in owners:
         covered.update(
             r[0]
