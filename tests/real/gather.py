@@ -156,6 +156,17 @@ L3_TECH = "docs/jwst/associations/level3_asn_technical.rst"
 MASTER_BG = "docs/jwst/master_background/description.rst"
 AMI3 = "docs/jwst/pipeline/calwebb_ami3.rst"
 CORON3 = "docs/jwst/pipeline/calwebb_coron3.rst"
+GUIDESTAR = "docs/jwst/data_products/guidestar_products.rst"
+
+
+def _guidestar() -> list[dict[str, Any]]:
+    """The guide-star naming table: function, EXP_TYPE, file-name template."""
+    rows = []
+    for number, line in enumerate(show(JWST[0], GUIDESTAR).splitlines(), start=1):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[1].startswith("FGS_"):
+            rows.append({"exp_type": cells[1], "template": cells[2], "source_line": number})
+    return rows
 
 
 def _doc_names() -> list[dict[str, Any]]:
@@ -417,7 +428,7 @@ def gather_docs() -> None:
         asn["says"] = json.dumps(asn["says"])  # nested: kept as JSON text
     head = provenance(
         JWST,
-        [FILE_NAMING, STAGES, PRODUCT_TYPES, CONVENTIONS, OVERVIEW, L2_TECH, L3_TECH,
+        [FILE_NAMING, STAGES, PRODUCT_TYPES, GUIDESTAR, CONVENTIONS, OVERVIEW, L2_TECH, L3_TECH,
          MASTER_BG, AMI3, CORON3],
         "The pipeline documentation: example names with the fields its templates define, "
         "the level/stage/calib_level table, the product-type tables (suffix, stage, "
@@ -429,8 +440,10 @@ def gather_docs() -> None:
         "jw<ppppp><ooo><vvv>_<gg><s><aa>_<eeeee>(-<\"seg\"NNN>)_<detector>_<prodType>.fits"
     )
     head["exposure_template_line"] = line_has(j, FILE_NAMING, 12, "jw<ppppp><ooo><vvv>")
+    head["association_template"] = "jwPPPPP-TNNNN_YYYYMMDDtHHMMSS_ATYPE_MMMMM_asn.json"
+    head["association_template_line"] = line_has(j, CONVENTIONS, 15, "jwPPPPP-TNNNN")
     tables = {"name": _doc_names(), "level": _stage_levels(), "product_type": _product_types(),
-              "asn": asns}  # fmt: skip
+              "guidestar": _guidestar(), "asn": asns}  # fmt: skip
     write_toml(out / "PROVENANCE.toml", head, tables)
 
 
@@ -480,7 +493,8 @@ def _expression_at(tree: ast.Module, line: int, var: str) -> ast.expr:
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and node.lineno == line:
             return node.value
-        if isinstance(node, ast.Constant) and node.lineno == line and isinstance(node.value, str):
+        if (isinstance(node, ast.Constant) and node.lineno == line
+                and isinstance(node.value, str) and "jw" in node.value):  # not a dict key
             return node
         if (isinstance(node, ast.keyword) and node.arg == var and node.value.lineno == line):
             return node.value
