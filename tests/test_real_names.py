@@ -24,6 +24,7 @@ from real.corpus import (
     suffix_level,
 )
 
+from jwlink.errors import InvalidName
 from jwlink.model import Level
 from jwlink.naming import FileName, parse
 from jwlink.suffixes import classify
@@ -108,6 +109,51 @@ def test_jwql_filename_parser_cases(row: dict[str, Any]) -> None:
         expected = "2c" if kind.endswith("2c") else suffix_level(says["suffix"], base)
         assert expected is not None
         assert fn.level == Level(expected)
+
+
+def _jwql_root(line: int) -> str:
+    """The root of the jwql test name at ``line`` (a real name; derived names build on it)."""
+    text = next(r["text"] for r in JWQL if r["source_line"] == line)
+    return text.rsplit("_", 1)[0] if text.endswith(".fits") else text
+
+
+JWQL_DETECTORS = sorted({d.lower() for ds in provenance("jwql")["detector_per_instrument"].values()
+                         for d in ds})  # fmt: skip
+
+
+@pytest.mark.parametrize("detector", JWQL_DETECTORS)
+def test_jwql_detectors(detector: str) -> None:
+    """jwql's DETECTOR_PER_INSTRUMENT, in a real exposure name (names are lower case).
+
+    A derived input: jwql's own test name (test_utils.py:53) with its detector replaced.
+    """
+    root = _jwql_root(53).rsplit("_", 1)[0]
+    fn = _parse(f"{root}_{detector}_rate.fits")
+    assert (fn.form.value, fn.detector) == ("exposure", detector)
+
+
+JWQL_SUFFIXES = [s for key in ("generic_suffix_types", "time_series_suffix_types",
+                               "nircam_coronagraphy_suffix_types", "niriss_ami_suffix_types",
+                               "wfsc_suffix_types")
+                 for s in provenance("jwql")[key]]  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", JWQL_SUFFIXES)
+def test_jwql_suffix_types(suffix: str) -> None:
+    """jwql's suffix types (constants.py FILE_SUFFIX_TYPES, without the guider ones).
+
+    jwql does not say which are exposure- or source-based, so the suffix must
+    read as the suffix after a real exposure root or after a real stage-3 root
+    (test_utils.py:53 and :205). The guider types ("image_cal") are left to
+    test_regression_test_names, where the pipeline's own reading differs.
+    """
+    readings = []
+    for root in (_jwql_root(53), _jwql_root(205)):
+        try:
+            readings.append(_parse(f"{root}_{suffix}.fits").suffix)
+        except InvalidName as err:
+            readings.append(str(err))
+    assert suffix in readings, readings
 
 
 # --------------------------------------------------------------- jwst docs

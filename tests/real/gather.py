@@ -100,6 +100,11 @@ def provenance(repo: tuple[str, str], paths: list[str], about: str) -> dict[str,
 # ------------------------------------------------------------- jwql names
 
 JWQL_TEST = "jwql/tests/test_utils.py"
+JWQL_CONSTANTS = "jwql/utils/constants.py"
+# Lists of jwql/utils/constants.py that say which detectors and suffixes real files have.
+JWQL_LISTS = ("DETECTOR_PER_INSTRUMENT", "GENERIC_SUFFIX_TYPES", "GUIDER_SUFFIX_TYPES",
+              "TIME_SERIES_SUFFIX_TYPES", "NIRCAM_CORONAGRAPHY_SUFFIX_TYPES",
+              "NIRISS_AMI_SUFFIX_TYPES", "WFSC_SUFFIX_TYPES")  # fmt: skip
 
 
 def gather_jwql() -> None:
@@ -117,10 +122,19 @@ def gather_jwql() -> None:
         JWQL, [JWQL_TEST],
         "FILENAME_PARSER_TEST_DATA: real file names with the fields jwql's "
         "filename_parser must return (test_filename_parser). 'says' is jwql's "
-        "expected dict, verbatim; None values are written as absent keys.",
+        "expected dict, verbatim; None values are written as absent keys. The "
+        "lower-case keys at the top are jwql's constants (detectors per instrument, "
+        "suffix types it expects in file names), each with its line.",
     )  # fmt: skip
     for row in rows:  # TOML has no null: drop None values, say so above
         row["says"] = {k: v for k, v in row["says"].items() if v is not None}
+    head["paths"].append(JWQL_CONSTANTS)
+    constants = ast.parse(show(JWQL[0], JWQL_CONSTANTS))
+    for node in constants.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in JWQL_LISTS:
+            name = node.targets[0].id  # type: ignore[attr-defined]
+            head[name.lower()] = ast.literal_eval(node.value)
+            head[name.lower() + "_line"] = node.lineno
     write_toml(HERE / "jwql" / "PROVENANCE.toml", head, {"name": rows})
 
 
