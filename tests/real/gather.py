@@ -451,7 +451,7 @@ def gather_docs() -> None:
     )  # fmt: skip
     head["left_out"] = DOC_LEFT_OUT
     head["exposure_template"] = (
-        "jw<ppppp><ooo><vvv>_<gg><s><aa>_<eeeee>(-<\"seg\"NNN>)_<detector>_<prodType>.fits"
+        'jw<ppppp><ooo><vvv>_<gg><s><aa>_<eeeee>(-<"seg"NNN>)_<detector>_<prodType>.fits'
     )
     head["exposure_template_line"] = line_has(j, FILE_NAMING, 12, "jw<ppppp><ooo><vvv>")
     head["association_template"] = "jwPPPPP-TNNNN_YYYYMMDDtHHMMSS_ATYPE_MMMMM_asn.json"
@@ -507,10 +507,14 @@ def _expression_at(tree: ast.Module, line: int, var: str) -> ast.expr:
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and node.lineno == line:
             return node.value
-        if (isinstance(node, ast.Constant) and node.lineno == line
-                and isinstance(node.value, str) and "jw" in node.value):  # not a dict key
+        if (
+            isinstance(node, ast.Constant)
+            and node.lineno == line
+            and isinstance(node.value, str)
+            and "jw" in node.value
+        ):  # not a dict key
             return node
-        if (isinstance(node, ast.keyword) and node.arg == var and node.value.lineno == line):
+        if isinstance(node, ast.keyword) and node.arg == var and node.value.lineno == line:
             return node.value
     raise SystemExit(f"no expression at line {line}")
 
