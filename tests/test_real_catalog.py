@@ -161,7 +161,12 @@ OUTPUT_IDS = [f"{a['file']}-{o['suffix']}-{o['per']}" for a, o in OUTPUTS]
 
 @pytest.mark.parametrize(("asn", "output"), OUTPUTS, ids=OUTPUT_IDS)
 def test_documented_outputs(catalog: Catalog, asn: dict[str, Any], output: dict[str, Any]) -> None:
-    """calwebb_ami3.rst and calwebb_coron3.rst: the products each association makes."""
+    """The products each association makes, as its documentation says.
+
+    calwebb_ami3.rst and calwebb_coron3.rst name their outputs; the IFU spec3
+    examples of the master_background docs (asn_rule candidate_Asn_IFU) make the
+    source-based s3d cube of product_types.rst.
+    """
     level = calib_level(level_of(asn["says"]["stage"], output["base"]))
     product_obs = _observation(catalog, asn["says"]["products"][0]["name"])["obs_id"]
     for name, exposure in _output_names(asn, output):

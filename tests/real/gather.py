@@ -374,10 +374,14 @@ def _asn_examples() -> list[dict[str, Any]]:
                          {"expname": "jw00626009001_02102_00001_nrs1_cal.fits", "exptype": "science"},
                          {"expname": "jw00626009001_02101_00001_nrs1_x1d.fits", "exptype": "background"},
                          {"expname": "jw00626009001_02102_00001_nrs1_x1d.fits", "exptype": "background"}]}],
-                     "two_roles": ["jw00626009001_02101_00001_nrs1", "jw00626009001_02102_00001_nrs1"]},
+                     "two_roles": ["jw00626009001_02101_00001_nrs1", "jw00626009001_02102_00001_nrs1"],
+                     "outputs": [
+                         {"per": "product", "suffix": "s3d", "base": "Src", "doc": PRODUCT_TYPES, "phrase": "NIRSpec IFU and MIRI MRS           |"}]},
             "note": "lines 127-129: 'the same two exposures are defined as being both science "
                     "and background members'; the product name is of an earlier build "
-                    "(no stage-3 optical elements, instrument written 'nrs')",
+                    "(no stage-3 optical elements, instrument written 'nrs'); asn_rule "
+                    "candidate_Asn_IFU: calwebb_spec3 writes the source-based s3d cube "
+                    "(product_types.rst, Stage 3 table)",
         },
         {
             "file": "asn_master_background_dedicated.json", "source": MASTER_BG, "anchor": '"asn_id": "c1004"',
@@ -386,8 +390,12 @@ def _asn_examples() -> list[dict[str, Any]]:
                          {"expname": "jw00626009001_02101_00001_nrs1_cal.fits", "exptype": "science"},
                          {"expname": "jw00626009001_02102_00001_nrs1_cal.fits", "exptype": "science"},
                          {"expname": "jw00626009001_02103_00001_nrs1_x1d.fits", "exptype": "background"},
-                         {"expname": "jw00626009001_02104_00001_nrs1_x1d.fits", "exptype": "background"}]}]},
-            "note": "lines 194-196: two science and two background target exposures",
+                         {"expname": "jw00626009001_02104_00001_nrs1_x1d.fits", "exptype": "background"}]}],
+                     "outputs": [
+                         {"per": "product", "suffix": "s3d", "base": "Src", "doc": PRODUCT_TYPES, "phrase": "NIRSpec IFU and MIRI MRS           |"}]},
+            "note": "lines 194-196: two science and two background target exposures; "
+                    "asn_rule candidate_Asn_IFU: an IFU spec3 product, whose calwebb_spec3 "
+                    "output is the source-based s3d cube (product_types.rst, Stage 3 table)",
         },
         {
             "file": "asn_ami3_example.json", "source": AMI3, "anchor": '{"asn_type": "ami3"',
@@ -438,7 +446,10 @@ def gather_docs() -> None:
         asn["source_lines"] = [first, last]
         (out / asn["file"]).write_text(text)
         for output in asn["says"].get("outputs", []):
-            output["source_line"] = _line_of(j, asn["source"], output.pop("phrase"))
+            doc = output.pop("doc", asn["source"])
+            output["source_line"] = _line_of(j, doc, output.pop("phrase"))
+            if doc != asn["source"]:
+                output["source"] = doc
         asn["says"] = json.dumps(asn["says"])  # nested: kept as JSON text
     head = provenance(
         JWST,
