@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from real.corpus import REAL, calib_level, exposure_key, level_of, rows
+from astropy.io import fits
+from real.corpus import REAL, calib_level, exposure_key, level_of, provenance, rows
 
 from jwlink import Catalog
 from jwlink.ingest import ingest
@@ -201,5 +202,33 @@ def test_listing_without_obsid_gives_one_observation_per_exposure(db_url: str) -
                 assert listed["calib_level"] is not None, name
                 if name in stated:
                     assert listed["calib_level"] == stated[name], name
+    finally:
+        catalog.close()
+
+
+# ------------------------------------------------------------- a real header
+
+
+def test_real_header_ingested(db_url: str, tmp_path: Path) -> None:
+    """A real FGS ACQ1 primary header, written back as a header-only FITS file.
+
+    A derived input: the cards of tests/real/jwst-header/*.hdr, unchanged, in a
+    FITS file named by its FILENAME card. The catalog must say what the cards say.
+    """
+    head = provenance("jwst-header")
+    cards = head["says"]
+    text = (REAL / "jwst-header" / head["file"]).read_text()
+    header = fits.Header.fromstring(text, sep="\n")
+    path = tmp_path / cards["FILENAME"]
+    fits.PrimaryHDU(header=header).writeto(path)
+    catalog = _ingest(db_url, [path])
+    try:
+        product = catalog.product(cards["FILENAME"])
+        assert product["program"] == cards["PROGRAM"]
+        assert product["calib_level"] == calib_level(level_of(0, "Exp"))  # an uncal file
+        obs = catalog.observation(product["obs_id"])
+        assert (obs["exp_type"], obs["detector"]) == (cards["EXP_TYPE"], cards["DETECTOR"])
+        assert obs["visit_id"] == "jw" + cards["VISIT_ID"]
+        assert obs["instrument_name"].split("/")[0] == cards["INSTRUME"]
     finally:
         catalog.close()

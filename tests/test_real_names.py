@@ -9,6 +9,7 @@ read from those statements (see tests/real/corpus.py), never from jwlink.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -63,7 +64,8 @@ def _parse(text: str) -> FileName:
 
 
 def test_corpus_sources_carry_provenance() -> None:
-    for source in ("jwql", "jwst-docs", "jwst-regtest", "jwst-suffix", "astroquery"):
+    for source in ("jwql", "jwst-docs", "jwst-regtest", "jwst-suffix", "jwst-header",
+                   "astroquery"):
         head = provenance(source)
         assert head["repository"].startswith("https://github.com/"), source
         assert re.fullmatch(r"[0-9a-f]{40}", head["commit"]), source
@@ -278,3 +280,25 @@ def test_mast_filtered_listing_levels(row: dict[str, Any]) -> None:
     fn = _parse(row["text"])
     assert fn.form.value == "exposure"
     assert fn.level == Level(row["says"]["productLevel"])
+
+
+# ------------------------------------------------------------- a real header
+
+
+def test_real_header_names_its_file() -> None:
+    """A real FGS header (tests/real/jwst-header): FILENAME against the other cards.
+
+    guidestar_products.rst: jw<pppppooovvv>_gs-acq1_<yyyydddhhmmss>_uncal.fits for
+    EXP_TYPE FGS_ACQ1, the time stamp being "at the end of the data in the file".
+    """
+    cards = provenance("jwst-header")["says"]
+    fn = _parse(cards["FILENAME"])
+    assert (fn.program, fn.observation, fn.visit) == (cards["PROGRAM"], cards["OBSERVTN"],
+                                                      cards["VISIT"])  # fmt: skip
+    assert fn.visit_id == "jw" + cards["VISIT_ID"]
+    template = next(r["template"] for r in GUIDESTAR if r["exp_type"] == cards["EXP_TYPE"])
+    assert f"_gs-{fn.gs_kind}_" in template
+    end = datetime.fromisoformat(cards["DATE-END"])
+    assert fn.gs_id == end.strftime("%Y%j%H%M%S")
+    assert fn.suffix == "uncal"
+    assert fn.level == Level(level_of(0, "Exp"))  # "Level 1b = Uncal FITS file", Stage 0

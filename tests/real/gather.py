@@ -708,6 +708,44 @@ def gather_regtests() -> None:
     write_toml(HERE / "jwst-regtest" / "PROVENANCE.toml", head, {"name": rows})
 
 
+# ------------------------------------------------------------ jwst header
+
+HEADER_FITS = "jwst/lib/tests/data/add_wcs_default_acq1.fits"
+
+
+def gather_header() -> None:
+    """The primary header of a real FGS ACQ1 exposure, as 80-column cards (no data)."""
+    path = ROOT / JWST[0].replace("/", "+") / "repo"
+    raw = subprocess.run(
+        ["git", "-C", str(path), "show", f"HEAD:{HEADER_FITS}"], capture_output=True, check=True
+    ).stdout
+    cards = []
+    for start in range(0, len(raw), 80):
+        card = raw[start : start + 80].decode("ascii")
+        cards.append(card.rstrip())
+        if card.startswith("END "):
+            break
+    values = {}
+    for card in cards:
+        if len(card) > 9 and card[8] == "=":
+            values[card[:8].strip()] = card[10:].split("/")[0].strip().strip("'").strip()
+    name = values["FILENAME"]
+    out = HERE / "jwst-header"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / name.replace(".fits", ".hdr")).write_text("\n".join(cards) + "\n")
+    head = provenance(
+        JWST, [HEADER_FITS],
+        "The primary header of a real FGS exposure (program 01019, 2022-04-27) that jwst "
+        "keeps as set_telescope_pointing test data under another file name; its FILENAME "
+        "card names the original. Kept: the primary header's cards, one a line, trailing "
+        "blanks dropped; left out: the SCI and ASDF extensions and all data.",
+    )  # fmt: skip
+    head["file"] = name.replace(".fits", ".hdr")
+    head["says"] = {k: values[k] for k in ("FILENAME", "PROGRAM", "OBSERVTN", "VISIT",
+                    "VISIT_ID", "EXP_TYPE", "DETECTOR", "INSTRUME", "DATE-END", "DATAMODL")}  # fmt: skip
+    write_toml(out / "PROVENANCE.toml", head, {})
+
+
 # ------------------------------------------------------------ astroquery
 
 MASTQUERY = "docs/mast/mast_mastquery.rst"
@@ -752,4 +790,5 @@ if __name__ == "__main__":
     gather_suffixes()
     gather_docs()
     gather_regtests()
+    gather_header()
     gather_astroquery()
