@@ -36,9 +36,12 @@ from jwlink.download import (
 
 
 def jwlink(*args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-    """Run ``jwlink ... --json`` in process; return its exit code and JSON output."""
+    """Run ``jwlink ... --json`` in process; return its exit code and JSON output.
+
+    The JSON is stdout; the closing summary goes to stderr.
+    """
     result = CliRunner().invoke(main, [*args, "--json"], env=env, catch_exceptions=False)
-    return result.exit_code, json.loads(result.output)
+    return result.exit_code, json.loads(result.stdout)
 
 
 def _manifest(server: Server, **params: Any) -> list[dict[str, Any]]:
@@ -94,7 +97,10 @@ def test_all_products_flat_and_missing_ones_skipped(
     code, report = jwlink(
         "download", L3, "--no-mrp", "--flat", "--server", server.url, "--dest", str(tmp_path)
     )
-    assert code == 0
+    # Files the archive does not hold are skipped, counted, and fail the run.
+    assert code == 1 and report["left_out"] == {
+        "NOT_HELD": sum(f["status"] == "skipped" for f in report["files"])
+    }
     statuses = {f["name"]: f["status"] for f in report["files"]}
     assert statuses[PREVIEW] == "downloaded" and "skipped" in statuses.values()
     assert (tmp_path / PREVIEW).read_bytes() == archive.path_of(PREVIEW).read_bytes()
@@ -104,8 +110,10 @@ def test_exclusive_files_need_the_token(server: Server, archive: Archive, tmp_pa
     code, anon = jwlink(
         "download", "--name", SECRET_I2D, "--server", server.url, "--dest", str(tmp_path / "anon")
     )
-    assert code == 0 and anon["files"][0]["status"] == "skipped"
-    assert "NOT_AUTHORIZED" in anon["files"][0]["message"]
+    assert code == 1 and anon["files"][0]["status"] == "skipped"  # not in place: a failure
+    assert anon["files"][0]["reason"] == "NOT_AUTHORIZED" and anon["left_out"] == {
+        "NOT_AUTHORIZED": 1
+    }
     env = {"JWLINK_TOKEN": TOKEN_9505}
     code, alice = jwlink(
         "download", SECRET_L3, "--server", server.url, "--dest", str(tmp_path / "alice"), env=env
@@ -314,3 +322,4 @@ def test_local_source_refuses_files_outside_the_root(archive: Archive, tmp_path:
     source = LocalSource(archive.db_url, tmp_path)  # a data root that holds none of the files
     report = download(source, [L3], tmp_path / "dest")
     assert {f.status for f in report.files} == {"skipped"}
+    assert not report.ok and report.left_out == {"NOT_HELD": len(report.files)}
