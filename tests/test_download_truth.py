@@ -309,7 +309,7 @@ from pathlib import Path
 from astroquery.exceptions import LoginError
 from astroquery.mast import Observations
 
-out, dl, l3, secret, not_held, bad = sys.argv[1:7]
+out, dl, l3, secret, not_held, bad, other = sys.argv[1:8]
 Observations.disable_cloud_dataset()
 products = Observations.get_product_list(Observations.query_criteria(obs_id=l3))
 products = Observations.filter_products(products, productFilename=[l3 + "_i2d.fits", not_held])
@@ -332,6 +332,8 @@ try:
 except LoginError:
     pass  # astroquery keeps the refused token in its session cookie
 result["bad"] = rows(Observations.download_products(chosen, download_dir=os.path.join(dl, "b")))
+Observations.login(token=other)  # a valid token, for another program
+result["other"] = rows(Observations.download_products(chosen, download_dir=os.path.join(dl, "o")))
 Path(out).write_text(json.dumps(result))
 """
 
@@ -354,15 +356,16 @@ def test_astroquery_manifest_marks_every_left_out_file(
            "XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path)}  # fmt: skip
     env.pop("MAST_API_TOKEN", None)
     out, dl = tmp_path / "result.json", tmp_path / "dl"
-    args = [sys.executable, str(driver), str(out), str(dl), L3, SECRET_I2D, not_held, BAD_TOKEN]
+    args = [sys.executable, str(driver), str(out), str(dl), L3, SECRET_I2D, not_held, BAD_TOKEN,
+            TOKEN_OTHER]  # fmt: skip
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-5000:]
     seen = json.loads(out.read_text())
-    for run in ("anon", "bad"):
+    for run, refused in (("anon", "401"), ("bad", "401"), ("other", "403")):
         status = {name: (s, m) for name, s, m in seen[run]}
         assert status[I2D][0] == "COMPLETE"
         assert status[not_held][0] == "ERROR" and "404" in status[not_held][1]
-        assert status[SECRET_I2D][0] == "ERROR" and "401" in status[SECRET_I2D][1]
+        assert status[SECRET_I2D][0] == "ERROR" and refused in status[SECRET_I2D][1]
     # astroquery reports its curl script COMPLETE (it only fetched the script);
     # the script itself, run, fails and counts what it could not fetch.
     path, status = seen["curl"]
