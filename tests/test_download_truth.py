@@ -52,7 +52,9 @@ def _manifest(server: Server, token: str | None = None, **params: Any) -> list[d
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = httpx.get(f"{server.url}/api/v1/manifest.json", params=params, headers=headers)
     assert response.status_code == 200, response.text
-    rows: list[dict[str, Any]] = response.json()["files"]
+    body = response.json()
+    rows: list[dict[str, Any]] = body["files"]
+    assert body["left_out"] == dict(sorted(_left_out(rows).items()))  # counted by the server too
     return rows
 
 
@@ -377,3 +379,44 @@ def test_astroquery_manifest_marks_every_left_out_file(
     assert re.search(r"NOT_HELD\s+1\s", run.stderr)
     assert "Observations.login(token=YOUR_TOKEN)" in run.stderr
     assert (script.parent / "JWST" / L3 / I2D).read_bytes() == archive.path_of(I2D).read_bytes()
+
+
+# ---------------------------------------------------------------- files that change mid-bundle
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar"])
+def test_bundle_manifest_tells_of_files_gone_or_shrunk_while_streaming(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jwlink.api import streams
+    from jwlink.api.streams import Entry, tar_stream, zip_stream
+
+    monkeypatch.setattr(streams, "_CHUNK", 4096)
+    root = tmp_path / "root"
+    root.mkdir()
+    big, gone, kept = root / "big.fits", root / "gone.fits", root / "kept.fits"
+    big.write_bytes(bytes(range(256)) * 100)  # 25,600 bytes
+    gone.write_bytes(b"g" * 100)
+    kept.write_bytes(b"k" * 100)
+
+    def entry(path: Path, status: str = "OK", message: str = "") -> Entry:
+        size = path.stat().st_size
+        return Entry(path.name, path.name, size, None, "", str(path), "PUBLIC", status, message)
+
+    refused = entry(kept, "NOT_AUTHORIZED", "exclusive access (program 09505)")
+    entries = [entry(big), entry(gone), refused]
+    stream = (zip_stream if kind == "zip" else tar_stream)(entries, root)
+    first = next(stream)  # big.fits is open and on its way
+    gone.unlink()
+    with big.open("r+b") as handle:
+        handle.truncate(5000)
+    body = first + b"".join(stream)
+    members = _members(kind, body)
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(members["MANIFEST.csv"].decode()))}
+    assert rows["big.fits"]["status"] == "FAILED"
+    assert (
+        "shrank while the bundle was written (5000 of 25600 bytes)" in rows["big.fits"]["message"]
+    )
+    assert rows["gone.fits"]["status"] == "NOT_HELD" and "vanished" in rows["gone.fits"]["message"]
+    assert rows["kept.fits"]["status"] == "NOT_AUTHORIZED" and "kept.fits" not in members
+    assert "gone.fits" not in members

@@ -36,7 +36,7 @@ from jwlink.api.selection import (
 from jwlink.api.state import ServeState, StateDep, clean_text, read_form
 from jwlink.api.streams import Entry, manifest_csv, tar_stream, zip_stream
 
-__all__ = ["FORM_URIS", "Selection", "plan", "refusal", "router"]
+__all__ = ["FORM_URIS", "Selection", "left_out", "plan", "refusal", "router"]
 
 router = APIRouter(tags=["downloads"], route_class=BoundedBodyRoute)
 
@@ -180,13 +180,18 @@ def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-def _left_out(entries: list[Entry]) -> dict[str, str]:
-    """Return the ``X-Jwlink-Left-Out`` header: how many files are left out, by reason."""
+def left_out(entries: list[Entry]) -> dict[str, int]:
+    """Count the entries the caller will not get, by status (sorted)."""
     counts: dict[str, int] = {}
     for entry in entries:
         if entry.status != "OK":
             counts[entry.status] = counts.get(entry.status, 0) + 1
-    text = ", ".join(f"{status}={n}" for status, n in sorted(counts.items()))
+    return dict(sorted(counts.items()))
+
+
+def _left_out_header(entries: list[Entry]) -> dict[str, str]:
+    """Return the ``X-Jwlink-Left-Out`` header, e.g. ``NOT_AUTHORIZED=2, NOT_HELD=1``."""
+    text = ", ".join(f"{status}={n}" for status, n in left_out(entries).items())
     return {"X-Jwlink-Left-Out": text} if text else {}
 
 
@@ -207,10 +212,10 @@ def _bundle(
         return PlainTextResponse(
             script,
             media_type="text/x-shellscript",
-            headers={**_attachment(f"{stem}.sh"), **_left_out(entries)},
+            headers={**_attachment(f"{stem}.sh"), **_left_out_header(entries)},
         )
     _deliverable(request, state, entries)
-    headers = {**_attachment(f"{stem}.{kind}"), **_left_out(entries)}
+    headers = {**_attachment(f"{stem}.{kind}"), **_left_out_header(entries)}
     if kind == "zip":
         body = zip_stream(entries, state.data_root)
         return StreamingResponse(body, media_type="application/zip", headers=headers)
@@ -232,12 +237,16 @@ def manifest_json(
     state: StateDep,
     selection: SelectionDep,
 ) -> JSONResponse:
-    """List a selection's files: path, size, SHA-256, URL and status of each."""
+    """List a selection's files: path, size, SHA-256, URL and status of each.
+
+    ``left_out`` counts the files the caller would not get, by status.
+    """
     entries = plan(request, state, selection)
     return JSONResponse(
         {
             "count": len(entries),
             "size": sum(e.size for e in entries if e.status == "OK"),
+            "left_out": left_out(entries),
             "mrp": selection.mrp,
             "flat": selection.flat,
             "files": [e.as_dict() for e in entries],

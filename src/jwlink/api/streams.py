@@ -91,6 +91,15 @@ MANIFEST = "MANIFEST.csv"
 _VANISHED = "the file vanished from the data root while the bundle was written"
 
 
+def _shrunk(entry: Entry, sent: int, size: int) -> Entry:
+    """Return the manifest row of a file that shrank while it was being copied."""
+    message = (
+        f"the file shrank while the bundle was written ({sent} of {size} bytes); "
+        "its copy in the archive is incomplete: download it again"
+    )
+    return replace(entry, status="FAILED", message=message)
+
+
 def _opened(
     entries: Iterable[Entry], root: Path | None, rows: list[Entry]
 ) -> Iterator[tuple[Entry, io.BufferedReader, int, float]]:
@@ -157,10 +166,14 @@ def zip_stream(entries: list[Entry], root: Path | None) -> Iterator[bytes]:
             info.compress_type = zipfile.ZIP_STORED
             info.file_size = size
             info.external_attr = 0o644 << 16
+            sent = 0
             with archive.open(info, "w") as out:
                 for chunk in _copy(handle, size):
                     out.write(chunk)
+                    sent += len(chunk)
                     yield sink.take()
+            if sent < size:  # zipfile records the bytes really written; say so too
+                rows[-1] = _shrunk(entry, sent, size)
             written.append(entry)
             yield sink.take()
         archive.writestr(MANIFEST, manifest_csv(rows).encode())
@@ -196,6 +209,7 @@ def tar_stream(entries: list[Entry], root: Path | None) -> Iterator[bytes]:
             yield chunk
         if sent < size:  # the file shrank under us: keep the archive well-formed
             yield b"\0" * (size - sent)
+            rows[-1] = _shrunk(entry, sent, size)
         padding = b"\0" * ((-size) % tarfile.BLOCKSIZE)
         yield padding
         total += len(header) + size + len(padding)
