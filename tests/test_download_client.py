@@ -275,8 +275,10 @@ def test_corrupt_transfer_is_retried_then_reported(tmp_path: Path) -> None:
     )
     assert run(flaky, tmp_path / "a").files[0].status == "downloaded"
     broken = fake_server(file=lambda r, n: httpx.Response(200, content=b"?" * len(CONTENT)))
-    result = run(broken, tmp_path / "b").files[0]
+    report = run(broken, tmp_path / "b")
+    result = report.files[0]
     assert result.status == "error" and "SHA-256" in result.message
+    assert not report.ok and report.left_out == {"CHECKSUM_MISMATCH": 1}
     assert not _target(tmp_path / "b").exists()
 
 
@@ -289,12 +291,19 @@ def test_refused_file_and_broken_connection_are_errors(tmp_path: Path) -> None:
     )
     result = run(refused, tmp_path).files[0]
     assert result.status == "error" and "403" in result.message and "01234" in result.message
+    assert result.reason == "NOT_AUTHORIZED"  # refused at transfer though the manifest said OK
 
     def drop(request: httpx.Request, n: int) -> httpx.Response:
         raise httpx.ReadError("connection reset", request=request)
 
     result = run(fake_server(file=drop), tmp_path).files[0]
     assert result.status == "error" and "connection reset" in result.message
+    assert result.reason == "FAILED"
+
+    def gone(request: httpx.Request, n: int) -> httpx.Response:
+        return httpx.Response(404, json={"ok": False, "error": "not held", "status": 404})
+
+    assert run(fake_server(file=gone), tmp_path).files[0].reason == "NOT_HELD"
 
 
 def test_manifest_failures(tmp_path: Path) -> None:
