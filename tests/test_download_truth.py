@@ -420,3 +420,11 @@ def test_bundle_manifest_tells_of_files_gone_or_shrunk_while_streaming(
     assert rows["gone.fits"]["status"] == "NOT_HELD" and "vanished" in rows["gone.fits"]["message"]
     assert rows["kept.fits"]["status"] == "NOT_AUTHORIZED" and "kept.fits" not in members
     assert "gone.fits" not in members
+
+
+def test_script_never_copies_a_credential_from_its_url(server: Server, archive: Archive) -> None:
+    params = {"name": SECRET_I2D, "token": "SEKRIT-1", "access_token": "SEKRIT-2"}
+    text = httpx.get(f"{server.url}/api/v1/bundle.sh", params=params).text
+    assert "SEKRIT" not in text  # tokens are not read from URLs, and not written back either
+    again = next(line for line in text.splitlines() if line.startswith("AGAIN="))
+    assert f"name={SECRET_I2D}" in again and "Authorization: Bearer YOUR_TOKEN" in again

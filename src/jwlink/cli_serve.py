@@ -7,11 +7,14 @@ import re
 import secrets
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from jwlink.cli_common import db_option, errors_to_click, json_option, print_json
+
+if TYPE_CHECKING:
+    from jwlink.download import DownloadReport
 
 __all__ = ["download", "serve", "token_hash"]
 
@@ -255,7 +258,7 @@ def download(
         sys.exit(1)
 
 
-def _token_hint(report: Any, token: str | None) -> list[str]:
+def _token_hint(report: DownloadReport, token: str | None) -> list[str]:
     """Say how to pass a token when exclusive-access files were refused."""
     refused = [f for f in report.files if f.reason == "NOT_AUTHORIZED"]
     if not refused:

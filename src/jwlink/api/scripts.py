@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 import shlex
 import time
+from urllib.parse import urlencode
 
 from jwlink.api.streams import Entry, checksum, one_line
 
-__all__ = ["curl_script"]
+__all__ = ["again_get", "again_mast", "curl_script", "public_url"]
 
 _SCRIPT_HEAD = """#!/bin/sh
-# jwlink download script: {count} file(s), {size} bytes, from {server}
+# jwlink download script: {count} file(s), {size} bytes, from {server}{skipped}
 # generated {when}
 #
 # Usage:  sh {script} [TOKEN]      (or set MAST_API_TOKEN for exclusive-access files)
@@ -155,8 +156,6 @@ def again_mast(url: str) -> str:
 
 def public_url(scheme_host_path: str, pairs: list[tuple[str, str]]) -> str:
     """Return a request URL without any query parameter that could carry a credential."""
-    from urllib.parse import urlencode
-
     kept = [(k, v) for k, v in pairs if not _SECRET_PARAM.match(k)]
     return scheme_host_path + ("?" + urlencode(kept) if kept else "")
 
@@ -183,6 +182,9 @@ def curl_script(
     """
     head = _SCRIPT_HEAD.format(
         count=len(entries),
+        skipped=f"\n# and {len(skipped)} the archive leaves out (left_out lines, below)"
+        if skipped
+        else "",
         size=sum(e.size for e in entries),
         server=one_line(server),
         when=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
