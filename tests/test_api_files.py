@@ -195,7 +195,7 @@ def test_zip_bundle(client: Any, archive: Archive) -> None:
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive_zip:
         assert archive_zip.testzip() is None
         names = archive_zip.namelist()
-        assert names[:-1] == list(expected) and names[-1] == "SHA256SUMS"
+        assert names == [*expected, "MANIFEST.csv", "SHA256SUMS"]
         for path, data in expected.items():
             assert archive_zip.read(path) == data
         sums = archive_zip.read("SHA256SUMS").decode().splitlines()
@@ -209,7 +209,7 @@ def test_tar_bundle_flat(client: Any, archive: Archive) -> None:
     assert len(response.content) % tarfile.RECORDSIZE == 0
     with tarfile.open(fileobj=io.BytesIO(response.content)) as tar:
         members = tar.getnames()
-        assert members == [*expected, "SHA256SUMS"]
+        assert members == [*expected, "MANIFEST.csv", "SHA256SUMS"]
         for path, data in expected.items():
             extracted = tar.extractfile(path)
             assert extracted is not None and extracted.read() == data

@@ -133,7 +133,8 @@ def test_bundles_of_exclusive_products(client: Any) -> None:
     assert f"JWST/{SECRET_L3}/{SECRET_I2D}" in _zip_names(granted)
     # without a token the observation's bundle holds only what was already released
     anon = _zip_names(client.get("/api/v1/bundle.zip", params={"obs_id": SECRET_L3}))
-    assert anon == [f"JWST/{SECRET_L3}/{RELEASED_CAT}", "SHA256SUMS"]
+    # ... and its MANIFEST.csv names what was left out, and why
+    assert anon == [f"JWST/{SECRET_L3}/{RELEASED_CAT}", "MANIFEST.csv", "SHA256SUMS"]
 
 
 def test_mixed_selection_sends_only_what_the_caller_may_read(client: Any) -> None:

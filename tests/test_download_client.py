@@ -36,9 +36,12 @@ from jwlink.download import (
 
 
 def jwlink(*args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-    """Run ``jwlink ... --json`` in process; return its exit code and JSON output."""
+    """Run ``jwlink ... --json`` in process; return its exit code and JSON output.
+
+    The JSON is stdout; the closing summary goes to stderr.
+    """
     result = CliRunner().invoke(main, [*args, "--json"], env=env, catch_exceptions=False)
-    return result.exit_code, json.loads(result.output)
+    return result.exit_code, json.loads(result.stdout)
 
 
 def _manifest(server: Server, **params: Any) -> list[dict[str, Any]]:
@@ -94,7 +97,10 @@ def test_all_products_flat_and_missing_ones_skipped(
     code, report = jwlink(
         "download", L3, "--no-mrp", "--flat", "--server", server.url, "--dest", str(tmp_path)
     )
-    assert code == 0
+    # Files the archive does not hold are skipped, counted, and fail the run.
+    assert code == 1 and report["left_out"] == {
+        "NOT_HELD": sum(f["status"] == "skipped" for f in report["files"])
+    }
     statuses = {f["name"]: f["status"] for f in report["files"]}
     assert statuses[PREVIEW] == "downloaded" and "skipped" in statuses.values()
     assert (tmp_path / PREVIEW).read_bytes() == archive.path_of(PREVIEW).read_bytes()
@@ -104,8 +110,10 @@ def test_exclusive_files_need_the_token(server: Server, archive: Archive, tmp_pa
     code, anon = jwlink(
         "download", "--name", SECRET_I2D, "--server", server.url, "--dest", str(tmp_path / "anon")
     )
-    assert code == 0 and anon["files"][0]["status"] == "skipped"
-    assert "NOT_AUTHORIZED" in anon["files"][0]["message"]
+    assert code == 1 and anon["files"][0]["status"] == "skipped"  # not in place: a failure
+    assert anon["files"][0]["reason"] == "NOT_AUTHORIZED" and anon["left_out"] == {
+        "NOT_AUTHORIZED": 1
+    }
     env = {"JWLINK_TOKEN": TOKEN_9505}
     code, alice = jwlink(
         "download", SECRET_L3, "--server", server.url, "--dest", str(tmp_path / "alice"), env=env
@@ -267,8 +275,10 @@ def test_corrupt_transfer_is_retried_then_reported(tmp_path: Path) -> None:
     )
     assert run(flaky, tmp_path / "a").files[0].status == "downloaded"
     broken = fake_server(file=lambda r, n: httpx.Response(200, content=b"?" * len(CONTENT)))
-    result = run(broken, tmp_path / "b").files[0]
+    report = run(broken, tmp_path / "b")
+    result = report.files[0]
     assert result.status == "error" and "SHA-256" in result.message
+    assert not report.ok and report.left_out == {"CHECKSUM_MISMATCH": 1}
     assert not _target(tmp_path / "b").exists()
 
 
@@ -281,12 +291,19 @@ def test_refused_file_and_broken_connection_are_errors(tmp_path: Path) -> None:
     )
     result = run(refused, tmp_path).files[0]
     assert result.status == "error" and "403" in result.message and "01234" in result.message
+    assert result.reason == "NOT_AUTHORIZED"  # refused at transfer though the manifest said OK
 
     def drop(request: httpx.Request, n: int) -> httpx.Response:
         raise httpx.ReadError("connection reset", request=request)
 
     result = run(fake_server(file=drop), tmp_path).files[0]
     assert result.status == "error" and "connection reset" in result.message
+    assert result.reason == "FAILED"
+
+    def gone(request: httpx.Request, n: int) -> httpx.Response:
+        return httpx.Response(404, json={"ok": False, "error": "not held", "status": 404})
+
+    assert run(fake_server(file=gone), tmp_path).files[0].reason == "NOT_HELD"
 
 
 def test_manifest_failures(tmp_path: Path) -> None:
@@ -314,3 +331,4 @@ def test_local_source_refuses_files_outside_the_root(archive: Archive, tmp_path:
     source = LocalSource(archive.db_url, tmp_path)  # a data root that holds none of the files
     report = download(source, [L3], tmp_path / "dest")
     assert {f.status for f in report.files} == {"skipped"}
+    assert not report.ok and report.left_out == {"NOT_HELD": len(report.files)}

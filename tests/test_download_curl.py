@@ -80,6 +80,7 @@ def test_script_reports_a_corrupt_file(server: Server, archive: Archive, tmp_pat
     script.write_text(text.replace(sha, "0" * 64))
     done = _run(script)
     assert done.returncode == 1 and "CHECKSUM MISMATCH" in done.stdout
+    assert "CHECKSUM_MISMATCH  1" in done.stderr
 
 
 def test_script_with_token_fetches_exclusive_files(
@@ -89,8 +90,9 @@ def test_script_with_token_fetches_exclusive_files(
         server, tmp_path, headers={"Authorization": f"Bearer {TOKEN_9505}"}, obs_id=SECRET_L3
     )
     assert TOKEN_9505 not in script.read_text()
-    without = _run(script)
-    assert without.returncode == 1 and "ERROR" in without.stdout
+    without = _run(script)  # the script holds the file; the server refuses it without a token
+    assert without.returncode == 1 and "NOT AUTHORIZED (HTTP 401)" in without.stdout
+    assert "need the token" in without.stderr
     done = _run(script, TOKEN_9505)
     assert done.returncode == 0, done.stdout + done.stderr
     path = tmp_path / "JWST" / SECRET_L3 / SECRET_I2D

@@ -251,7 +251,7 @@ def _fetch(proxy: CuttingProxy, name: str, dest: Path, cli: bool) -> tuple[str, 
     if cli:
         args = ["download", "--name", name, "--server", proxy.url, "--dest", str(dest)]
         result = CliRunner().invoke(main, [*args, "--flat", "--json"])
-        row = json.loads(result.output)["files"][0]
+        row = json.loads(result.stdout)["files"][0]  # the summary goes to stderr
         return row["status"], row["transferred"]
     with httpx.Client(timeout=30) as client:
         report = download(HttpSource(client, proxy.url), [], dest, names=[name], flat=True)

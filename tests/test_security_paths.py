@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shlex
 import subprocess
 import sys
 import tarfile
@@ -120,7 +121,7 @@ def test_bundles_hold_only_safe_entries(hostile: Server, params: dict[str, Any])
     for name in names:
         assert_safe_entry(name)
     delivered = sorted(n.rsplit("/", 1)[-1] for n in names)
-    assert delivered == sorted(["SHA256SUMS", GOOD, f"{OBS}_cal.fits"])
+    assert delivered == sorted(["MANIFEST.csv", "SHA256SUMS", GOOD, f"{OBS}_cal.fits"])
     manifest = httpx.get(f"{url}/manifest.json", params=params).json()["files"]
     assert len(manifest) == len(HOSTILE) + 2
     for row in manifest:
@@ -137,12 +138,19 @@ def test_curl_script_writes_only_inside_its_folder(hostile: Server, tmp_path: Pa
     script = httpx.get(f"{hostile.url}/api/v1/bundle.sh", params=params).text
     lines = script.splitlines()
     assert sum(line.startswith("fetch ") for line in lines) == 2
-    assert not any("evil.test" in line for line in lines if not line.startswith("#"))
+    # A hostile name appears only in comments and, shell-quoted as one word, in
+    # the left_out line that counts it: never as a command or a fetch argument.
+    for line in lines:
+        if "evil.test" in line and not line.startswith("#"):
+            words = shlex.split(line)
+            assert words[:2] == ["left_out", "BAD_NAME"] and len(words) == 4, line
     work = tmp_path / "sandbox" / "here"
     work.mkdir(parents=True)
     (work / "get.sh").write_text(script)
     done = subprocess.run(["sh", "get.sh"], cwd=work, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stdout + done.stderr
+    # the hostile names are left out, counted, and fail the run
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"BAD_NAME           {len(HOSTILE)}" in done.stderr
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert written == sorted([
         "sandbox/here/get.sh",
@@ -157,9 +165,10 @@ def test_jwlink_download_skips_hostile_names(hostile: Server, tmp_path: Path) ->
     command = [sys.executable, "-m", "jwlink", "download", OBS, EVIL_OBS, "--no-mrp",
                "--server", hostile.url, "--dest", str(dest), "--json"]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr  # the hostile names are left out
     report = json.loads(done.stdout)
     assert report["counts"] == {"downloaded": 2, "skipped": len(HOSTILE)}
+    assert report["left_out"] == {"BAD_NAME": len(HOSTILE)}
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and dest not in p.parents]
     assert outside == []
 

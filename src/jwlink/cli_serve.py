@@ -7,11 +7,14 @@ import re
 import secrets
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from jwlink.cli_common import db_option, errors_to_click, json_option, print_json
+
+if TYPE_CHECKING:
+    from jwlink.download import DownloadReport
 
 __all__ = ["download", "serve", "token_hash"]
 
@@ -210,7 +213,11 @@ def download(
     db: str,
     as_json: bool,
 ) -> None:
-    """Fetch products: resumable, parallel, SHA-256 verified against the manifest."""
+    """Fetch products: resumable, parallel, SHA-256 verified against the manifest.
+
+    Ends with a summary; exits 1 if any file is not in place (not authorized,
+    not held, failed, checksum mismatch), counting them by reason.
+    """
     from jwlink.download import HttpSource, LocalSource, Source
     from jwlink.download import download as run
 
@@ -237,11 +244,32 @@ def download(
         bar.stop()
         if client is not None:
             client.close()
+    lines = report.summary() + _token_hint(report, token)
     if as_json:
-        print_json(report.as_dict())
+        print_json({**report.as_dict(), "summary": lines})
     else:
         for item in report.files:
             note = f"  {item.message}" if item.message else ""
             click.echo(f"{item.status:<10} {os.path.relpath(item.path, dest)}{note}")
+    # The closing summary goes to stderr under --json, so stdout stays JSON.
+    for line in lines:
+        click.echo(line, err=as_json)
     if not report.ok:
         sys.exit(1)
+
+
+def _token_hint(report: DownloadReport, token: str | None) -> list[str]:
+    """Say how to pass a token when exclusive-access files were refused."""
+    refused = [f for f in report.files if f.reason == "NOT_AUTHORIZED"]
+    if not refused:
+        return []
+    if token:
+        return [
+            f"the token given (--token, JWLINK_TOKEN or MAST_API_TOKEN) was refused for "
+            f"{len(refused)} file(s): it is not valid, or does not grant their program",
+            f"  the archive says: {refused[0].message}",
+        ]
+    return [
+        f"{len(refused)} exclusive-access file(s) need a token granting their program: "
+        "pass --token TOKEN, or set JWLINK_TOKEN (or MAST_API_TOKEN)"
+    ]

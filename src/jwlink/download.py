@@ -4,7 +4,11 @@ The client asks for a manifest (path, size and SHA-256 of every file), then
 fetches files in parallel. A partial file is resumed with an HTTP ``Range``
 request; a finished file is checked against its SHA-256 and fetched again
 once from scratch if it does not match; a complete, matching file is left
-alone. Two sources give the same result:
+alone. Every file that does not end up in place is counted by reason
+(`DownloadReport.left_out`): the manifest's own status (``NOT_AUTHORIZED``,
+``NOT_HELD``, ``BAD_NAME``), or ``FAILED`` / ``CHECKSUM_MISMATCH`` for a
+transfer that went wrong; ``ok`` is False when any file is left out. Two
+sources give the same result:
 
 * `HttpSource` — a ``jwlink serve`` server, through an injected `httpx.Client`;
 * `LocalSource` — a catalog and its data root on this machine (files copied).
@@ -28,6 +32,7 @@ import httpx
 from jwlink.errors import JwlinkError
 
 __all__ = [
+    "REASONS",
     "DownloadError",
     "DownloadReport",
     "FileResult",
@@ -44,7 +49,27 @@ _CHUNK = 1 << 20
 
 
 class DownloadError(JwlinkError):
-    """The manifest or a file could not be fetched; the message says why."""
+    """The manifest or a file could not be fetched; the message says why.
+
+    ``reason`` is the left-out reason a failed file is counted under.
+    """
+
+    def __init__(self, message: str, reason: str = "FAILED") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+# What a refusal of one file by the server means (the rest count as FAILED).
+_HTTP_REASONS = {401: "NOT_AUTHORIZED", 403: "NOT_AUTHORIZED", 404: "NOT_HELD"}
+# Why each reason leaves a file out, for the closing summary.
+REASONS = {
+    "NOT_AUTHORIZED": "exclusive access: needs a token granting the program",
+    "NOT_HELD": "not held by the archive",
+    "BAD_NAME": "the catalog name is not a plain file name",
+    "FAILED": "the transfer failed (run again to retry)",
+    "CHECKSUM_MISMATCH": "SHA-256 differs from the manifest's, twice",
+}
+_DONE = ("downloaded", "resumed", "unchanged")
 
 
 @dataclass(frozen=True)
@@ -61,13 +86,17 @@ class ManifestEntry:
 
 @dataclass
 class FileResult:
-    """What happened to one file: downloaded, resumed, unchanged, skipped or error."""
+    """What happened to one file: downloaded, resumed, unchanged, skipped or error.
+
+    A skipped or failed file carries the ``reason`` it is counted under.
+    """
 
     name: str
     path: str
     status: str
     transferred: int = 0
     message: str = ""
+    reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form of the result."""
@@ -75,6 +104,7 @@ class FileResult:
             "name": self.name,
             "path": self.path,
             "status": self.status,
+            "reason": self.reason,
             "transferred": self.transferred,
             "message": self.message,
         }
@@ -89,11 +119,32 @@ class DownloadReport:
 
     @property
     def ok(self) -> bool:
-        """True when no file ended in error."""
-        return all(f.status != "error" for f in self.files)
+        """True when every file of the manifest is in place (none skipped or failed)."""
+        return all(f.status in _DONE for f in self.files)
+
+    @property
+    def left_out(self) -> dict[str, int]:
+        """How many files are not in place, by reason (empty when ``ok``)."""
+        counts: dict[str, int] = {}
+        for f in self.files:
+            if f.status not in _DONE:
+                counts[f.reason] = counts.get(f.reason, 0) + 1
+        return counts
+
+    def summary(self) -> list[str]:
+        """Return the closing summary: what is in place, then why each missing file is missing."""
+        done = {s: sum(f.status == s for f in self.files) for s in _DONE}
+        head = ", ".join(f"{n} {s}" for s, n in done.items() if n) or "nothing in place"
+        missing = sum(self.left_out.values())
+        if not missing:
+            return [f"all {len(self.files)} file(s) in place: {head}"]
+        lines = [f"INCOMPLETE: {missing} of {len(self.files)} file(s) not in place ({head})"]
+        for reason, n in sorted(self.left_out.items()):
+            lines.append(f"  {reason:<18} {n:>5}  {REASONS.get(reason, 'refused by the archive')}")
+        return lines
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON form: destination, ``ok``, counts per status and every file."""
+        """JSON form: destination, ``ok``, counts per status and per reason, every file."""
         counts: dict[str, int] = {}
         for f in self.files:
             counts[f.status] = counts.get(f.status, 0) + 1
@@ -101,6 +152,7 @@ class DownloadReport:
             "dest": self.dest,
             "ok": self.ok,
             "counts": counts,
+            "left_out": self.left_out,
             "files": [f.as_dict() for f in self.files],
         }
 
@@ -208,7 +260,7 @@ class HttpSource:
             if response.status_code not in (200, 206):
                 response.read()
                 msg = f"HTTP {response.status_code}: {_envelope_message(response)}"
-                raise DownloadError(msg)
+                raise DownloadError(msg, _HTTP_REASONS.get(response.status_code, "FAILED"))
             start = 0
             if response.status_code == 206:
                 start = int(
@@ -266,7 +318,7 @@ class LocalSource:
         opened = open_served(self._locations.get(entry.name), self.data_root)
         if opened is None:
             msg = f"{entry.name} is not under the data root"
-            raise DownloadError(msg)
+            raise DownloadError(msg, "NOT_HELD")
         with os.fdopen(opened[0], "rb") as handle:
             handle.seek(offset)
             yield offset, iter(lambda: handle.read(_CHUNK), b"")
@@ -318,7 +370,8 @@ def fetch_one(source: Source, entry: ManifestEntry, dest: Path, progress: Progre
     target = dest.joinpath(*relative.parts)
     result = FileResult(entry.name, str(target), "downloaded")
     if entry.status != "OK":
-        result.status, result.message = "skipped", f"{entry.status}: {entry.message}"
+        result.status, result.reason = "skipped", entry.status
+        result.message = f"{entry.status}: {entry.message}"
         return result
     target.parent.mkdir(parents=True, exist_ok=True)
     have = target.stat().st_size if target.is_file() else 0
@@ -343,9 +396,10 @@ def fetch_one(source: Source, entry: ManifestEntry, dest: Path, progress: Progre
             )
             offset = 0
         target.unlink(missing_ok=True)
-        result.status, result.message = "error", "SHA-256 does not match the manifest"
+        result.status, result.reason = "error", "CHECKSUM_MISMATCH"
+        result.message = "SHA-256 does not match the manifest"
     except DownloadError as err:
-        result.status, result.message = "error", str(err)
+        result.status, result.reason, result.message = "error", err.reason, str(err)
     return result
 
 
@@ -381,7 +435,8 @@ def download(
     Returns
     -------
     DownloadReport
-        One result per file; ``ok`` is False if any failed.
+        One result per file; ``ok`` is False if any file is not in place
+        (skipped or failed), and ``left_out`` counts them by reason.
 
     Raises
     ------

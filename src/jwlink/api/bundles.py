@@ -3,7 +3,11 @@
 A selection is ``obs_id=`` (repeatable; MRP only unless ``mrp=false``, like
 MAST's checkbox) and ``name=`` (repeatable, always included). Exclusive
 products enter bundles and scripts only when the caller's token grants
-their program; manifests list every file with its status.
+their program; manifests list every file with its status. Nothing is left
+out silently: zip and tar bundles carry a ``MANIFEST.csv`` naming every
+selected file with its status and reason (and say how many were left out in
+``X-Jwlink-Left-Out``), and a curl script counts what it did not fetch and
+exits 1, saying how to come back with a token.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from jwlink.api.access import Principal
 from jwlink.api.bodies import BoundedBodyRoute
 from jwlink.api.errors import BadRequest, NotServed
 from jwlink.api.files import may_read, require_access
+from jwlink.api.scripts import again_get, again_mast, curl_script, public_url
 from jwlink.api.selection import (
     SelectedFile,
     is_file_name,
@@ -28,9 +34,9 @@ from jwlink.api.selection import (
     served_path,
 )
 from jwlink.api.state import ServeState, StateDep, clean_text, read_form
-from jwlink.api.streams import Entry, curl_script, manifest_csv, tar_stream, zip_stream
+from jwlink.api.streams import Entry, manifest_csv, tar_stream, zip_stream
 
-__all__ = ["FORM_URIS", "Selection", "plan", "router"]
+__all__ = ["FORM_URIS", "Selection", "left_out", "plan", "refusal", "router"]
 
 router = APIRouter(tags=["downloads"], route_class=BoundedBodyRoute)
 
@@ -82,7 +88,26 @@ def _selection(
 SelectionDep = Annotated[Selection, Depends(_selection)]
 
 
-def _entry(item: SelectedFile, state: ServeState, base: str, flat: bool, readable: bool) -> Entry:
+def refusal(item: SelectedFile, principal: Principal | None, presented: bool) -> str:
+    """Say why an exclusive-access file is refused to this caller, and what would do."""
+    what = f"exclusive access (program {item.program})"
+    if principal is not None:
+        return f"{what}: the token of '{principal.name}' does not grant this program"
+    if presented:
+        return f"{what}: the token presented is not valid"
+    return (
+        f"{what}: no token was presented; send one as 'Authorization: Bearer <token>' "
+        "(or the mast_token cookie)"
+    )
+
+
+def _entry(
+    item: SelectedFile,
+    state: ServeState,
+    base: str,
+    flat: bool,
+    caller: tuple[Principal | None, bool],
+) -> Entry:
     url = f"{base}/api/v1/files/{quote(item.name, safe='')}"
     real = served_path(item.location, state.data_root)
     size = real.stat().st_size if real is not None else (item.size or 0)
@@ -92,8 +117,8 @@ def _entry(item: SelectedFile, state: ServeState, base: str, flat: bool, readabl
         status, message = "BAD_NAME", "the catalog name is not a plain file name"
     elif real is None:
         status, message = "NOT_HELD", "the file is not held by this archive"
-    elif not readable:
-        status, message = "NOT_AUTHORIZED", f"exclusive access (program {item.program})"
+    elif not may_read(item, caller[0]):
+        status, message = "NOT_AUTHORIZED", refusal(item, *caller)
     return Entry(
         item.name,
         item.path(flat),
@@ -125,11 +150,11 @@ def plan(request: Request, state: ServeState, selection: Selection) -> list[Entr
     if len(obs_ids) + len(names) > state.max_names:
         msg = f"At most {state.max_names} obs_id and name values per request"
         raise BadRequest(msg)
-    principal, _ = state.principal(request)
+    caller = state.principal(request)
     with state.pool.store() as store:
         files = select_files(store, obs_ids, names, selection.mrp)
     base = str(request.base_url).rstrip("/")
-    return [_entry(f, state, base, selection.flat, may_read(f, principal)) for f in files]
+    return [_entry(f, state, base, selection.flat, caller) for f in files]
 
 
 def _deliverable(request: Request, state: ServeState, entries: list[Entry]) -> list[Entry]:
@@ -155,27 +180,54 @@ def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
+def left_out(entries: list[Entry]) -> dict[str, int]:
+    """Count the entries the caller will not get, by status (sorted)."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        if entry.status != "OK":
+            counts[entry.status] = counts.get(entry.status, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def _left_out_header(entries: list[Entry]) -> dict[str, str]:
+    """Return the ``X-Jwlink-Left-Out`` header, e.g. ``NOT_AUTHORIZED=2, NOT_HELD=1``."""
+    text = ", ".join(f"{status}={n}" for status, n in left_out(entries).items())
+    return {"X-Jwlink-Left-Out": text} if text else {}
+
+
 def _bundle(
-    request: Request, state: ServeState, entries: list[Entry], kind: str, stem: str
+    request: Request,
+    state: ServeState,
+    entries: list[Entry],
+    kind: str,
+    stem: str,
+    again: str,
 ) -> Response:
     if kind == "sh":
-        # A script, like MAST's, always comes back and says what it leaves out
-        # (files needing a token, files not held), so curl_flag never fails.
+        # A script, like MAST's, always comes back (so curl_flag never fails);
+        # run, it counts what it leaves out and exits 1 if anything is missing.
         ready = [e for e in entries if e.status == "OK"]
         skipped = [e for e in entries if e.status != "OK"]
-        script = curl_script(ready, skipped, str(request.base_url), f"{stem}.sh")
+        script = curl_script(ready, skipped, str(request.base_url), f"{stem}.sh", again)
         return PlainTextResponse(
-            script, media_type="text/x-shellscript", headers=_attachment(f"{stem}.sh")
+            script,
+            media_type="text/x-shellscript",
+            headers={**_attachment(f"{stem}.sh"), **_left_out_header(entries)},
         )
-    ready = _deliverable(request, state, entries)
+    _deliverable(request, state, entries)
+    headers = {**_attachment(f"{stem}.{kind}"), **_left_out_header(entries)}
     if kind == "zip":
-        body = zip_stream(ready, state.data_root)
-        return StreamingResponse(
-            body, media_type="application/zip", headers=_attachment(f"{stem}.zip")
-        )
-    body = tar_stream(ready, state.data_root)
-    return StreamingResponse(
-        body, media_type="application/x-tar", headers=_attachment(f"{stem}.tar")
+        body = zip_stream(entries, state.data_root)
+        return StreamingResponse(body, media_type="application/zip", headers=headers)
+    body = tar_stream(entries, state.data_root)
+    return StreamingResponse(body, media_type="application/x-tar", headers=headers)
+
+
+def _request_url(request: Request) -> str:
+    """Return this request's URL without any credential a caller put in its query."""
+    url = request.url
+    return public_url(
+        f"{url.scheme}://{url.netloc}{url.path}", list(request.query_params.multi_items())
     )
 
 
@@ -185,12 +237,16 @@ def manifest_json(
     state: StateDep,
     selection: SelectionDep,
 ) -> JSONResponse:
-    """List a selection's files: path, size, SHA-256, URL and status of each."""
+    """List a selection's files: path, size, SHA-256, URL and status of each.
+
+    ``left_out`` counts the files the caller would not get, by status.
+    """
     entries = plan(request, state, selection)
     return JSONResponse(
         {
             "count": len(entries),
             "size": sum(e.size for e in entries if e.status == "OK"),
+            "left_out": left_out(entries),
             "mrp": selection.mrp,
             "flat": selection.flat,
             "files": [e.as_dict() for e in entries],
@@ -224,7 +280,9 @@ def bundle(
 ) -> Response:
     """Stream a zip or tar bundle, or write a curl script (``kind`` = zip, tar or sh)."""
     entries = plan(request, state, selection)
-    return _bundle(request, state, entries, kind, f"jwlink_{_stamp()}")
+    stem = f"jwlink_{_stamp()}"
+    again = again_get(_request_url(request), f"{stem}.sh")
+    return _bundle(request, state, entries, kind, stem, again)
 
 
 @router.post(
@@ -240,6 +298,7 @@ async def mast_bundle(request: Request, kind: BundleKind, state: StateDep) -> Re
     uris = [value for key, value in form if key == "uri"]
     selection = Selection([], uris, mrp=False, flat=False)
     entries = await run_in_threadpool(plan, request, state, selection)
+    again = again_mast(_request_url(request))
     return await run_in_threadpool(
-        _bundle, request, state, entries, kind, f"mastDownload_{_stamp()}"
+        _bundle, request, state, entries, kind, f"mastDownload_{_stamp()}", again
     )

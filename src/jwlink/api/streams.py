@@ -4,8 +4,9 @@ Nothing is built in memory or on disk first. The zip writer is the standard
 `zipfile` writing into a sink the generator drains after every chunk (the
 sink cannot seek, so `zipfile` writes data descriptors; zip64 as needed);
 tar headers come from `tarfile.TarInfo` and the data is copied in chunks.
-Each archive ends with ``SHA256SUMS`` so ``sha256sum -c SHA256SUMS`` checks
-what was unpacked.
+Each archive ends with ``MANIFEST.csv`` (every selected file: what is inside
+and what was left out, with the reason) and ``SHA256SUMS``, so
+``sha256sum -c SHA256SUMS`` checks what was unpacked.
 """
 
 from __future__ import annotations
@@ -15,17 +16,16 @@ import io
 import logging
 import os
 import re
-import shlex
 import tarfile
 import time
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jwlink.api.selection import open_served
 
-__all__ = ["Entry", "curl_script", "manifest_csv", "tar_stream", "zip_stream"]
+__all__ = ["MANIFEST", "Entry", "checksum", "manifest_csv", "one_line", "tar_stream", "zip_stream"]
 
 logger = logging.getLogger("jwlink.api")
 _CHUNK = 1 << 20
@@ -87,15 +87,37 @@ class _Sink(io.RawIOBase):
         return data
 
 
+MANIFEST = "MANIFEST.csv"
+_VANISHED = "the file vanished from the data root while the bundle was written"
+
+
+def _shrunk(entry: Entry, sent: int, size: int) -> Entry:
+    """Return the manifest row of a file that shrank while it was being copied."""
+    message = (
+        f"the file shrank while the bundle was written ({sent} of {size} bytes); "
+        "its copy in the archive is incomplete: download it again"
+    )
+    return replace(entry, status="FAILED", message=message)
+
+
 def _opened(
-    entries: Iterable[Entry], root: Path | None
+    entries: Iterable[Entry], root: Path | None, rows: list[Entry]
 ) -> Iterator[tuple[Entry, io.BufferedReader, int, float]]:
-    """Open each entry's file as the stream reaches it; skip (and log) files gone meanwhile."""
+    """Open each deliverable entry's file as the stream reaches it.
+
+    Every entry goes into ``rows`` (the bundle's manifest) as it is reached:
+    left-out entries with their status, files gone meanwhile as ``NOT_HELD``.
+    """
     for entry in entries:
+        if entry.status != "OK":
+            rows.append(entry)
+            continue
         opened = open_served(entry.location, root)
         if opened is None:
             logger.warning("bundle: %s vanished from the data root; left out", entry.name)
+            rows.append(replace(entry, status="NOT_HELD", message=_VANISHED))
             continue
+        rows.append(entry)
         fd, size = opened
         mtime = os.fstat(fd).st_mtime
         yield entry, os.fdopen(fd, "rb"), size, mtime
@@ -115,36 +137,46 @@ def _copy(handle: io.BufferedReader, size: int) -> Iterator[bytes]:
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
-def _checksum(entry: Entry) -> str | None:
+def checksum(entry: Entry) -> str | None:
     """Return the entry's SHA-256 if it is one (no catalog text becomes a line of its own)."""
     return entry.sha256 if entry.sha256 and _HEX64.fullmatch(entry.sha256) else None
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
+    """Return ``text`` with control and line-breaking characters made spaces."""
     return _CONTROL.sub(" ", text)
 
 
 def _sums(written: list[Entry]) -> bytes:
-    lines = (f"{_checksum(e)}  {_one_line(e.path)}\n" for e in written if _checksum(e))
+    lines = (f"{checksum(e)}  {one_line(e.path)}\n" for e in written if checksum(e))
     return "".join(lines).encode()
 
 
 def zip_stream(entries: list[Entry], root: Path | None) -> Iterator[bytes]:
-    """Yield a zip archive of the entries (stored, not compressed: FITS barely compresses)."""
+    """Yield a zip archive of the ``OK`` entries (stored, not compressed: FITS barely compresses).
+
+    The others are listed in its ``MANIFEST.csv`` with their status and reason.
+    """
     sink = _Sink()
     written: list[Entry] = []
+    rows: list[Entry] = []
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for entry, handle, size, mtime in _opened(entries, root):
+        for entry, handle, size, mtime in _opened(entries, root, rows):
             info = zipfile.ZipInfo(entry.path, time.gmtime(max(mtime, _ZIP_EPOCH))[:6])
             info.compress_type = zipfile.ZIP_STORED
             info.file_size = size
             info.external_attr = 0o644 << 16
+            sent = 0
             with archive.open(info, "w") as out:
                 for chunk in _copy(handle, size):
                     out.write(chunk)
+                    sent += len(chunk)
                     yield sink.take()
+            if sent < size:  # zipfile records the bytes really written; say so too
+                rows[-1] = _shrunk(entry, sent, size)
             written.append(entry)
             yield sink.take()
+        archive.writestr(MANIFEST, manifest_csv(rows).encode())
         archive.writestr("SHA256SUMS", _sums(written))
     yield sink.take()
 
@@ -155,11 +187,20 @@ def _tar_member(path: str, size: int, mtime: float) -> bytes:
     return info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="surrogateescape")
 
 
+def _tar_file(path: str, data: bytes) -> bytes:
+    header = _tar_member(path, len(data), time.time())
+    return header + data + b"\0" * ((-len(data)) % tarfile.BLOCKSIZE)
+
+
 def tar_stream(entries: list[Entry], root: Path | None) -> Iterator[bytes]:
-    """Yield a POSIX (pax) tar archive of the entries."""
+    """Yield a POSIX (pax) tar archive of the ``OK`` entries.
+
+    The others are listed in its ``MANIFEST.csv`` with their status and reason.
+    """
     total = 0
     written: list[Entry] = []
-    for entry, handle, size, mtime in _opened(entries, root):
+    rows: list[Entry] = []
+    for entry, handle, size, mtime in _opened(entries, root, rows):
         header = _tar_member(entry.path, size, mtime)
         yield header
         sent = 0
@@ -168,81 +209,17 @@ def tar_stream(entries: list[Entry], root: Path | None) -> Iterator[bytes]:
             yield chunk
         if sent < size:  # the file shrank under us: keep the archive well-formed
             yield b"\0" * (size - sent)
+            rows[-1] = _shrunk(entry, sent, size)
         padding = b"\0" * ((-size) % tarfile.BLOCKSIZE)
         yield padding
         total += len(header) + size + len(padding)
         written.append(entry)
-    sums = _sums(written)
-    header = _tar_member("SHA256SUMS", len(sums), time.time())
-    padding = b"\0" * ((-len(sums)) % tarfile.BLOCKSIZE)
-    total += len(header) + len(sums) + len(padding) + 2 * tarfile.BLOCKSIZE
-    yield header + sums + padding + b"\0" * (2 * tarfile.BLOCKSIZE)
-    yield b"\0" * ((-total) % tarfile.RECORDSIZE)
-
-
-_SCRIPT_HEAD = """#!/bin/sh
-# jwlink download script: {count} file(s), {size} bytes, from {server}
-# generated {when}
-#
-# Usage:  sh {script} [TOKEN]      (or set MAST_API_TOKEN for exclusive-access files)
-# Files go to ./<obs_collection>/<obs_id>/<file>. A partial file is resumed
-# (curl -C -), every file is checked against its SHA-256, and running the
-# script again skips files that are already complete.
-set -u
-TOKEN="${{1:-${{MAST_API_TOKEN:-}}}}"
-if command -v sha256sum >/dev/null 2>&1; then SHA256="sha256sum"; else SHA256="shasum -a 256"; fi
-FAILED=0
-
-verify() {{
-    printf '%s  %s\\n' "$1" "$2" | $SHA256 -c --status 2>/dev/null
-}}
-
-fetch() {{
-    url="$1"; out="$2"; sum="$3"; size="$4"
-    mkdir -p "$(dirname "$out")"
-    if [ -f "$out" ] && [ "$(wc -c < "$out" | tr -d ' ')" -ge "$size" ]; then
-        if verify "$sum" "$out"; then echo "OK (already complete) $out"; return 0; fi
-        rm -f "$out"
-    fi
-    # The token travels in curl's config on stdin, never on the command line.
-    if [ -n "$TOKEN" ]; then
-        printf 'header = "Authorization: Bearer %s"\\n' "$TOKEN" | \\
-            curl --config - --globoff --location --fail --silent --show-error --retry 3 \\
-                 -C - -o "$out" "$url" || {{ echo "ERROR $out"; FAILED=$((FAILED + 1)); return 0; }}
-    else
-        curl --globoff --location --fail --silent --show-error --retry 3 \\
-             -C - -o "$out" "$url" || {{ echo "ERROR $out"; FAILED=$((FAILED + 1)); return 0; }}
-    fi
-    if verify "$sum" "$out"; then echo "OK $out"; return 0; fi
-    echo "CHECKSUM MISMATCH $out"; FAILED=$((FAILED + 1))
-}}
-
-"""
-_SCRIPT_TAIL = """
-if [ "$FAILED" -ne 0 ]; then echo "$FAILED file(s) failed" >&2; exit 1; fi
-echo "all files complete"
-"""
-
-
-def curl_script(entries: list[Entry], skipped: list[Entry], server: str, script: str) -> str:
-    """Return a POSIX shell script that fetches, resumes and verifies the entries."""
-    head = _SCRIPT_HEAD.format(
-        count=len(entries),
-        size=sum(e.size for e in entries),
-        server=_one_line(server),
-        when=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        script=script,
+    closing = _tar_file(MANIFEST, manifest_csv(rows).encode()) + _tar_file(
+        "SHA256SUMS", _sums(written)
     )
-    lines = [head]
-    for entry in skipped:
-        lines.append(f"# left out ({entry.status}): {_one_line(entry.name)}\n")
-    for entry in entries:
-        quoted = (
-            shlex.quote(v) for v in (entry.url, entry.path, _checksum(entry) or "", str(entry.size))
-        )
-        lines.append("fetch " + " ".join(quoted) + "\n")
-    lines.append(_SCRIPT_TAIL)
-    return "".join(lines)
+    total += len(closing) + 2 * tarfile.BLOCKSIZE
+    yield closing + b"\0" * (2 * tarfile.BLOCKSIZE)
+    yield b"\0" * ((-total) % tarfile.RECORDSIZE)
 
 
 def manifest_csv(rows: list[Entry]) -> str:
