@@ -165,7 +165,7 @@ INVALID = [
     ("jw87800-o017_t002_niriss_clear-f200w_{suffix}_i2d.fits", "'{suffix}' belongs in the suffix"),
     ("jw87800-o017_t002_niriss_clear+f200w_i2d.fits", "optical elements and suffix"),
     ("jw87800-o017_20250101t000000_spec4_00001_asn.json", "unknown asn_type 'spec4'"),
-    ("jw87800-o017_image_001_asn.json", "unknown asn_type 'image'"),
+    ("jw87800-o017_imaging_001_asn.json", "unknown asn_type 'imaging'"),
     ("jw87800-o017_spec3_1_asn.json", "association names are"),
     ("jw87800-o017_spec3_00001_asn.yaml", "unknown extension 'yaml'"),
     ("jw87800_20180412163456_pool.csv", "pool names are"),

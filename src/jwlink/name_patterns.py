@@ -32,7 +32,9 @@ _SUFFIX = r"[a-z0-9]+(?:[-_][a-z0-9]+)*"
 # After the detector, a word that starts like an ACID (o01, c100) is a
 # malformed ACID, not the first word of a suffix.
 _EXP_SUFFIX = rf"(?![acor]\d+(?![a-z0-9])){_SUFFIX}"
-_SOURCE = r"[sbv]\d{5,9}|\{source_id\}"
+# Source ids: 9 digits in the code, 8 in some docs, 5 (jwql) and 4
+# ("jw00042-o001_s0002_niriss_...", docs calwebb_spec3.rst of 0.16 to 1.5).
+_SOURCE = r"[sbv]\d{4,9}|\{source_id\}"
 _EXT = "|".join(EXTENSIONS)
 _STAMP = r"\d{8}[tT]\d{6}"
 _TAIL = rf"(?:_(?P<suffix>{_EXP_SUFFIX}))?(?:\.(?P<extension>{_EXT}))?"
@@ -46,7 +48,7 @@ PATTERNS: dict[str, str] = {
         rf"(?:_(?P<stamp>{_STAMP}))?"
         rf"_(?P<asn_type>{'|'.join(ASN_TYPES)})"
         r"_(?P<sequence>\d{3,5})"
-        r"_(?P<suffix>asn)\.(?P<extension>json)"
+        r"_(?P<suffix>asn)(?:\.(?P<extension>json))?"  # no extension: Association.asn_name
     ),
     "pool": (
         r"jw(?P<program>\d{5})"
@@ -106,7 +108,7 @@ PATTERNS: dict[str, str] = {
     "stage3": (
         r"jw(?P<program>\d{5})"
         rf"-(?P<acid>{_ACID})"
-        rf"_(?:(?P<target>t\d{{3,4}})(?:-(?P<fs_source>{_SOURCE}))?|(?P<source>{_SOURCE}))"
+        rf"_(?:(?P<target>t\d{{1,4}})(?:-(?P<fs_source>{_SOURCE}))?|(?P<source>{_SOURCE}))"
         r"(?:-epoch(?P<epoch>\d+))?"
         rf"_(?P<instrument>{'|'.join(INSTRUMENTS + tuple(INSTRUMENT_ABBREVIATIONS))})"
         # optical elements, suffix and act id, split apart by _split_stage3

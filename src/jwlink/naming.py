@@ -19,7 +19,6 @@ from jwlink.errors import InvalidName
 from jwlink.model import Level, ProductType
 from jwlink.name_patterns import (
     _ACID,
-    _ACT_ID,
     _BAD_CHARS,
     _MISPLACED_THUMB,
     _SLIT,
@@ -27,7 +26,8 @@ from jwlink.name_patterns import (
     _THUMB,
     PATTERNS,
 )
-from jwlink.suffixes import EXTENSIONS, INSTRUMENTS, SUFFIX_INFO, SUFFIXES, classify, is_known
+from jwlink.name_split import split_crds, split_stage3
+from jwlink.suffixes import EXTENSIONS, SUFFIXES, classify, is_known
 
 __all__ = [
     "bare_name",
@@ -409,70 +409,15 @@ def _match(name: str) -> FileName | None:
             continue
         fields = {k: v for k, v in m.groupdict().items() if v is not None}
         if form is Form.STAGE3:
-            _split_stage3(name, fields)
+            split_stage3(name, fields)
         elif form in (Form.REFERENCE, Form.CONTEXT):
-            _split_crds(name, form, fields)
+            split_crds(name, form.value, fields)
         if fields.get("suffix", "").rpartition("_")[2] == "thumb":
             raise InvalidName(name, _MISPLACED_THUMB)
         return FileName(
             form, **{k: fields[k] for k in fields.keys() & _FIELDS}, thumbnail=bool(thumb)
         )
     return None
-
-
-def _split_stage3(name: str, fields: dict[str, str]) -> None:
-    """Split ``<optelems>_<suffix>[-<act_id>]``, which the grammar alone leaves ambiguous.
-
-    Optical elements may contain ``_`` (documentation examples), suffixes may
-    too (``flat_field``), and product names have no suffix. The longest run of
-    trailing ``_`` words that is a known suffix (or the ``{suffix}``
-    placeholder) is the suffix; failing that, the last word is an unknown
-    suffix if the name has an extension and something before that word (a
-    file always has a suffix); else there is no suffix.
-    """
-    if "fs_source" in fields:
-        fields["source"] = fields.pop("fs_source")
-    if (rest := fields.pop("rest", None)) is None:
-        return
-    act = _ACT_ID.search(rest)
-    words = (rest[: act.start()] if act else rest).split("_")
-    for k in range(min(_MAX_SUFFIX_WORDS, len(words)), 0, -1):
-        candidate = "_".join(words[-k:])
-        if candidate in SUFFIX_INFO or candidate == "{suffix}":
-            break
-    else:
-        k = 1 if "extension" in fields and len(words) > 1 else 0
-    suffix = "_".join(words[-k:]) if k else ""
-    if suffix == "{suffix}" or re.fullmatch(_SUFFIX, suffix, re.ASCII):
-        parts = {"optelems": "_".join(words[:-k]), "suffix": suffix,
-                 "act_id": act["act_id"] if act else ""}  # fmt: skip
-        fields.update({key: v for key, v in parts.items() if v})
-    else:
-        fields["optelems"] = rest
-    if "{suffix}" in fields.get("optelems", ""):
-        raise InvalidName(name, "placeholder '{suffix}' belongs in the suffix position only")
-
-
-_MAX_SUFFIX_WORDS = max(s.count("_") + 1 for s in SUFFIX_INFO)
-
-
-def _split_crds(name: str, form: Form, fields: dict[str, str]) -> None:
-    words = fields.pop("words").split("_") if "words" in fields else []
-    if words and words[0] in INSTRUMENTS:
-        fields["instrument"] = words.pop(0)
-    if words:
-        fields["reftype"] = "_".join(words)
-    if form is Form.REFERENCE and "reftype" not in fields:
-        msg = "reference type missing: expected jwst_<instrument>_<reftype>_<nnnn>"
-        raise InvalidName(name, msg)
-    # A pipeline context covers everything; instrument and type contexts name theirs.
-    named = "instrument" in fields or bool(words)
-    if form is Form.CONTEXT and (fields["extension"] == "pmap") == named:
-        msg = (
-            "a .pmap context is jwst_<nnnn>.pmap; .imap/.rmap contexts name the instrument "
-            "(and type): jwst_nircam_0300.imap, jwst_nircam_dark_0100.rmap"
-        )
-        raise InvalidName(name, msg)
 
 
 def _unknown_extension(ext: str, expected: tuple[str, ...]) -> str:

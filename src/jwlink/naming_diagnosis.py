@@ -26,7 +26,7 @@ from jwlink.suffixes import (
 __all__ = ["reason"]
 
 _UPPER = re.compile(r"[^_.-]*[A-Z][^_.-]*")
-_WHO = re.compile(rf"(?:t\d{{3,4}}(?:-(?:{_SOURCE}))?|{_SOURCE})(?:-epoch\d+)?", re.ASCII)
+_WHO = re.compile(rf"(?:t\d{{1,4}}(?:-(?:{_SOURCE}))?|{_SOURCE})(?:-epoch\d+)?", re.ASCII)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _CRDS_EXTENSIONS = ("fits", "asdf", "json", "pmap", "imap", "rmap")
 _ALL_INSTRUMENTS = INSTRUMENTS + tuple(INSTRUMENT_ABBREVIATIONS)

@@ -53,14 +53,16 @@ INSTRUMENT_ABBREVIATIONS = {"nrs": "nirspec"}
 
 # asn_type -> level of the products the association's pipeline writes. The
 # types are the `data["asn_type"] = ...` values of
-# jwst/associations/lib/rules_level2*.py and rules_level3*.py (§1.4), plus those
-# of earlier releases: wfs-image2 (0.13 to 1.x), nrslamp-image2 (0.13), wfs
-# (0.9). user_built is the default of hand-made associations of either level.
+# jwst/associations/lib/rules_level2*.py (level 2b) and rules_level3*.py (level
+# 3) at the snapshot (§1.4) and at the release tags before it: wfs-image2
+# (0.13 to 1.x), nrslamp-image2 (0.13), wfs (0.7 to 0.9), and bkgnod (level 2b),
+# image, spec, nrsifu, mirifu (level 3) of 0.6 / 0.7. user_built is the
+# default of hand-made associations of either level.
 ASN_LEVELS: dict[str, Level | None] = {
     **dict.fromkeys(("image2", "spec2", "tso-image2", "tso-spec2", "nrslamp-spec2",
-                     "wfs-image2", "nrslamp-image2"), Level.L2B),
-    **dict.fromkeys(("image3", "spec3", "tso3", "coron3", "ami3", "wfs-image3", "wfs"),
-                    Level.L3),
+                     "wfs-image2", "nrslamp-image2", "bkgnod"), Level.L2B),
+    **dict.fromkeys(("image3", "spec3", "tso3", "coron3", "ami3", "wfs-image3", "wfs",
+                     "image", "spec", "nrsifu", "mirifu"), Level.L3),
     "user_built": None,
 }  # fmt: skip
 # Longest first, so that the regex alternation never stops at a prefix (wfs).
