@@ -1,5 +1,4 @@
-"""Name forms of issue 11: guide-star roots, earlier builds' names, errors that blame the culprit.
-"""
+"""Issue 11 name forms: guide-star roots, earlier builds' names, errors that blame the culprit."""
 
 from __future__ import annotations
 
