@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -47,6 +48,50 @@ def test_guide_star_root_agrees_with_its_files() -> None:
     for tail in ("_uncal.fits", "_cal.fits", "_stream.fits"):
         fn = parse(str(root) + tail)
         assert (fn.obs_id, fn.visit_id, fn.gs_kind) == (root.obs_id, root.visit_id, "acq2")
+
+
+# The roots jwst's regression tests read (regtest/test_fgs_guider.py FILE_ROOTS),
+# program 01029 of 2022-05-22, by EXP_TYPE.
+REGTEST_GS_ROOTS = {
+    "FGS_ACQ1": "jw01029001001_gs-acq1_2022142180746",
+    "FGS_FINEGUIDE": "jw01029001001_gs-fg_2022142181502",
+    "FGS_ID-IMAGE": "jw01029001001_gs-id_1_image",
+    "FGS_ID-STACK": "jw01029001001_gs-id_1_stacked",
+}
+GS_KIND = {"FGS_ACQ1": "acq1", "FGS_ACQ2": "acq2", "FGS_TRACK": "track",
+           "FGS_FINEGUIDE": "fg", "FGS_ID-IMAGE": "id", "FGS_ID-STACK": "id"}  # fmt: skip
+DATA = Path(__file__).parents[2] / "shared" / "data"
+
+
+def test_guide_star_names_agree_with_real_guider_headers() -> None:
+    """Real FGS headers (jwst lib/tests/data/fgs_exposures): the name per guidestar_products.rst.
+
+    Non-ID names carry the time stamp of the end of the data, yyyydddhhmmss
+    of DATE-END; ID names an attempt counter and image/stacked.
+    """
+    fits = pytest.importorskip("astropy.io.fits")
+    paths = sorted((DATA / "engdb" / "fgs_exposures").glob("fgs_*.fits"))
+    if not paths:
+        pytest.skip(f"real guider headers not found under {DATA}")
+    matched = 0
+    for path in paths:
+        header = fits.getheader(path)
+        exp_type, kind = header["EXP_TYPE"], GS_KIND[header["EXP_TYPE"]]
+        if kind == "id":
+            qualifier = "image" if exp_type.endswith("IMAGE") else "stacked"
+            name = f"jw{header['VISIT_ID']}_gs-id_1_{qualifier}_uncal.fits"
+        else:
+            end = datetime.datetime.fromisoformat(header["DATE-END"])
+            name = f"jw{header['VISIT_ID']}_gs-{kind}_{end:%Y%j%H%M%S}_uncal.fits"
+        fn = parse(name)
+        assert (fn.program, fn.observation, fn.visit, fn.gs_kind) == (
+            header["PROGRAM"], header["OBSERVTN"], header["VISIT"], kind)  # fmt: skip
+        assert (fn.level, fn.product_type) == (Level.L1B, ProductType.AUXILIARY)
+        if header["VISIT_ID"] == "01029001001" and exp_type in REGTEST_GS_ROOTS:
+            root = parse(REGTEST_GS_ROOTS[exp_type])
+            assert name.startswith(str(root) + "_") and root.obs_id == fn.obs_id
+            matched += 1
+    assert matched == len(REGTEST_GS_ROOTS)
 
 
 # ---------------------------------------------------------------- earlier builds
@@ -111,6 +156,7 @@ WRONG_PART = [
     ("jw01249005001_03101_00001_nrs1_assign_wcs_.fits", "suffix must be .*got 'assign_wcs_'"),
     ("jw01249005001_03101_00001_nrs1__cal.fits", "suffix must be .*got '_cal'"),
     ("jw01249005001_03101_00001_nrs1_o05_crf.fits", "ACID must be .*got 'o05'"),
+    ("jw01249005001_03101_00001_nrs1_o005_o006_crf.fits", "a second ACID 'o006' after 'o005'"),
     ("jw01249005001_03101_00001_nrs3_o005_crf.fits", "unknown detector 'nrs3'"),
     ("jw01249005001_0310_00001_nrs1_o005_crf.fits", "visit group, parallel sequence"),
     ("jw01386-c1002_t001_miri_f1140c_x1d-.fits", "suffix must be .*got 'x1d-'"),

@@ -148,6 +148,8 @@ def _visit_reason(tokens: list[str]) -> str:
     extra = tokens[3:] or [""]
     if _is(_ACID, extra[0]):
         extra = extra[1:] or [""]  # a valid ACID: what is wrong comes after it
+        if _is(r"[acor]\d+", extra[0]):
+            return f"a second ACID '{extra[0]}' after '{tokens[3]}': a name carries one ACID"
     elif _is(r"[acor]\d+", extra[0]):
         return _bad_acid(extra[0])
     suffix = "_".join(extra)
