@@ -101,7 +101,9 @@ def test_classmethod_parse_and_hashable() -> None:
         ("test_cat.ecsv", "cat", "ecsv", None, ProductType.SCIENCE),
         ("jw93060002024_01101_00003__image", None, None, None, ProductType.AUXILIARY),
         ("odd_i2d_thumb.jpg", "i2d", "jpg", None, ProductType.THUMBNAIL),
-        ("x_badpix_selfcal_bkg.FITS", "badpix_selfcal_bkg", "fits", None, ProductType.AUXILIARY),
+        # written by badpix_selfcal, a calwebb_spec2 step: 2b wherever it appears
+        ("x_badpix_selfcal_bkg.FITS", "badpix_selfcal_bkg", "fits", Level.L2B,
+         ProductType.AUXILIARY),
     ],
 )  # fmt: skip
 def test_describe_guesses(name, suffix, extension, level, product_type) -> None:
@@ -151,7 +153,6 @@ INVALID = [
     ("jw87800017001_02102_00001", "detector part missing"),
     ("jw87800017001_02102_00001_nrca5_cal.fits", "unknown detector 'nrca5'"),
     ("jw96090001001_03101_00001_nrca2_o01_crf.fits", "ACID must be .*got 'o01'"),
-    ("jw87800017001_02102_00001_nis_cal_extra.fits", "unexpected 'cal_extra'"),
     ("jw87800017001_02102_00001_nis_cal.fitz", "unknown extension 'fitz' \\(expected fits, ecsv"),
     ("jw87800017001_02102_00001_nis_cal.fits.gz", "unknown extension 'gz'"),
     ("jw87800017001_02102_00001_nis_i2d_thumb.fits", "'_thumb' marks a thumbnail"),
@@ -164,7 +165,7 @@ INVALID = [
     ("jw87800-o017_t002_niriss_clear-f200w_{suffix}_i2d.fits", "'{suffix}' belongs in the suffix"),
     ("jw87800-o017_t002_niriss_clear+f200w_i2d.fits", "optical elements and suffix"),
     ("jw87800-o017_20250101t000000_spec4_00001_asn.json", "unknown asn_type 'spec4'"),
-    ("jw87800-o017_image_001_asn.json", "unknown asn_type 'image'"),
+    ("jw87800-o017_imaging_001_asn.json", "unknown asn_type 'imaging'"),
     ("jw87800-o017_spec3_1_asn.json", "association names are"),
     ("jw87800-o017_spec3_00001_asn.yaml", "unknown extension 'yaml'"),
     ("jw87800_20180412163456_pool.csv", "pool names are"),

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import re
 
-from jwlink.suffixes import ASN_TYPES, DETECTORS, EXTENSIONS, FIXED_SLITS, GS_KINDS, INSTRUMENTS
+from jwlink.suffixes import (
+    ASN_TYPES,
+    DETECTORS,
+    EXTENSIONS,
+    FIXED_SLITS,
+    GS_KINDS,
+    GUIDESTAR_SUFFIXES,
+    INSTRUMENT_ABBREVIATIONS,
+    INSTRUMENTS,
+)
 
 __all__ = ["PATTERNS"]
 
@@ -17,11 +26,19 @@ __all__ = ["PATTERNS"]
 # Fragments shared by several patterns; re.ASCII keeps \d from matching
 # non-ASCII digits, which would parse but never match an archive name.
 _ACID = r"o\d{3}|[acr]\d{4}"
-_SUFFIX = r"badpix_selfcal_bkg|[a-z0-9]+(?:-[a-z]+)?"
-_SOURCE = r"[sbv]\d{5,9}|\{source_id\}"
+# A suffix is lower-case words joined by "_" or "-": the pipeline writes
+# assign_wcs, badpix_selfcal_bkg, ami-oi, calwebb_wfs-image3 (jwlink.suffix_table).
+_SUFFIX = r"[a-z0-9]+(?:[-_][a-z0-9]+)*"
+# After the detector, a word that starts like an ACID (o01, c100) is a
+# malformed ACID, not the first word of a suffix.
+_EXP_SUFFIX = rf"(?![acor]\d+(?![a-z0-9])){_SUFFIX}"
+# Source ids: 9 digits in the code, 8 in some docs, 5 (jwql) and 4
+# ("jw00042-o001_s0002_niriss_...", docs calwebb_spec3.rst of 0.16 to 1.5).
+_SOURCE = r"[sbv]\d{4,9}|\{source_id\}"
 _EXT = "|".join(EXTENSIONS)
 _STAMP = r"\d{8}[tT]\d{6}"
-_TAIL = rf"(?:_(?P<suffix>{_SUFFIX}))?(?:\.(?P<extension>{_EXT}))?"
+_TAIL = rf"(?:_(?P<suffix>{_EXP_SUFFIX}))?(?:\.(?P<extension>{_EXT}))?"
+_GS_SUFFIX = "|".join(GUIDESTAR_SUFFIXES)
 
 # Name form (a `jwlink.naming.Form` value) -> its pattern, tried in this order.
 PATTERNS: dict[str, str] = {
@@ -31,7 +48,7 @@ PATTERNS: dict[str, str] = {
         rf"(?:_(?P<stamp>{_STAMP}))?"
         rf"_(?P<asn_type>{'|'.join(ASN_TYPES)})"
         r"_(?P<sequence>\d{3,5})"
-        r"_(?P<suffix>asn)\.(?P<extension>json)"
+        r"_(?P<suffix>asn)(?:\.(?P<extension>json))?"  # no extension: Association.asn_name
     ),
     "pool": (
         r"jw(?P<program>\d{5})"
@@ -46,8 +63,11 @@ PATTERNS: dict[str, str] = {
         rf"_gs-(?P<gs_kind>{'|'.join(GS_KINDS)})"
         r"_(?P<gs_id>\d{13}|\d{1,2})"  # yyyydddhhmmss time stamp, or attempt number
         r"(?:-seg(?P<segment>\d{3}))?"
-        r"_(?P<suffix>(?:image|stacked)[-_](?:uncal|cal)|uncal|cal|stream)"
-        r"\.(?P<extension>fits)"
+        # ID products are "image" or "stacked" (docs guidestar_products.rst);
+        # the jwst regression tests take "..._gs-id_1_image" as the file root.
+        # A name without suffix and extension is the root itself (jwql).
+        rf"(?:_(?P<suffix>(?:image|stacked)(?:[-_](?:{_GS_SUFFIX}))?|{_GS_SUFFIX}))?"
+        r"(?:\.(?P<extension>fits))?"
     ),
     "msa": (
         r"jw(?P<program>\d{5})"
@@ -88,20 +108,17 @@ PATTERNS: dict[str, str] = {
     "stage3": (
         r"jw(?P<program>\d{5})"
         rf"-(?P<acid>{_ACID})"
-        rf"_(?:(?P<target>t\d{{3,4}})(?:-(?P<fs_source>{_SOURCE}))?|(?P<source>{_SOURCE}))"
+        rf"_(?:(?P<target>t\d{{1,4}})(?:-(?P<fs_source>{_SOURCE}))?|(?P<source>{_SOURCE}))"
         r"(?:-epoch(?P<epoch>\d+))?"
-        rf"_(?P<instrument>{'|'.join(INSTRUMENTS)})"
+        rf"_(?P<instrument>{'|'.join(INSTRUMENTS + tuple(INSTRUMENT_ABBREVIATIONS))})"
         # optical elements, suffix and act id, split apart by _split_stage3
         r"(?:_(?P<rest>(?:[a-z0-9]+|\{slit_name\}|\{suffix\})"
         r"(?:[-_](?:[a-z0-9]+|\{slit_name\}|\{suffix\}))*))?"
         rf"(?:\.(?P<extension>{_EXT}))?"
     ),
 }
-# The suffix and act id at the end of a stage-3 name; leftmost match wins, so a
-# multi-word suffix (badpix_selfcal_bkg) is taken whole.
-_LAST_SUFFIX = re.compile(
-    rf"(?:^|_)(?P<suffix>{_SUFFIX}|\{{suffix\}})(?:-(?P<act_id>\d{{2}}))?$", re.ASCII
-)
+# The WFS&C activity id after a stage-3 suffix (wfscmb-02).
+_ACT_ID = re.compile(r"-(?P<act_id>\d{2})$", re.ASCII)
 _SLIT = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(FIXED_SLITS)})(?![a-z0-9])")
 _BAD_CHARS = re.compile(r"[/\\\s\x00-\x1f\x7f-\x9f]")
 _THUMB = re.compile(r"(?P<base>.+)_thumb(?P<ext>\.(?:jpg|png))")

@@ -20,16 +20,25 @@ from jwlink.model import Level, ProductType
 from jwlink.name_patterns import (
     _ACID,
     _BAD_CHARS,
-    _LAST_SUFFIX,
     _MISPLACED_THUMB,
     _SLIT,
     _SUFFIX,
     _THUMB,
     PATTERNS,
 )
-from jwlink.suffixes import EXTENSIONS, INSTRUMENTS, SUFFIXES, classify
+from jwlink.name_split import split_crds, split_stage3
+from jwlink.suffixes import EXTENSIONS, SUFFIXES, classify, is_known
 
-__all__ = ["bare_name", "describe", "FileName", "Form", "MAX_NAME_BYTES", "NameInfo", "parse"]
+__all__ = [
+    "bare_name",
+    "describe",
+    "FileName",
+    "Form",
+    "is_known_suffix",
+    "MAX_NAME_BYTES",
+    "NameInfo",
+    "parse",
+]
 
 
 class Form(str, enum.Enum):  # noqa: UP042  # like the jwlink.model enums
@@ -188,8 +197,25 @@ class FileName:
 
     @property
     def level(self) -> Level | None:
-        """Processing level, from the suffix table `jwlink.suffixes.SUFFIXES`."""
+        """Processing level: the stage that writes the suffix (`jwlink.suffixes`).
+
+        A suffix outside the table (`suffix_known` False) gets the level of the
+        name's base: 2b for exposure-based names, 3 for stage-3 names.
+        """
         return self._classify()[0]
+
+    @property
+    def suffix_known(self) -> bool:
+        """False if the name has a suffix the jwst pipeline is not known to write.
+
+        Such a name is still accepted (the grammar is about positions, not
+        vocabulary); it is AUXILIARY at the level of its base. Names without a
+        suffix, and forms whose suffix is fixed (``_asn``, ``_pool``, guide-star
+        products), are known.
+        """
+        if self.form not in (Form.EXPOSURE, Form.STAGE3, Form.DUMMY):
+            return True
+        return is_known_suffix(self.suffix)
 
     @property
     def product_type(self) -> ProductType:
@@ -198,7 +224,7 @@ class FileName:
 
     def _classify(self) -> tuple[Level | None, ProductType]:
         image = "thumbnail" if self.thumbnail else "preview" if self.is_preview else None
-        return classify(self.form.value, self.suffix, self.asn_type, image)
+        return classify(self.form.value, self.suffix, self.asn_type, image, acid=self.acid)
 
     @property
     def is_preview(self) -> bool:
@@ -257,6 +283,30 @@ class FileName:
 
 
 _FIELDS = frozenset(f.name for f in dataclasses.fields(FileName))
+
+
+def is_known_suffix(suffix: str | None) -> bool:
+    """Return whether the jwst pipeline is known to write ``suffix``.
+
+    Parameters
+    ----------
+    suffix : str or None
+        A suffix as `FileName.suffix` holds it; None (no suffix) and the
+        ``{suffix}`` placeholder count as known.
+
+    Returns
+    -------
+    bool
+        True for the suffixes of `jwlink.suffix_table` (every suffix of jwst's
+        ``KNOW_SUFFIXES``, older releases' ones, and the products and extra
+        outputs the pipeline code writes).
+
+    Examples
+    --------
+    >>> is_known_suffix("assign_wcs"), is_known_suffix("cal_extra")
+    (True, False)
+    """
+    return suffix is None or suffix == "{suffix}" or is_known(suffix)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -359,58 +409,15 @@ def _match(name: str) -> FileName | None:
             continue
         fields = {k: v for k, v in m.groupdict().items() if v is not None}
         if form is Form.STAGE3:
-            _split_stage3(name, fields)
+            split_stage3(name, fields)
         elif form in (Form.REFERENCE, Form.CONTEXT):
-            _split_crds(name, form, fields)
-        if fields.get("suffix") == "thumb":
+            split_crds(name, form.value, fields)
+        if fields.get("suffix", "").rpartition("_")[2] == "thumb":
             raise InvalidName(name, _MISPLACED_THUMB)
         return FileName(
             form, **{k: fields[k] for k in fields.keys() & _FIELDS}, thumbnail=bool(thumb)
         )
     return None
-
-
-def _split_stage3(name: str, fields: dict[str, str]) -> None:
-    """Split ``<optelems>_<suffix>[-<act_id>]``, which the grammar alone leaves ambiguous.
-
-    Optical elements may contain ``_`` (documentation examples) and product
-    names have no suffix, so the last ``_`` word is the suffix only if it is a
-    known suffix or the ``{suffix}`` placeholder, or if the name has an
-    extension and something before that word (a file always has a suffix).
-    """
-    if "fs_source" in fields:
-        fields["source"] = fields.pop("fs_source")
-    if (rest := fields.pop("rest", None)) is None:
-        return
-    last = _LAST_SUFFIX.search(rest)
-    head = rest[: last.start()] if last else rest
-    if last and (last["suffix"] in SUFFIXES or last["suffix"] == "{suffix}"
-                 or ("extension" in fields and head)):  # fmt: skip
-        parts = {"optelems": head, "suffix": last["suffix"], "act_id": last["act_id"]}
-        fields.update({k: v for k, v in parts.items() if v})
-    else:
-        fields["optelems"] = rest
-    if "{suffix}" in fields.get("optelems", ""):
-        raise InvalidName(name, "placeholder '{suffix}' belongs in the suffix position only")
-
-
-def _split_crds(name: str, form: Form, fields: dict[str, str]) -> None:
-    words = fields.pop("words").split("_") if "words" in fields else []
-    if words and words[0] in INSTRUMENTS:
-        fields["instrument"] = words.pop(0)
-    if words:
-        fields["reftype"] = "_".join(words)
-    if form is Form.REFERENCE and "reftype" not in fields:
-        msg = "reference type missing: expected jwst_<instrument>_<reftype>_<nnnn>"
-        raise InvalidName(name, msg)
-    # A pipeline context covers everything; instrument and type contexts name theirs.
-    named = "instrument" in fields or bool(words)
-    if form is Form.CONTEXT and (fields["extension"] == "pmap") == named:
-        msg = (
-            "a .pmap context is jwst_<nnnn>.pmap; .imap/.rmap contexts name the instrument "
-            "(and type): jwst_nircam_0300.imap, jwst_nircam_dark_0100.rmap"
-        )
-        raise InvalidName(name, msg)
 
 
 def _unknown_extension(ext: str, expected: tuple[str, ...]) -> str:
@@ -437,6 +444,7 @@ class NameInfo:
     extension: str | None
     program: str | None
     visit_id: str | None
+    suffix_known: bool = True
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -468,7 +476,11 @@ def describe(name: str) -> NameInfo:
     except InvalidName:
         return _guess(name)
     return NameInfo(name, fn.form, fn.obs_id, fn.level, fn.product_type, fn.suffix,
-                    fn.extension, fn.program, fn.visit_id)  # fmt: skip
+                    fn.extension, fn.program, fn.visit_id, fn.suffix_known)  # fmt: skip
+
+
+# A multi-word suffix (badpix_selfcal_bkg) before any shorter one it ends with.
+_LONGEST_FIRST = sorted(SUFFIXES, key=len, reverse=True)
 
 
 def _guess(name: str) -> NameInfo:
@@ -476,7 +488,7 @@ def _guess(name: str) -> NameInfo:
     stem, extension = (stem, ext or None) if dot else (name.lower(), None)
     thumbnail = extension in ("jpg", "png") and stem.endswith("_thumb")
     stem = stem.removesuffix("_thumb") if thumbnail else stem
-    suffix = next((s for s in SUFFIXES if stem.endswith("_" + s)), None)
+    suffix = next((s for s in _LONGEST_FIRST if stem.endswith("_" + s)), None)
     level, product_type = SUFFIXES.get(suffix or "", (None, ProductType.AUXILIARY))
     if extension in ("jpg", "png"):
         product_type = ProductType.THUMBNAIL if thumbnail else ProductType.PREVIEW

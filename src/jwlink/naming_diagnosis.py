@@ -10,16 +10,31 @@ import re
 import unicodedata
 
 from jwlink.errors import InvalidName
-from jwlink.name_patterns import _ACID, _MISPLACED_THUMB, _SOURCE, _STAMP
+from jwlink.name_patterns import _ACID, _MISPLACED_THUMB, _SOURCE, _STAMP, _SUFFIX
 from jwlink.naming import _bad_acid, _match, _unknown_extension
-from jwlink.suffixes import ASN_TYPES, DETECTORS, EXTENSIONS, GS_KINDS, INSTRUMENTS, SUFFIXES
+from jwlink.suffixes import (
+    ASN_TYPES,
+    DETECTORS,
+    EXTENSIONS,
+    GS_KINDS,
+    GUIDESTAR_SUFFIXES,
+    INSTRUMENT_ABBREVIATIONS,
+    INSTRUMENTS,
+    SUFFIX_INFO,
+)
 
 __all__ = ["reason"]
 
 _UPPER = re.compile(r"[^_.-]*[A-Z][^_.-]*")
-_WHO = re.compile(rf"(?:t\d{{3,4}}(?:-(?:{_SOURCE}))?|{_SOURCE})(?:-epoch\d+)?", re.ASCII)
+_WHO = re.compile(rf"(?:t\d{{1,4}}(?:-(?:{_SOURCE}))?|{_SOURCE})(?:-epoch\d+)?", re.ASCII)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _CRDS_EXTENSIONS = ("fits", "asdf", "json", "pmap", "imap", "rmap")
+_ALL_INSTRUMENTS = INSTRUMENTS + tuple(INSTRUMENT_ABBREVIATIONS)
+
+
+def _bad_suffix(suffix: str) -> str:
+    what = "suffix must be lower-case words of letters and digits joined by _ or -"
+    return f"{what} (e.g. cal, assign_wcs, ami-oi), got '{suffix}'"
 
 
 def _is(pattern: str, text: str) -> bool:
@@ -87,15 +102,21 @@ def _product_reason(stem: str, rest: str) -> str:
     if stem.endswith("_asn"):
         tokens = tokens[1:-1] if _is(_STAMP, tokens[0]) else tokens[:-1]
         if tokens and tokens[0] not in ASN_TYPES:
-            return f"unknown asn_type '{tokens[0]}' (expected one of {', '.join(ASN_TYPES)})"
+            expected = ", ".join(sorted(ASN_TYPES))
+            return f"unknown asn_type '{tokens[0]}' (expected one of {expected})"
         return "association names are jw<ppppp>-<acid>[_<stamp>]_<asn_type>_<nnnnn>_asn.json"
     if not _WHO.fullmatch(tokens[0]):
         what = "target/source must be tNNN, sNNNNNNNNN (or b/v), tNNN-sNNNNNNNNN or {source_id}"
         return f"{what}, optionally with -epochN, got '{tokens[0]}'"
-    if (instrument := (tokens + [""])[1]) not in INSTRUMENTS:
-        return f"instrument must be one of {', '.join(INSTRUMENTS)}, got '{instrument}'"
+    if (instrument := (tokens + [""])[1]) not in _ALL_INSTRUMENTS:
+        return f"instrument must be one of {', '.join(_ALL_INSTRUMENTS)}, got '{instrument}'"
+    rest = "_".join(tokens[2:])
+    # The last word that is not an optical element: blame the suffix if only it is bad.
+    head, _, last = rest.rpartition("_")
+    if head and _is(r"[a-z0-9{}_-]*[a-z0-9}]", head) and "__" not in head:
+        return _bad_suffix(last)
     what = "optical elements and suffix must be lower-case letters and digits joined by - or _"
-    return f"{what}, got '{'_'.join(tokens[2:])}'"
+    return f"{what}, got '{rest}'"
 
 
 def _visit_reason(tokens: list[str]) -> str:
@@ -106,7 +127,10 @@ def _visit_reason(tokens: list[str]) -> str:
             return f"guide-star kind must be one of {', '.join(GS_KINDS)}, got '{first[3:]}'"
         if not _is(r"\d{13}|\d{1,2}", ident := exposure.partition("-seg")[0]):
             return f"guide-star id must be a 13-digit stamp or an attempt number, got '{ident}'"
-        return "guide-star names end in _<uncal|cal|image-uncal|stacked-uncal|stream>.fits"
+        what = ", ".join(sorted(GUIDESTAR_SUFFIXES))
+        form = "guide-star names end in [_image|_stacked][_<suffix>][.fits]"
+        return f"{form}, suffix one of {what} (raw data or calwebb_guider output), " + (
+            f"got '{'_'.join(tokens[2:])}'")  # fmt: skip
     if tokens[-1] == "msa":
         return "MSA metadata names are jw<ppppp><ooo><vvv>_<nn>_msa.fits"
     if not _is(r"\d{3}[0-9a-z]{2}", first):
@@ -117,11 +141,18 @@ def _visit_reason(tokens: list[str]) -> str:
         return f"exposure number must be 5 digits, got '{number}'"
     if (seg and not _is(r"\d{3}", segment)) or exposure.count("-") > 1:
         return f"segment must be -segNNN after the exposure number, got '{exposure[5:]}'"
-    if not detector or detector in SUFFIXES or _is(_ACID, detector):
+    if not detector or detector in SUFFIX_INFO or _is(_ACID, detector):
         return f"detector part missing after exposure number (got '{detector}')"
     if detector not in DETECTORS:
         return f"unknown detector '{detector}' (expected one of {', '.join(sorted(DETECTORS))})"
     extra = tokens[3:] or [""]
-    if _is(r"[acor]\d+", extra[0]):
+    if _is(_ACID, extra[0]):
+        extra = extra[1:] or [""]  # a valid ACID: what is wrong comes after it
+        if _is(r"[acor]\d+", extra[0]):
+            return f"a second ACID '{extra[0]}' after '{tokens[3]}': a name carries one ACID"
+    elif _is(r"[acor]\d+", extra[0]):
         return _bad_acid(extra[0])
-    return f"unexpected '{'_'.join(extra)}' after the detector (expected [_<acid>][_<suffix>])"
+    suffix = "_".join(extra)
+    if not _is(_SUFFIX, suffix):
+        return _bad_suffix(suffix)
+    return f"unexpected '{suffix}' after the detector (expected [_<acid>][_<suffix>])"
