@@ -26,11 +26,12 @@ HISTORY = json.loads((Path(__file__).parent / "data" / "names_history.json").rea
         ("jw00327001001_gs-id_12", "jw00327001001_gs-id_12", None),
         ("jw00729011001_gs-acq2_2019155024808", "jw00729011001_gs-acq2_2019155024808", None),
         # jwst regtest test_fgs_guider.py: FILE_ROOTS and what calwebb_guider saves
-        ("jw01029001001_gs-id_1_image", "jw01029001001_gs-id_1", "image"),
-        ("jw01029001001_gs-id_1_stacked", "jw01029001001_gs-id_1", "stacked"),
+        # (the root keeps "_image"/"_stacked", the pipeline's suffix follows it)
+        ("jw01029001001_gs-id_1_image", "jw01029001001_gs-id_1", None),
+        ("jw01029001001_gs-id_1_stacked", "jw01029001001_gs-id_1", None),
         ("jw01029001001_gs-fg_2022142181502_guider_cds.fits",
          "jw01029001001_gs-fg_2022142181502", "guider_cds"),
-        ("jw01029001001_gs-id_1_image_dq_init.fits", "jw01029001001_gs-id_1", "image_dq_init"),
+        ("jw01029001001_gs-id_1_image_dq_init.fits", "jw01029001001_gs-id_1", "dq_init"),
         ("jw01118005001_gs-fg_2022150070312-seg002_uncal.fits",
          "jw01118005001_gs-fg_2022150070312", "uncal"),
     ],

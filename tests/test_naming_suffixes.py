@@ -114,16 +114,21 @@ def test_detector1_intermediates_are_2a_like_ramp() -> None:
         ("bsubints", Level.L2B, Level.L2B, ProductType.AUXILIARY),
         ("i2d", Level.L2B, Level.L3, ProductType.SCIENCE),
         ("x1dints", Level.L2B, Level.L3, ProductType.SCIENCE),
-        ("crf", Level.L2C, Level.L2C, ProductType.SCIENCE),
-        ("crfints", Level.L2C, Level.L2C, ProductType.SCIENCE),
-        ("psfalign", Level.L2C, Level.L2C, ProductType.SCIENCE),
-        ("amimulti-oi", Level.L2C, Level.L2C, ProductType.SCIENCE),
+        ("crf", Level.L2C, Level.L3, ProductType.SCIENCE),
+        ("crfints", Level.L2C, Level.L3, ProductType.SCIENCE),
+        ("psfalign", Level.L2C, Level.L3, ProductType.SCIENCE),
+        ("amimulti-oi", Level.L2C, Level.L3, ProductType.SCIENCE),
         ("c1d", Level.L2C, Level.L3, ProductType.SCIENCE),
         ("wfscmb", Level.L2C, Level.L3, ProductType.SCIENCE),
     ],
 )
 def test_products(suffix: str, exp: Level, src: Level, product_type: ProductType) -> None:
-    """product_types.rst: the stage and base of each documented product."""
+    """product_types.rst: the stage of each documented product; the name's base its level.
+
+    stages.rst gives stage-3 outputs level 2c in an exposure-based name and 3
+    in a source-based one; file_naming.rst's own example of a source-based
+    name holds a product written per exposure today (``..._nrm_ami-oi.fits``).
+    """
     assert (parse(EXPOSURE.format(suffix)).level, parse(STAGE3.format(suffix)).level) == (exp, src)
     assert parse(STAGE3.format(suffix)).product_type is product_type
     assert SUFFIXES[suffix][1] is product_type

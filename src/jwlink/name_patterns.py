@@ -47,7 +47,9 @@ PATTERNS: dict[str, str] = {
         rf"-(?P<acid>{_ACID})"
         rf"(?:_(?P<stamp>{_STAMP}))?"
         rf"_(?P<asn_type>{'|'.join(ASN_TYPES)})"
-        r"_(?P<sequence>\d{3,5})"
+        # A letter may follow the counter (jw01386-c1020_..._coron3_002a_asn.json,
+        # a jwst regression-test association).
+        r"_(?P<sequence>\d{3,5}[a-z]?)"
         r"_(?P<suffix>asn)(?:\.(?P<extension>json))?"  # no extension: Association.asn_name
     ),
     "pool": (
@@ -63,10 +65,13 @@ PATTERNS: dict[str, str] = {
         rf"_gs-(?P<gs_kind>{'|'.join(GS_KINDS)})"
         r"_(?P<gs_id>\d{13}|\d{1,2})"  # yyyydddhhmmss time stamp, or attempt number
         r"(?:-seg(?P<segment>\d{3}))?"
-        # ID products are "image" or "stacked" (docs guidestar_products.rst);
-        # the jwst regression tests take "..._gs-id_1_image" as the file root.
-        # A name without suffix and extension is the root itself (jwql).
-        rf"(?:_(?P<suffix>(?:image|stacked)(?:[-_](?:{_GS_SUFFIX}))?|{_GS_SUFFIX}))?"
+        # ID products are "image" or "stacked" (docs guidestar_products.rst:
+        # "..._gs-id_<m>_image-uncal.fits"); the pipeline (calwebb_guider, the
+        # jwst regression tests) takes "..._gs-id_1_image" as the file root and
+        # adds its own suffix: "_image_cal", "_image_dq_init". A name without
+        # suffix and extension is the root itself (jwql).
+        r"(?:_(?P<gs_product>image|stacked)(?=_|\.|$))?"
+        rf"(?:_(?P<suffix>(?:image|stacked)(?:-(?:{_GS_SUFFIX}))?|{_GS_SUFFIX}))?"
         r"(?:\.(?P<extension>fits))?"
     ),
     "msa": (
@@ -103,6 +108,9 @@ PATTERNS: dict[str, str] = {
         r"(?:-seg(?P<segment>\d{3}))?"
         rf"_(?P<detector>{'|'.join(sorted(DETECTORS))})"
         rf"(?:_(?P<acid>{_ACID}))?"
+        # The fixed slit of a NIRSpec spec3 intermediate, written per slit
+        # (calwebb_spec3 outlier detection: ..._nrs2_s200a2_median.fits).
+        rf"(?:_(?P<optelems>{'|'.join(FIXED_SLITS)})(?=_|\.|$))?"
         rf"{_TAIL}"
     ),
     "stage3": (

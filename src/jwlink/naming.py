@@ -81,9 +81,11 @@ class FileName:
     ``s`` `seq_id`, ``a`` `activity`, ``e`` `exposure`, ``n`` `segment`,
     ``d`` `detector`, ``A`` `acid`, ``t`` `target`, ``S`` `source`, ``E``
     `epoch`, ``i`` `instrument`, ``O`` `optelems`, ``x`` `suffix`, ``c``
-    `act_id`, ``f`` `extension`. The other forms (`Form`) add `asn_type`,
-    `stamp`, `sequence`, `gs_kind`, `gs_id`, `msa_config`, `reftype`, `serial`
-    (reference files), `context_number` and `number` (dummies ``jw_00001``);
+    `act_id`, ``f`` `extension`; a NIRSpec fixed slit after the detector
+    is `optelems`. The other forms (`Form`) add `asn_type`, `stamp`,
+    `sequence`, `gs_kind`, `gs_id`, `gs_product` (``image``/``stacked``),
+    `msa_config`, `reftype`, `serial` (reference files), `context_number`
+    and `number` (dummies ``jw_00001``);
     `thumbnail` marks ``..._thumb.jpg``.
 
     Examples
@@ -117,6 +119,7 @@ class FileName:
     sequence: str | None = None
     gs_kind: str | None = None
     gs_id: str | None = None
+    gs_product: str | None = None
     msa_config: str | None = None
     reftype: str | None = None
     serial: str | None = None
@@ -146,7 +149,8 @@ class FileName:
         match self.form:
             case Form.EXPOSURE:
                 return (f"{self.visit_id}_{self.visit_group}{self.seq_id}{self.activity}"
-                        f"_{self.exposure}{seg}_{self.detector}{_opt('_', self.acid)}")  # fmt: skip
+                        f"_{self.exposure}{seg}_{self.detector}{_opt('_', self.acid)}"
+                        f"{_opt('_', self.optelems)}")  # fmt: skip
             case Form.STAGE3:
                 who = self.target + _opt("-", self.source) if self.target else self.source
                 return (f"jw{self.program}-{self.acid}_{who}{_opt('-epoch', self.epoch)}"
@@ -157,7 +161,8 @@ class FileName:
             case Form.POOL:
                 return f"jw{self.program}{_opt('_', self.observation)}_{self.stamp}"
             case Form.GUIDESTAR:
-                return f"{self.visit_id}_gs-{self.gs_kind}_{self.gs_id}{seg}"
+                return (f"{self.visit_id}_gs-{self.gs_kind}_{self.gs_id}{seg}"
+                        f"{_opt('_', self.gs_product)}")  # fmt: skip
             case Form.MSA:
                 return f"{self.visit_id}_{self.msa_config}"
             case Form.REFERENCE | Form.CONTEXT:
@@ -183,7 +188,9 @@ class FileName:
         per-source file maps to the product name its association wrote.
         """
         if self.form in (Form.EXPOSURE, Form.GUIDESTAR, Form.DUMMY):
-            return dataclasses.replace(self, segment=None, acid=None).stem
+            return dataclasses.replace(
+                self, segment=None, acid=None, optelems=None, gs_product=None
+            ).stem
         if self.form is not Form.STAGE3:
             return None
         source, optelems = self.source, self.optelems

@@ -131,10 +131,12 @@ def level_of(suffix: str, base: str, acid: bool = False) -> Level | None:
         return Level.L1B
     if not info.stages:  # a utility step: the level its position says
         return Level.L3 if base == "src" else Level.L2B
-    # An exposure-based product (crf, psfalign, ami-oi) keeps its level in any
-    # name; the others follow the name: an exposure-based name written by
-    # stage 3 is level 2c (amiavg with an ACID), a source-based one level 3.
-    if info.base == "exp" or base == "exp":
+    # The name decides (stages.rst): stage 3 writes level 2c in an
+    # exposure-based name and level 3 in a source-based one. Even a product
+    # the pipeline now writes per exposure (ami-oi) was the combined product
+    # of earlier builds, under a source-based name (file_naming.rst:
+    # jw87600-a3001_t001_niriss_f480m-nrm_ami-oi.fits).
+    if base == "exp":
         stage = 3 if acid and 3 in info.stages else min(info.stages)
         return _EXP_LEVEL[stage]
     return _SRC_LEVEL[max(info.stages)]
