@@ -76,7 +76,9 @@ class Catalog:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _rows(self, sql: str, params: tuple[Any, ...], names: tuple[str, ...]) -> list[dict[str, Any]]:
+    def _rows(
+        self, sql: str, params: tuple[Any, ...], names: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
         return [dict(zip(names, r, strict=True)) for r in self.store.execute(sql, params)]
 
     def observations(self, program: str | None = None) -> list[dict[str, Any]]:

@@ -364,7 +364,7 @@ def lineage(
     lateral = store.backend == "postgresql"
     sql, params = lineage_sql(what == "observation", direction, check_kinds(kinds), depth, lateral)
     rows = store.execute(sql, (key, *params))
-    return Lineage.from_rows(name, direction, rows)
+    return Lineage.from_rows(key, direction, rows)  # the root as the catalog names it
 
 
 @dataclass
@@ -395,4 +395,4 @@ def impact(store: SqlStore, name: str) -> Impact:
         raise ValueError(msg)
     rows = store.execute(impact_sql(store.backend == "postgresql"), (key, key))
     affected = [{"name": n, "obs_id": o, "calib_level": c} for n, o, c in sorted(rows)]
-    return Impact(name=name, products=affected)
+    return Impact(name=key, products=affected)
