@@ -237,6 +237,12 @@ def _obs_id_of(store: SqlStore, obsid: str) -> str | None:
         return str(rows[0][0]) if rows else None  # MAST answers an unknown obsid with nothing
     try:
         obs_id, _ = queries._observation(store, obsid)
+    except NotFound as err:
+        msg = (
+            f"obsid must be a numeric Product Group ID (or a name this archive holds): "
+            f"{err.describe(show_catalog=False)}"
+        )
+        raise MashupError(msg) from err
     except ValueError as err:  # a product of no observation
         raise MashupError(str(err)) from err
     return obs_id
