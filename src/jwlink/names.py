@@ -22,7 +22,15 @@ from urllib.parse import urlsplit, urlunsplit
 from jwlink.errors import NotFound
 from jwlink.store import SqlStore
 
-__all__ = ["catalog_label", "forms", "not_found", "obsid_of", "resolve", "suggest"]
+__all__ = [
+    "catalog_label",
+    "forms",
+    "last_component",
+    "not_found",
+    "obsid_of",
+    "resolve",
+    "suggest",
+]
 
 # Path separators: whatever precedes the last one is a folder or a URI scheme
 # and authority (``mast:JWST/product/``, ``crds://``, ``s3://bucket/...``).
@@ -62,12 +70,17 @@ def forms(name: str) -> list[str]:
     'jw01409-o001_t001_nircam_clear-f200w_i2d.fits'
     """
     text = name.strip()
-    base = _SEPARATORS.split(text)[-1].strip()
+    base = last_component(text)
     found: list[str] = []
     for form in (text, base, base.lower()):
         if form and form not in (".", "..") and form not in found:
             found.append(form)
     return found
+
+
+def last_component(name: str) -> str:
+    """Return what follows a name's last slash or backslash (all of it if none), trimmed."""
+    return _SEPARATORS.split(name.strip())[-1].strip()
 
 
 def obsid_of(name: str) -> int | None:
@@ -148,9 +161,11 @@ def suggest(store: SqlStore, name: str, limit: int = MAX_SUGGESTIONS) -> list[st
 
     Candidates are the name's neighbours in the sort order of product names,
     obs_ids and association names (a typo late in a name lands beside the
-    right one), then the neighbours of the name with the character where it
-    parts from them dropped, swapped with the next, or cut off (a typo
-    early in a name). difflib ranks them; only fairly close ones are kept.
+    right one), then the neighbours of the name mended where it parts from
+    them: the character there dropped, swapped with the next, replaced by or
+    preceded by the neighbours' character, or the rest cut off (a typo early
+    in a name). Every probe is a bounded index seek; difflib ranks the
+    candidates and only fairly close ones are kept.
     """
     texts = forms(name)
     if not texts:
@@ -158,9 +173,15 @@ def suggest(store: SqlStore, name: str, limit: int = MAX_SUGGESTIONS) -> list[st
     key = texts[-1]
     candidates = _neighbours(store, key)
     split = max((_common_prefix(key, c.lower()) for c in candidates), default=0)
-    probes = {key[:split] + key[split + 1 :], key[:split]}
-    if split + 1 < len(key):
-        probes.add(key[:split] + key[split + 1] + key[split] + key[split + 2 :])
+    head, tail = key[:split], key[split:]
+    probes = {head, head + tail[1:]}  # the typo cut off; the character dropped
+    if len(tail) > 1:
+        probes.add(head + tail[1] + tail[0] + tail[2:])  # two characters swapped
+    # The characters the closest names have where this one parts from them:
+    # put in place of the typo, or before it (a character left out).
+    nearest = sorted(c.lower() for c in candidates if _common_prefix(key, c.lower()) == split)
+    for char in sorted({c[split] for c in nearest if len(c) > split})[:3]:
+        probes |= {head + char + tail[1:], head + char + tail}
     for probe in sorted(probes - {key, ""}):
         candidates |= _neighbours(store, probe)
     by_lower: dict[str, str] = {}

@@ -85,7 +85,7 @@ class SelectedFile:
 def name_from_uri(uri: str) -> str:
     """Return the file name a ``mast:JWST/product/<file>`` URI, a path or a bare name names.
 
-    Only the last path component is kept (`jwlink.names.forms`): a
+    Only the last path component is kept (`jwlink.names.last_component`): a
     ``crds://`` URI or ``./x/y_cal.fits`` names its file, and no folder
     ever travels on. The catalog is asked for the result as a name, so
     upper case or blanks are forgiven later (`select_files`).
@@ -95,8 +95,7 @@ def name_from_uri(uri: str) -> str:
     NotFound
         Nothing of the text is a file name (empty, ``..``, a control character).
     """
-    found = resolver.forms(uri)
-    name = found[1] if len(found) > 1 else (found[0] if found else "")
+    name = resolver.last_component(uri)
     if not is_file_name(name):
         raise NotFound(uri)
     return name
