@@ -32,7 +32,7 @@ from test_rights_surfaces import (  # noqa: F401 - fixtures
 )
 
 from jwlink import names
-from jwlink.api.selection import name_from_uri, select_files
+from jwlink.api.selection import select_files
 from jwlink.cli import main
 from jwlink.errors import NotFound
 from jwlink.model import obsid_for
@@ -83,14 +83,6 @@ def test_catalog_label_hides_passwords() -> None:
     hidden = names.catalog_label("postgresql://h/db?user=u&password=pw&sslmode=require")
     assert hidden == "postgresql://h/db?user=u&password=***&sslmode=require"
     assert "pw" not in names.catalog_label("postgres://u:pw@h/db")
-
-
-def test_name_from_uri_keeps_only_the_last_component() -> None:
-    assert name_from_uri(f"./x/{CAL}") == CAL
-    assert name_from_uri(f"../../{CAL}") == CAL  # a folder never travels on
-    for bad in ("..", "", "x/", "a/..", "bad\x01name"):
-        with pytest.raises(NotFound):
-            name_from_uri(bad)
 
 
 # ---------------------------------------------------------------- the library
@@ -249,7 +241,7 @@ def test_download_selection_takes_every_form(rights_archive: Archive) -> None:
     store = open_store(rights_archive.db_url, readonly=True)
     try:
         for form in product_forms():
-            chosen = select_files(store, names=[name_from_uri(form)], mrp=False)
+            chosen = select_files(store, names=[form], mrp=False)
             assert [f.name for f in chosen] == [CAL], form
         expected = [f.name for f in select_files(store, [EXCL_OBS], mrp=False)]
         for form in observation_forms():
@@ -259,6 +251,11 @@ def test_download_selection_takes_every_form(rights_archive: Archive) -> None:
     finally:
         store.close()
     assert CAL in caught.value.suggestions
+    # over HTTP a selection names files, never paths (only a product name reaches a file)
     with client_for(rights_archive) as client:
-        manifest = client.get("/api/v1/manifest.json", params={"name": f"./here/{CAL.upper()}"})
-    assert [f["name"] for f in manifest.json()["files"]] == [CAL]
+        for form in (f" {CAL.upper()} ", f"mast:JWST/product/{CAL.upper()}"):
+            manifest = client.get("/api/v1/manifest.json", params={"name": form})
+            assert [f["name"] for f in manifest.json()["files"]] == [CAL], form
+        number = str(obsid_for(EXCL_OBS))
+        listed = client.get("/api/v1/manifest.json", params={"obs_id": number, "mrp": "false"})
+    assert sorted(f["name"] for f in listed.json()["files"]) == sorted(expected)

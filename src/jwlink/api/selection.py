@@ -83,19 +83,18 @@ class SelectedFile:
 
 
 def name_from_uri(uri: str) -> str:
-    """Return the file name a ``mast:JWST/product/<file>`` URI, a path or a bare name names.
+    """Return the file name a ``mast:JWST/product/<file>`` URI (or a bare name) names.
 
-    Only the last path component is kept (`jwlink.names.last_component`): a
-    ``crds://`` URI or ``./x/y_cal.fits`` names its file, and no folder
-    ever travels on. The catalog is asked for the result as a name, so
-    upper case or blanks are forgiven later (`select_files`).
+    A path is refused here: only a product name ever reaches a file. The
+    name's case and surrounding blanks are forgiven later (`select_files`
+    resolves through `jwlink.names`).
 
     Raises
     ------
     NotFound
-        Nothing of the text is a file name (empty, ``..``, a control character).
+        The URI names another collection, or the name is a path.
     """
-    name = resolver.last_component(uri)
+    name = uri[len(MAST_URI_PREFIX) :] if uri.startswith(MAST_URI_PREFIX) else uri
     if not is_file_name(name):
         raise NotFound(uri)
     return name
