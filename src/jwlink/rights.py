@@ -36,14 +36,16 @@ _O_EXCLUSIVE = (
     "UPPER(observations.data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')"
 )
 _OWN = "p.obs_id = observations.obs_id"
+# Existence is "(SELECT 1 ... LIMIT 1) = 1", not EXISTS: PostgreSQL may turn an
+# EXISTS into one hashed pass over all products; a LIMIT keeps it a seek per row.
 _OWN_UNRELEASED = "(observations.release_date IS NULL OR observations.release_date > ?)"
 # A: the observation's own exclusive products not yet released (one '?' each: now).
 _A_UNRELEASED = (
     f"FROM products p WHERE {_OWN} AND {_P_EXCLUSIVE} AND (p.release_date > ? OR "
     f"(p.release_date IS NULL AND {_OWN_UNRELEASED}))"
 )
-_HAS_BARE = f"EXISTS (SELECT 1 FROM products p WHERE {_OWN} AND p.data_rights IS NULL)"
-_HAS_NONE = f"NOT EXISTS (SELECT 1 FROM products p WHERE {_OWN})"
+_HAS_BARE = f"(SELECT 1 FROM products p WHERE {_OWN} AND p.data_rights IS NULL LIMIT 1) = 1"
+_HAS_NONE = f"(SELECT 1 FROM products p WHERE {_OWN} LIMIT 1) IS NULL"
 # B: the observation's own exclusive rights reach files that carry none.
 _B = f"({_O_EXCLUSIVE} AND {_OWN_UNRELEASED} AND ({_HAS_BARE} OR {_HAS_NONE}))"
 # C: the program's exclusive rights reach files that nothing else describes.
@@ -62,22 +64,23 @@ RIGHTS_SQL = (
 """The observation's ``dataRights``: four ``?``, each the current time (`now_params`)."""
 
 _A_LATEST = (
-    f"CASE WHEN EXISTS (SELECT 1 FROM products p WHERE {_OWN} AND {_P_EXCLUSIVE} "
-    "AND COALESCE(p.release_date, observations.release_date) IS NULL) THEN NULL "
+    f"CASE WHEN (SELECT 1 FROM products p WHERE {_OWN} AND {_P_EXCLUSIVE} "
+    "AND COALESCE(p.release_date, observations.release_date) IS NULL LIMIT 1) = 1 THEN NULL "
     "ELSE (SELECT MAX(COALESCE(p.release_date, observations.release_date)) FROM products p "
     f"WHERE {_OWN} AND {_P_EXCLUSIVE}) END"
 )
 _PROGRAM_LATEST = (
-    "CASE WHEN EXISTS (SELECT 1 FROM products q WHERE q.program = observations.program "
-    f"AND {_Q_EXCLUSIVE} AND q.release_date IS NULL) THEN NULL "
+    "CASE WHEN (SELECT 1 FROM products q WHERE q.program = observations.program "
+    f"AND {_Q_EXCLUSIVE} AND q.release_date IS NULL LIMIT 1) = 1 THEN NULL "
     "ELSE (SELECT MAX(q.release_date) FROM products q WHERE q.program = observations.program "
     f"AND {_Q_EXCLUSIVE}) END"
 )
 RELEASE_SQL = (
-    f"CASE WHEN EXISTS (SELECT 1 {_A_UNRELEASED}) THEN {_A_LATEST} "
+    f"CASE WHEN (SELECT 1 {_A_UNRELEASED} LIMIT 1) = 1 THEN {_A_LATEST} "
     f"WHEN {_B} THEN observations.release_date "
-    f"WHEN {_C_APPLIES} AND EXISTS (SELECT 1 {_PROGRAM_UNRELEASED}) THEN {_PROGRAM_LATEST} "
-    f"WHEN EXISTS (SELECT 1 FROM products p WHERE {_OWN} AND {_P_EXCLUSIVE}) THEN {_A_LATEST} "
+    f"WHEN {_C_APPLIES} AND (SELECT 1 {_PROGRAM_UNRELEASED} LIMIT 1) = 1 THEN {_PROGRAM_LATEST} "
+    f"WHEN (SELECT 1 FROM products p WHERE {_OWN} AND {_P_EXCLUSIVE} LIMIT 1) = 1 "
+    f"THEN {_A_LATEST} "
     f"ELSE COALESCE((SELECT MAX(p.release_date) FROM products p WHERE {_OWN}), "
     "observations.release_date) END"
 )
