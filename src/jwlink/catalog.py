@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from jwlink import queries
+from jwlink import names, queries
 from jwlink.completeness import Completeness, check
-from jwlink.errors import NotFound
 from jwlink.lineage import Lineage
 from jwlink.productlist import ProductList
 from jwlink.rights import RELEASE_PARAMS, RELEASE_SQL, RIGHTS_PARAMS, RIGHTS_SQL, now_params
@@ -163,7 +162,7 @@ class Catalog:
             _PRODUCT_FIELDS,
         )
         if not rows:
-            raise NotFound(name)
+            raise names.not_found(self.store, name)
         row = rows[0]
         row["present"] = row["location"] is not None
         if row["data_rights"] is None:  # as listings and downloads decide: observation, program
@@ -183,7 +182,7 @@ class Catalog:
         params = (*now_params(RIGHTS_PARAMS + RELEASE_PARAMS), obs_id)
         rows = self._rows(_OBS_SELECT + " WHERE obs_id = ?", params, _OBS_FIELDS)
         if not rows:
-            raise NotFound(obs_id)
+            raise names.not_found(self.store, obs_id)
         row = rows[0]
         row["is_association"] = bool(row["is_association"])
         row["members"] = self._rows(
