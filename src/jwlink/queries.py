@@ -12,8 +12,8 @@ from jwlink.mrp import MRP_RULE_IDS, RULES, explain, sql_case
 from jwlink.productlist import MRP_LABEL, ProductList, mast_row, product_list_sql, sort_key
 from jwlink.store import SqlStore
 
-__all__ = ["Impact", "MrpResult", "ProductFilters", "impact", "lineage", "mrp", "product_list",
-           "program_rights",
+__all__ = ["Impact", "MrpResult", "ProductFilters", "impact", "lineage", "mrp",
+           "observation_of", "product_list", "program_rights",
            "program_product_list", "resolve"]  # fmt: skip
 
 
@@ -33,7 +33,18 @@ def resolve(store: SqlStore, name: str) -> tuple[str, str]:
     return names.resolve(store, name)
 
 
-def _observation(store: SqlStore, name: str) -> tuple[str, str]:
+def observation_of(store: SqlStore, name: str) -> tuple[str, str]:
+    """Return ``(obs_id, obsid)`` of the observation a name stands for.
+
+    Any name `resolve` takes; a product stands for the observation that owns it.
+
+    Raises
+    ------
+    NotFound
+        Nothing answers to the name (with close matches).
+    ValueError
+        The name is a product no observation owns (a pool, a reference file).
+    """
     what, key = resolve(store, name)
     if what == "product":
         owner = store.execute("SELECT obs_id FROM products WHERE name = ?", (key,))[0][0]
@@ -145,7 +156,7 @@ def product_list(
         Rows with MAST's columns (``productGroupDescription`` marks MRP) plus
         ``sha256``, ``kind``, ``role`` and ``present``.
     """
-    obs_id, obsid = _observation(store, name)
+    obs_id, obsid = observation_of(store, name)
     rule_case, rule_params = _rule_case(store, obs_id)
     where, where_params = (filters or ProductFilters()).sql()
     paged = page_size is not None
@@ -308,7 +319,7 @@ class MrpResult:
 
 def mrp(store: SqlStore, name: str) -> MrpResult:
     """Return the minimum recommended products of an observation, explained."""
-    obs_id, _ = _observation(store, name)
+    obs_id, _ = observation_of(store, name)
     rule_case, rule_params = _rule_case(store, obs_id)
     sql = product_list_sql(False, rule_case, "1 = 1", store.collate)
     raw = store.execute(sql, [obs_id, obs_id, *rule_params])

@@ -236,7 +236,7 @@ def _obs_id_of(store: SqlStore, obsid: str) -> str | None:
         rows = store.execute("SELECT obs_id FROM observations WHERE obsid = ?", (number,))
         return str(rows[0][0]) if rows else None  # MAST answers an unknown obsid with nothing
     try:
-        obs_id, _ = queries._observation(store, obsid)
+        obs_id, _ = queries.observation_of(store, obsid)
     except NotFound as err:
         msg = (
             f"obsid must be a numeric Product Group ID (or a name this archive holds): "

@@ -111,7 +111,7 @@ def observations(
 
 def _observation_key(store: Any, key: str) -> str:
     """Return the obs_id a name stands for (any form of `jwlink.names`; a product: its owner)."""
-    obs_id, _ = queries._observation(store, key)
+    obs_id, _ = queries.observation_of(store, key)
     return obs_id
 
 
