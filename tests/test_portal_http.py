@@ -72,9 +72,10 @@ def _pages(names: dict[str, str]) -> list[str]:
 def test_router_is_exported():
     assert {r.path for r in router.routes} >= {
         "/",
-        "/observations/{obs_id}",
-        "/products/{name}",
-        "/lineage/{name}",
+        # paths: a name may hold slashes (a mast: or crds:// URI, a path to a file)
+        "/observations/{obs_id:path}",
+        "/products/{name:path}",
+        "/lineage/{name:path}",
         "/basket",
         "/static/{path:path}",
     }

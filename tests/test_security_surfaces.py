@@ -372,12 +372,14 @@ def _route_paths(app: Any) -> set[str]:
         if inner is not None and inner is not app.router:
             stack += list(inner.routes)
         if getattr(route, "path", None):
-            found.add(route.path)
+            # a name route takes a path ("{name:path}": names may hold slashes);
+            # the OpenAPI document writes it "{name}"
+            found.add(re.sub(r"\{(\w+):path\}", r"{\1}", route.path))
     return found
 
 
 OUTSIDE_SCHEMA = {"/", "/observations/{obs_id}", "/products/{name}", "/lineage/{name}",
-                  "/basket", "/static/{path:path}", "/openapi.json", "/docs",
+                  "/basket", "/static/{path}", "/openapi.json", "/docs",
                   "/docs/oauth2-redirect", "/redoc"}  # fmt: skip
 
 

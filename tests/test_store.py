@@ -20,7 +20,12 @@ from jwlink.store import open_store
 def test_migrations_apply_once(store):
     assert store.migrate() == []
     names = [r[0] for r in store.execute("SELECT name FROM jwlink_migrations")]
-    assert names == ["0001_initial", "0002_guide_star_queue", "0003_program_rights"]
+    assert names == [
+        "0001_initial",
+        "0002_guide_star_queue",
+        "0003_program_rights",
+        "0004_observation_rights",
+    ]
 
 
 def test_failed_batch_leaves_nothing(store):

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from jwlink import queries
+from jwlink import names, queries
 from jwlink.completeness import Completeness, check
-from jwlink.errors import NotFound
 from jwlink.lineage import Lineage
 from jwlink.productlist import ProductList
+from jwlink.rights import RELEASE_PARAMS, RELEASE_SQL, RIGHTS_PARAMS, RIGHTS_SQL, now_params
 from jwlink.store import SqlStore, open_store
 
 __all__ = ["OBSERVATION_COLUMNS", "Catalog"]
@@ -28,10 +28,11 @@ OBSERVATION_COLUMNS = (
     "s_region", "jpegURL", "dataURL", "dataRights", "mtFlag", "srcDen", "obsid", "objID",
 )  # fmt: skip
 
+# The rights and release date are those its products give it (jwlink.rights).
 _OBS_SELECT = (
     "SELECT obs_id, obsid, obs_collection, calib_level, program, instrument_name, filters, "
     "target_name, exp_type, detector, visit_id, intent_type, dataproduct_type, s_ra, s_dec, "
-    "t_min, t_max, t_exptime, is_association, data_rights, release_date FROM observations"
+    f"t_min, t_max, t_exptime, is_association, {RIGHTS_SQL}, {RELEASE_SQL} FROM observations"
 )
 _OBS_FIELDS = (
     "obs_id", "obsid", "obs_collection", "calib_level", "program", "instrument_name", "filters",
@@ -74,7 +75,9 @@ class Catalog:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _rows(self, sql: str, params: tuple[Any, ...], names: tuple[str, ...]) -> list[dict]:
+    def _rows(
+        self, sql: str, params: tuple[Any, ...], names: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
         return [dict(zip(names, r, strict=True)) for r in self.store.execute(sql, params)]
 
     def observations(self, program: str | None = None) -> list[dict[str, Any]]:
@@ -91,11 +94,11 @@ class Catalog:
             One dict per observation, keys in MAST's column order.
         """
         # jwlink.search shapes MAST rows; it imports this module, hence the late import.
-        from jwlink.search import OBS_SELECT, mast_observation
+        from jwlink.search import OBS_SELECT, mast_observation, obs_select_params
 
-        sql, params = OBS_SELECT, ()
+        sql, params = OBS_SELECT, obs_select_params()
         if program is not None:
-            sql, params = sql + " WHERE program = ?", (program.zfill(5),)
+            sql, params = sql + " WHERE program = ?", [*params, program.zfill(5)]
         return [mast_observation(r) for r in self.store.execute(sql + " ORDER BY obs_id", params)]
 
     def resolve(self, name: str) -> tuple[str, str]:
@@ -159,7 +162,7 @@ class Catalog:
             _PRODUCT_FIELDS,
         )
         if not rows:
-            raise NotFound(name)
+            raise names.not_found(self.store, name)
         row = rows[0]
         row["present"] = row["location"] is not None
         if row["data_rights"] is None:  # as listings and downloads decide: observation, program
@@ -176,9 +179,10 @@ class Catalog:
 
     def observation(self, obs_id: str) -> dict[str, Any]:
         """Return one observation's catalog row with its member observations."""
-        rows = self._rows(_OBS_SELECT + " WHERE obs_id = ?", (obs_id,), _OBS_FIELDS)
+        params = (*now_params(RIGHTS_PARAMS + RELEASE_PARAMS), obs_id)
+        rows = self._rows(_OBS_SELECT + " WHERE obs_id = ?", params, _OBS_FIELDS)
         if not rows:
-            raise NotFound(obs_id)
+            raise names.not_found(self.store, obs_id)
         row = rows[0]
         row["is_association"] = bool(row["is_association"])
         row["members"] = self._rows(

@@ -89,9 +89,13 @@ def observations(program: str | None, db: str, as_json: bool) -> None:
         print_json({"observations": rows})
         return
     for row in rows:
+        # The rights downloads enforce: exclusive until the release date, if one is known.
+        rights = row["dataRights"]
+        if rights != "PUBLIC":
+            rights += f" until {row['t_obs_release']}" if row["t_obs_release"] else " (no date)"
         click.echo(
             f"{row['obs_id']:<60} L{row['calib_level']} {row['instrument_name'] or '':<14} "
-            f"{row['filters'] or ''}"
+            f"{row['filters'] or '':<20} {rights}"
         )
 
 

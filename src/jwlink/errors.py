@@ -23,6 +23,8 @@ the module that meets them, always with ``raise ... from err``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "AssociationError",
     "CatalogFull",
@@ -89,9 +91,24 @@ class NotFound(JwlinkError, LookupError):
 
     status = 404
 
-    def __init__(self, name: str) -> None:
-        super().__init__(f"No product or observation named '{name}' in the catalog")
+    def __init__(
+        self, name: str, catalog: str | None = None, suggestions: Sequence[str] = ()
+    ) -> None:
         self.name = name
+        self.catalog = catalog
+        self.suggestions = list(suggestions)
+        super().__init__(self.describe(show_catalog=True))
+
+    def describe(self, show_catalog: bool) -> str:
+        """Return the message, naming the catalog searched or not (a server keeps its paths).
+
+        Close matches, when there are any, end the message.
+        """
+        where = f"the catalog {self.catalog}" if show_catalog and self.catalog else "the catalog"
+        text = f"No product or observation named '{self.name}' in {where}"
+        if self.suggestions:
+            text += f"; close matches: {', '.join(self.suggestions)}"
+        return text
 
 
 class StoreError(JwlinkError):

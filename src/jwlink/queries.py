@@ -6,48 +6,55 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jwlink.errors import NotFound
+from jwlink import names
 from jwlink.lineage import DIRECTIONS, Lineage, check_kinds, impact_sql, lineage_sql
 from jwlink.mrp import MRP_RULE_IDS, RULES, explain, sql_case
 from jwlink.productlist import MRP_LABEL, ProductList, mast_row, product_list_sql, sort_key
 from jwlink.store import SqlStore
 
-__all__ = ["Impact", "MrpResult", "ProductFilters", "impact", "lineage", "mrp", "product_list",
-           "program_rights",
+__all__ = ["Impact", "MrpResult", "ProductFilters", "impact", "lineage", "mrp",
+           "observation_of", "product_list", "program_rights",
            "program_product_list", "resolve"]  # fmt: skip
 
 
 def resolve(store: SqlStore, name: str) -> tuple[str, str]:
     """Say what a name is: ``("product", name)`` or ``("observation", obs_id)``.
 
-    Product file names, observation ids and association product names
-    (exactly as the association writes them, placeholders included) resolve.
+    Every form a user holds resolves (see `jwlink.names`): a file name, a
+    path to the file, a ``mast:JWST/product/`` or ``crds://`` URI, an obs_id
+    or association product name (placeholders included) in any case and with
+    blanks around it, a numeric MAST obsid.
 
     Raises
     ------
     NotFound
-        Nothing in the catalog answers to the name.
+        Nothing in the catalog answers to the name (with close matches).
     """
-    if store.execute("SELECT 1 FROM products WHERE name = ?", (name,)):
-        return ("product", name)
-    if store.execute("SELECT 1 FROM observations WHERE obs_id = ?", (name,)):
-        return ("observation", name)
-    alias = store.execute("SELECT obs_id FROM aliases WHERE alias = ?", (name,))
-    if alias:
-        return ("observation", alias[0][0])
-    raise NotFound(name)
+    return names.resolve(store, name)
 
 
-def _observation(store: SqlStore, name: str) -> tuple[str, str]:
+def observation_of(store: SqlStore, name: str) -> tuple[str, str]:
+    """Return ``(obs_id, obsid)`` of the observation a name stands for.
+
+    Any name `resolve` takes; a product stands for the observation that owns it.
+
+    Raises
+    ------
+    NotFound
+        Nothing answers to the name (with close matches).
+    ValueError
+        The name is a product no observation owns (a pool, a reference file).
+    """
     what, key = resolve(store, name)
     if what == "product":
         owner = store.execute("SELECT obs_id FROM products WHERE name = ?", (key,))[0][0]
         if owner is None:
-            raise NotFound(name)
+            msg = f"'{name}' is a product of no observation: it has no product list"
+            raise ValueError(msg)
         key = owner
     obsid = store.execute("SELECT obsid FROM observations WHERE obs_id = ?", (key,))
     if not obsid:
-        raise NotFound(name)
+        raise names.not_found(store, name)
     return key, str(obsid[0][0])
 
 
@@ -74,7 +81,8 @@ class ProductFilters:
 
     def sql(self) -> tuple[str, list[Any]]:
         """Return the filters as a SQL condition over a product list's columns, and its values."""
-        conds, params = [], []
+        conds: list[str] = []
+        params: list[Any] = []
 
         def among(expr: str, values: Sequence[str]) -> str:
             params.extend(values)
@@ -148,7 +156,7 @@ def product_list(
         Rows with MAST's columns (``productGroupDescription`` marks MRP) plus
         ``sha256``, ``kind``, ``role`` and ``present``.
     """
-    obs_id, obsid = _observation(store, name)
+    obs_id, obsid = observation_of(store, name)
     rule_case, rule_params = _rule_case(store, obs_id)
     where, where_params = (filters or ProductFilters()).sql()
     paged = page_size is not None
@@ -311,7 +319,7 @@ class MrpResult:
 
 def mrp(store: SqlStore, name: str) -> MrpResult:
     """Return the minimum recommended products of an observation, explained."""
-    obs_id, _ = _observation(store, name)
+    obs_id, _ = observation_of(store, name)
     rule_case, rule_params = _rule_case(store, obs_id)
     sql = product_list_sql(False, rule_case, "1 = 1", store.collate)
     raw = store.execute(sql, [obs_id, obs_id, *rule_params])
@@ -367,7 +375,7 @@ def lineage(
     lateral = store.backend == "postgresql"
     sql, params = lineage_sql(what == "observation", direction, check_kinds(kinds), depth, lateral)
     rows = store.execute(sql, (key, *params))
-    return Lineage.from_rows(name, direction, rows)
+    return Lineage.from_rows(key, direction, rows)  # the root as the catalog names it
 
 
 @dataclass
@@ -394,7 +402,8 @@ def impact(store: SqlStore, name: str) -> Impact:
     """Return every product downstream of a reference file or any product, transitively."""
     what, key = resolve(store, name)
     if what != "product":
-        raise NotFound(name)
+        msg = f"'{name}' is an observation: impact starts from a file (a reference file or product)"
+        raise ValueError(msg)
     rows = store.execute(impact_sql(store.backend == "postgresql"), (key, key))
     affected = [{"name": n, "obs_id": o, "calib_level": c} for n, o, c in sorted(rows)]
-    return Impact(name=name, products=affected)
+    return Impact(name=key, products=affected)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jwlink.catalog import OBSERVATION_COLUMNS
+from jwlink.rights import RELEASE_PARAMS, RELEASE_SQL, RIGHTS_PARAMS, RIGHTS_SQL, now_params
 from jwlink.store import SqlStore
 
 __all__ = [
@@ -44,7 +45,8 @@ SEARCH_COLUMNS: dict[str, tuple[str, str]] = {
     "dataproduct_type": ("dataproduct_type", "text"),
     # Observations no evidence called calibration are science (MAST's default).
     "intentType": ("COALESCE(intent_type, 'science')", "text"),
-    "dataRights": ("COALESCE(data_rights, 'PUBLIC')", "text"),
+    # As listed: the observation's products decide (jwlink.rights; '?' is the current time).
+    "dataRights": (RIGHTS_SQL, "rights"),
     "proposal_id": ("LTRIM(program, '0')", "program"),
     "calib_level": ("calib_level", "int"),
     "obsid": ("obsid", "id"),
@@ -57,7 +59,7 @@ SEARCH_COLUMNS: dict[str, tuple[str, str]] = {
 }
 # Integers beyond these would overflow the database's 64-bit columns.
 _INT_LIMIT = 2**63
-OBS_FIELDS = (
+OBS_FIELDS: tuple[str, ...] = (
     "obs_id",
     "obsid",
     "obs_collection",
@@ -73,10 +75,16 @@ OBS_FIELDS = (
     "t_min",
     "t_max",
     "t_exptime",
-    "data_rights",
-    "release_date",
 )
-OBS_SELECT = f"SELECT {', '.join(OBS_FIELDS)} FROM observations"
+# The rights and release date follow the observation's products (jwlink.rights);
+# the SELECT's own parameters (the current time) come before the WHERE's.
+OBS_SELECT = f"SELECT {', '.join(OBS_FIELDS)}, {RIGHTS_SQL}, {RELEASE_SQL} FROM observations"
+OBS_FIELDS += ("data_rights", "release_date")
+
+
+def obs_select_params() -> list[Any]:
+    """Return the parameters of `OBS_SELECT` itself (the current time, for release dates)."""
+    return now_params(RIGHTS_PARAMS + RELEASE_PARAMS)
 
 
 @dataclass(frozen=True)
@@ -168,9 +176,10 @@ def _text_terms(expr: str, kind: str, c: Criterion) -> tuple[list[str], list[Any
             params.append(value.strip().lstrip("0"))
         else:
             terms.append(f"LOWER({expr}) = ?")
-            params.append(value.lower())
+            params += [*now_params(expr.count("?")), value.strip().lower()]
     for pattern in c.patterns:
         terms.append(f"LOWER({expr}) LIKE ? ESCAPE '\\'")
+        params += now_params(expr.count("?"))
         params.append(
             _pattern(pattern.lower().lstrip("0") if kind == "program" else pattern.lower())
         )
@@ -303,7 +312,7 @@ def mast_observation(raw: Sequence[Any]) -> dict[str, Any]:
         t_exptime=row["t_exptime"],
         t_obs_release=row["release_date"],
         proposal_id=str(int(program)) if program and program.isdigit() else program,
-        dataRights=row["data_rights"] or "PUBLIC",
+        dataRights=row["data_rights"],
         mtFlag=False,
         obsid=str(row["obsid"]),
         objID=str(row["obsid"]),
@@ -354,11 +363,12 @@ def search_observations(
     where, params, cone = _where(query)
     start = (page - 1) * page_size
     if cone is not None:
-        hits = _in_cone(store, OBS_SELECT + where, params, cone)
+        hits = _in_cone(store, OBS_SELECT + where, [*obs_select_params(), *params], cone)
         return SearchResult(len(hits), page, page_size, hits[start : start + page_size])
     total = store.execute("SELECT COUNT(*) FROM observations" + where, params)[0][0]
     sql = OBS_SELECT + where + " ORDER BY obs_id LIMIT ? OFFSET ?"
-    rows = [mast_observation(r) for r in store.execute(sql, [*params, page_size, start])]
+    raw = store.execute(sql, [*obs_select_params(), *params, page_size, start])
+    rows = [mast_observation(r) for r in raw]
     return SearchResult(int(total), page, page_size, rows)
 
 
@@ -366,5 +376,5 @@ def count_observations(store: SqlStore, query: ObservationQuery) -> int:
     """Return how many observations match a query (see `search_observations`)."""
     where, params, cone = _where(query)
     if cone is not None:
-        return len(_in_cone(store, OBS_SELECT + where, params, cone))
+        return len(_in_cone(store, OBS_SELECT + where, [*obs_select_params(), *params], cone))
     return int(store.execute("SELECT COUNT(*) FROM observations" + where, params)[0][0])

@@ -1,7 +1,8 @@
 """IVOA DataLink 1.1 ``{links}``: every product's links as a VOTable pyvo reads.
 
 ``GET``/``POST /datalink/links?ID=...`` (``ID`` repeatable; a ``dataURI``
-``mast:JWST/product/<file>`` or a bare file name). Each ID gets a ``#this``
+``mast:JWST/product/<file>``, a file name, a path or ``crds://`` URI of one:
+any name `jwlink.names` resolves to a product). Each ID gets a ``#this``
 row for the file itself, then one row per linked product with semantics
 mapped from the link's kind (``reference/standards.md`` §10), all rows of one
 ID together. Unknown IDs get a ``NotFoundFault`` row. Core terms are written
@@ -22,19 +23,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from jwlink import names
 from jwlink.api.access import Principal, is_public
 from jwlink.api.bodies import BoundedBodyRoute
 from jwlink.api.errors import BadRequest
 from jwlink.api.files import content_type, may_read
-from jwlink.api.selection import (
-    SelectedFile,
-    files_by_name,
-    is_file_name,
-    name_from_uri,
-    served_path,
-)
+from jwlink.api.selection import SelectedFile, files_by_name, is_file_name, served_path
 from jwlink.api.state import ServeState, StateDep, clean_text, read_form
-from jwlink.errors import JwlinkError
+from jwlink.errors import JwlinkError, NotFound
 from jwlink.store import SqlStore
 
 __all__ = [
@@ -224,15 +220,20 @@ def links_for(
         if limit is not None and len(rows) >= limit:
             break
         try:
-            name = name_from_uri(clean_text(id_, "ID"))
+            what, name = names.resolve(store, clean_text(id_, "ID"))
+        except NotFound as err:
+            close = f"; close matches: {', '.join(err.suggestions)}" if err.suggestions else ""
+            msg = f"NotFoundFault: {id_} is not a product of this archive{close}"
+            rows.append(LinkRow(id_, "#this", "", error_message=msg))
+            continue
         except (JwlinkError, ValueError):
             rows.append(
                 LinkRow(id_, "#this", "", error_message=f"NotFoundFault: no product '{id_}'")
             )
             continue
-        item = files_by_name(store, [name]).get(name)
+        item = files_by_name(store, [name]).get(name) if what == "product" else None
         if item is None:
-            msg = f"NotFoundFault: {id_} is not a product of this archive"
+            msg = f"NotFoundFault: {id_} is observation {name}, not a product of this archive"
             rows.append(LinkRow(id_, "#this", "", error_message=msg))
             continue
         rows.append(

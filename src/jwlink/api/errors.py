@@ -8,6 +8,7 @@
         ├── Unauthorized         (401)  exclusive-access data and no valid token
         ├── Forbidden            (403)  the token does not grant the program
         ├── NotServed            (404)  the file is not held under the data root
+        ├── WrongKind            (404)  a product asked for as an observation, or the reverse
         ├── PayloadTooLarge      (413)  the request body is too big
         ├── RangeNotSatisfiable  (416)  the byte range lies outside the file
         └── ServiceUnavailable   (503)  the catalog database is down; retry later
@@ -28,7 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from jwlink.errors import JwlinkError, StoreError
+from jwlink.errors import JwlinkError, NotFound, StoreError
 
 __all__ = [
     "ApiError",
@@ -39,6 +40,7 @@ __all__ = [
     "RangeNotSatisfiable",
     "ServiceUnavailable",
     "Unauthorized",
+    "WrongKind",
     "error_body",
     "error_response",
     "install_error_handlers",
@@ -79,6 +81,12 @@ class NotServed(ApiError):
     status = 404
 
 
+class WrongKind(ApiError):
+    """The name is in the catalog, but as a product where an observation is asked for (or back)."""
+
+    status = 404
+
+
 class PayloadTooLarge(ApiError):
     """The request body exceeds the service's limit."""
 
@@ -106,7 +114,9 @@ class ServiceUnavailable(ApiError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
-def error_body(messages: list[str], status: int) -> dict[str, Any]:
+def error_body(
+    messages: list[str], status: int, extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Return the canonical JSON error body.
 
     Parameters
@@ -115,6 +125,8 @@ def error_body(messages: list[str], status: int) -> dict[str, Any]:
         One or more messages; the first is the headline.
     status : int
         The HTTP status of the response.
+    extra : mapping, optional
+        More members (a 404 for a name adds ``suggestions``: close matches).
 
     Returns
     -------
@@ -126,6 +138,7 @@ def error_body(messages: list[str], status: int) -> dict[str, Any]:
         "error": messages[0] if messages else "",
         "errors": messages,
         "status": status,
+        **(extra or {}),
     }
 
 
@@ -134,13 +147,15 @@ def error_response(
     messages: list[str],
     headers: Mapping[str, str] | None = None,
     request: Any = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Response:
     """Render an error as JSON, or as a VOTable for DataLink requests."""
     if request is not None and request.url.path.startswith("/datalink"):
         from jwlink.api.datalink import votable_error
 
         return votable_error(status, messages[0] if messages else "")
-    return JSONResponse(error_body(messages, status), status_code=status, headers=headers)
+    body = error_body(messages, status, extra)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _validation_messages(exc: RequestValidationError) -> list[str]:
@@ -160,6 +175,11 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, StoreError) or status >= 500:
             logger.error("catalog error on %s: %s", request.url.path, exc)
             return error_response(500, ["The catalog could not be read"], request=request)
+        if isinstance(exc, NotFound):
+            # The server's catalog path stays private; the close matches are the help.
+            message = exc.describe(show_catalog=False)
+            extra = {"suggestions": exc.suggestions}
+            return error_response(status, [message], None, request, extra)
         return error_response(status, [str(exc)], getattr(exc, "headers", None), request)
 
     @app.exception_handler(ServiceUnavailable)

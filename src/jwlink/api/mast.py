@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from jwlink import queries
+from jwlink import names, queries
 from jwlink.api.bodies import BoundedBodyRoute
 from jwlink.api.errors import BadRequest
 from jwlink.api.mast_columns import (
@@ -226,11 +226,26 @@ def _observations(
 
 
 def _obs_id_of(store: SqlStore, obsid: str) -> str | None:
-    if not obsid.isdigit() or len(obsid) > 18:
-        msg = f"obsid must be a numeric Product Group ID, got '{obsid}'"
-        raise MashupError(msg)
-    rows = store.execute("SELECT obs_id FROM observations WHERE obsid = ?", (int(obsid),))
-    return str(rows[0][0]) if rows else None
+    """Return the obs_id an ``obsid`` value stands for; None for a number the catalog lacks.
+
+    MAST wants the numeric Product Group ID; jwlink also takes any name
+    `jwlink.names` resolves (an obs_id, a product: its owner's list).
+    """
+    number = names.obsid_of(obsid)
+    if number is not None:
+        rows = store.execute("SELECT obs_id FROM observations WHERE obsid = ?", (number,))
+        return str(rows[0][0]) if rows else None  # MAST answers an unknown obsid with nothing
+    try:
+        obs_id, _ = queries.observation_of(store, obsid)
+    except NotFound as err:
+        msg = (
+            f"obsid must be a numeric Product Group ID (or a name this archive holds): "
+            f"{err.describe(show_catalog=False)}"
+        )
+        raise MashupError(msg) from err
+    except ValueError as err:  # a product of no observation
+        raise MashupError(str(err)) from err
+    return obs_id
 
 
 def _products(store: SqlStore, params: dict[str, Any], page: int, size: int) -> dict[str, Any]:
@@ -238,7 +253,7 @@ def _products(store: SqlStore, params: dict[str, Any], page: int, size: int) -> 
     if not isinstance(raw, str | int) or isinstance(raw, bool) or not str(raw).strip():
         msg = "Mast.Caom.Products needs obsid (comma-separated Product Group IDs)"
         raise MashupError(msg)
-    obsids = [o.strip() for o in str(raw).split(",") if o.strip()]
+    obsids = [clean_text(o.strip(), "obsid") for o in str(raw).split(",") if o.strip()]
     if len(obsids) > 5000:
         msg = "at most 5000 obsids per request"
         raise MashupError(msg)
@@ -299,7 +314,9 @@ def invoke(store: SqlStore, text: str) -> dict[str, Any]:
         return _dispatch(store, text)
     except json.JSONDecodeError as err:
         return _error(f"request is not JSON: {err.msg}")
-    except (MashupError, BadRequest, NotFound) as err:
+    except NotFound as err:
+        return _error(err.describe(show_catalog=False))  # the server's catalog path stays private
+    except (MashupError, BadRequest) as err:
         return _error(str(err))
     except JwlinkError as err:
         if err.status < 500:

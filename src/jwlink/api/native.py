@@ -14,10 +14,9 @@ from pydantic import Field
 from jwlink import queries
 from jwlink.api.bodies import BoundedBodyRoute
 from jwlink.api.completeness import completeness
-from jwlink.api.errors import BadRequest
+from jwlink.api.errors import BadRequest, WrongKind
 from jwlink.api.state import StateDep, clean_text
 from jwlink.catalog import Catalog
-from jwlink.errors import NotFound
 from jwlink.model import Kind
 from jwlink.prov import to_prov_json
 from jwlink.queries import ProductFilters
@@ -111,25 +110,14 @@ def observations(
 
 
 def _observation_key(store: Any, key: str) -> str:
-    if key.isdigit() and len(key) < 19:
-        rows = store.execute("SELECT obs_id FROM observations WHERE obsid = ?", (int(key),))
-        if rows:
-            return str(rows[0][0])
-    what, resolved = queries.resolve(store, key)
-    if what != "observation":
-        raise NotFound(key)
-    return resolved
+    """Return the obs_id a name stands for (any form of `jwlink.names`; a product: its owner)."""
+    obs_id, _ = queries.observation_of(store, key)
+    return obs_id
 
 
-@router.get("/observations/{obs_id}")
-def observation(obs_id: str, state: StateDep) -> dict[str, Any]:
-    """One observation (by obs_id, association product name or numeric obsid) with its members."""
-    with state.pool.store() as store:
-        key = _observation_key(store, clean_text(obs_id, "obs_id"))
-        return {"observation": Catalog(store=store).observation(key)}
-
-
-@router.get("/observations/{obs_id}/products")
+# Paths, so a name holding slashes (a URI, a path to a file) reaches the handler;
+# the product list is matched before the detail would take "<name>/products".
+@router.get("/observations/{obs_id:path}/products")
 def products(
     obs_id: str,
     state: StateDep,
@@ -162,20 +150,33 @@ def products(
     return result.as_dict()
 
 
-@router.get("/products/{name}")
+@router.get("/observations/{obs_id:path}")
+def observation(obs_id: str, state: StateDep) -> dict[str, Any]:
+    """One observation (by obs_id, association product name or numeric obsid) with its members."""
+    with state.pool.store() as store:
+        catalog = Catalog(store=store)
+        what, key = catalog.resolve(clean_text(obs_id, "obs_id"))
+        if what != "observation":
+            msg = f"'{obs_id}' is a product, not an observation: see /api/v1/products/{key}"
+            raise WrongKind(msg)
+        return {"observation": catalog.observation(key)}
+
+
+@router.get("/products/{name:path}")
 def product(name: str, state: StateDep) -> dict[str, Any]:
     """One product with its direct links in and out."""
     with state.pool.store() as store:
         catalog = Catalog(store=store)
         what, key = catalog.resolve(clean_text(name, "name"))
         if what != "product":
-            raise NotFound(name)
+            msg = f"'{name}' is an observation, not a product: see /api/v1/observations/{key}"
+            raise WrongKind(msg)
         doc = catalog.show(key)
     doc["product"].pop("location", None)  # server paths stay private
     return doc
 
 
-@router.get("/lineage/{name}")
+@router.get("/lineage/{name:path}")
 def lineage(
     name: str,
     state: StateDep,
@@ -190,7 +191,7 @@ def lineage(
     return to_prov_json(result) if format == "prov-json" else result.as_dict()
 
 
-@router.get("/mrp/{obs_id}")
+@router.get("/mrp/{obs_id:path}")
 def mrp(obs_id: str, state: StateDep) -> dict[str, Any]:
     """Return the minimum recommended products of an observation, each decision explained."""
     with state.pool.store() as store:
@@ -198,7 +199,7 @@ def mrp(obs_id: str, state: StateDep) -> dict[str, Any]:
         return queries.mrp(store, key).as_dict()
 
 
-@router.get("/impact/{name}")
+@router.get("/impact/{name:path}")
 def impact(name: str, state: StateDep) -> dict[str, Any]:
     """Every product downstream of a file (a reference file, or any product), transitively."""
     with state.pool.store() as store:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from jwlink import names as resolver
 from jwlink import queries
 from jwlink.errors import NotFound
 from jwlink.queries import ProductFilters
@@ -83,6 +84,10 @@ class SelectedFile:
 
 def name_from_uri(uri: str) -> str:
     """Return the file name a ``mast:JWST/product/<file>`` URI (or a bare name) names.
+
+    A path is refused here: only a product name ever reaches a file. The
+    name's case and surrounding blanks are forgiven later (`select_files`
+    resolves through `jwlink.names`).
 
     Raises
     ------
@@ -167,15 +172,16 @@ def select_files(
     """
     order: dict[str, str | None] = {}
     for obs in obs_ids:
-        listing = queries.product_list(store, _obs_key(store, obs), ProductFilters(mrp_only=mrp))
+        listing = queries.product_list(store, obs, ProductFilters(mrp_only=mrp))
         for row in listing.rows:
             order.setdefault(row["productFilename"], row["obs_id"])
-    for name in names:
+    wanted = [_product_key(store, name) for name in names]
+    for name in wanted:
         order.setdefault(name, None)
     facts = files_by_name(store, list(order))
-    missing = [n for n in names if n not in facts]
+    missing = [n for n in wanted if n not in facts]
     if missing:
-        raise NotFound(missing[0])
+        raise resolver.not_found(store, missing[0])
     result = []
     for name, listed_obs in order.items():
         item = facts[name]
@@ -185,13 +191,13 @@ def select_files(
     return result
 
 
-def _obs_key(store: SqlStore, obs: str) -> str:
-    """Accept a numeric MAST obsid as well as an obs_id or name."""
-    if obs.isdigit() and len(obs) < 19:
-        rows = store.execute("SELECT obs_id FROM observations WHERE obsid = ?", (int(obs),))
-        if rows:
-            return str(rows[0][0])
-    return obs
+def _product_key(store: SqlStore, name: str) -> str:
+    """Return the catalog name of a product named in any form (`jwlink.names`)."""
+    what, key = resolver.resolve(store, name)
+    if what != "product":
+        msg = f"'{name}' is observation {key}: select it as an obs_id, not as a name"
+        raise ValueError(msg)
+    return key
 
 
 def served_path(location: str | None, data_root: Path | None) -> Path | None:

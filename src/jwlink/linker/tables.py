@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jwlink.linker.products import (
@@ -84,6 +85,23 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+_MJD_EPOCH = datetime(1858, 11, 17, tzinfo=UTC)
+
+
+def _release(value: Any) -> str | None:
+    """Return a ``t_obs_release`` as ISO text: MAST gives an MJD, exports may give a date."""
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        mjd = float(text)
+    except ValueError:
+        return text
+    if not 0 < mjd < 200_000:  # not an MJD: kept as written (and read as exclusive)
+        return text
+    return (_MJD_EPOCH + timedelta(days=mjd)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def _product_type(value: Any) -> ProductType | None:
     try:
         return ProductType(str(value).upper())
@@ -122,6 +140,7 @@ def link_listed(rows: list[ListedProduct]) -> Batch:
             size=_int(cols.get("size")),
             prvversion=_text(cols.get("prvversion")),
             data_rights=_text(cols.get("dataRights")),
+            release_date=_release(cols.get("t_obs_release")),
             filters=_text(cols.get("filters")),
             dataproduct_type=_text(cols.get("dataproduct_type")),
             program=program_of(cols.get("proposal_id")),

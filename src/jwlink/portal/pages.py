@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from jwlink import queries
 from jwlink.api import native
 from jwlink.api.state import StateDep, clean_text
-from jwlink.errors import JwlinkError
+from jwlink.errors import JwlinkError, NotFound
 from jwlink.model import Kind
 from jwlink.portal import views
 from jwlink.portal.graphdata import graph_settings
@@ -68,7 +68,13 @@ def _page(request: Request, title: str, json_url: str, script: str, body: Safe,
 
 def _error(request: Request, err: Exception, json_url: str) -> HTMLResponse:
     status = int(getattr(err, "status", 500))
-    body = render("error.html", base=_base(request), message=str(err))
+    base = _base(request)
+    message, close = str(err), Safe("")
+    if isinstance(err, NotFound):
+        # The server's catalog path stays private; close matches become links.
+        message = err.describe(show_catalog=False)
+        close = views.suggestion_list(err.suggestions, base)
+    body = render("error.html", base=base, message=message, suggestions=close)
     title = "Not found" if status == 404 else "Cannot show this page"
     return _page(request, title, json_url, "common", body, {"page": "error"}, status)
 
@@ -95,7 +101,7 @@ def search_page(request: Request) -> HTMLResponse:
     return _page(request, "Observations", json_url, "search", body, {"page": "search"})
 
 
-@router.get("/observations/{obs_id}", response_class=HTMLResponse)
+@router.get("/observations/{obs_id:path}", response_class=HTMLResponse)
 def observation_page(obs_id: str, request: Request, state: StateDep) -> HTMLResponse:
     """Show one observation: metadata, members, products grouped by kind with MRP."""
     base = _base(request)
@@ -122,7 +128,7 @@ def observation_page(obs_id: str, request: Request, state: StateDep) -> HTMLResp
     return _page(request, doc["obs_id"], json_url, "observation", body, data)
 
 
-@router.get("/products/{name}", response_class=HTMLResponse)
+@router.get("/products/{name:path}", response_class=HTMLResponse)
 def product_page(name: str, request: Request, state: StateDep) -> HTMLResponse:
     """Show one product: its metadata and its direct links in and out."""
     base = _base(request)
@@ -168,7 +174,7 @@ def _kind_boxes(chosen: list[str]) -> Safe:
     ))  # fmt: skip
 
 
-@router.get("/lineage/{name}", response_class=HTMLResponse)
+@router.get("/lineage/{name:path}", response_class=HTMLResponse)
 def lineage_page(name: str, request: Request, state: StateDep) -> HTMLResponse:
     """Draw the linkage of a product or observation: levels as columns, inline SVG."""
     base, key = _base(request), views.path_segment(name)

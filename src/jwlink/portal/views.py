@@ -23,6 +23,7 @@ __all__ = [
     "mjd_to_iso",
     "options",
     "path_segment",
+    "suggestion_list",
 ]
 
 OBSERVATION_FIELDS: tuple[tuple[str, str], ...] = (
@@ -125,6 +126,19 @@ def link_table(links: Mapping[str, Sequence[Mapping[str, Any]]], base: str) -> S
         "<th scope='col'>Role</th><th scope='col'>Evidence</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def suggestion_list(names: Sequence[str], base: str) -> Safe:
+    """Return the close matches of a name nothing answers to, each a link to its lineage page.
+
+    The lineage page takes products and observations alike.
+    """
+    if not names:
+        return Safe("")
+    items = "".join(
+        f"<li><a href='{base}/lineage/{path_segment(n)}'>{escape(n)}</a></li>" for n in names
+    )
+    return Safe(f"<p>Close matches:</p><ul class='suggestions'>{items}</ul>")
 
 
 def options(choices: Iterable[tuple[str, str]], selected: str) -> Safe:

@@ -50,6 +50,13 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "CREATE INDEX products_program_exclusive ON products (program, release_date, data_rights) "
         "WHERE UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')",
     ),
+    # An observation's rights follow its products' (jwlink.rights): its
+    # exclusive products are one index seek, read from the index alone.
+    (
+        "0004_observation_rights",
+        "CREATE INDEX products_obs_exclusive ON products (obs_id, release_date, data_rights) "
+        "WHERE UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')",
+    ),
 )
 CREATE_MIGRATIONS = (
     "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"
