@@ -259,3 +259,16 @@ def test_download_selection_takes_every_form(rights_archive: Archive) -> None:
         number = str(obsid_for(EXCL_OBS))
         listed = client.get("/api/v1/manifest.json", params={"obs_id": number, "mrp": "false"})
     assert sorted(f["name"] for f in listed.json()["files"]) == sorted(expected)
+
+
+def test_jwlink_download_takes_a_path_or_uri_to_a_file(rights_archive: Archive, tmp_path) -> None:
+    # The server takes bare product names; the client sends the file a path names.
+    db = ["--db", rights_archive.db_url, "--data-root", str(rights_archive.data_root)]
+    paths = [f for f in product_forms() if "/" in f or "\\" in f][:3]
+    for number, form in enumerate(paths):
+        dest = tmp_path / str(number)
+        got = CliRunner().invoke(
+            main, ["download", "--name", form, "--dest", str(dest), "--flat", "--json", *db]
+        )
+        doc = json.loads(got.stdout)
+        assert [f["name"] for f in doc["files"]] == [CAL], (form, got.output)

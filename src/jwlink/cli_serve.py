@@ -237,6 +237,11 @@ def download(
     else:
         msg = "Give --server URL, or --db and --data-root for a local catalog."
         raise click.UsageError(msg)
+    # A path or URI to a file names the file (jwlink.names); the server takes
+    # only bare product names, so the client sends the last component.
+    from jwlink.names import last_component
+
+    names = tuple(last_component(name) for name in names)
     bar = _Bar()
     try:
         report = run(source, obs_ids, dest, names, mrp, flat, workers, bar if show else None)
