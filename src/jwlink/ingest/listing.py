@@ -235,7 +235,7 @@ def _script(path: Path) -> Iterator[ListedProduct]:
             yield _row(path, f"line {number}", number, name, size if len(names) == 1 else None)
 
 
-_JWST_FILE = re.compile(r"mast(?::|%3A)JWST(?:/|%2F)product(?:/|%2F)([^\s'\"&#]+)", re.IGNORECASE)
+_JWST_FILE = re.compile(r"mast(?::|%3A)JWST(?:/|%2F)product(?:/|%2F)([^\s'\"&#<>]+)", re.IGNORECASE)
 
 
 def _fetch_size(line: str) -> int | None:
