@@ -145,8 +145,9 @@ def test_jwlink_curl_script_round_trip(store, tmp_path):
 
     name = "jw02733002001_02103_00001_mirimage_cal.fits"
     url = f"http://127.0.0.1:8765/api/v0.1/Download/file?uri=mast:JWST/product/{name}"
-    entry = Entry(name=name, path=f"JWST/jw02733002001_02103_00001_mirimage/{name}",
-                  size=123456, sha256="a" * 64, url=url, location=None, data_rights="PUBLIC")  # fmt: skip
+    local = f"JWST/jw02733002001_02103_00001_mirimage/{name}"
+    entry = Entry(name=name, path=local, size=123456, sha256="a" * 64, url=url, location=None,
+                  data_rights="PUBLIC")  # fmt: skip
     path = tmp_path / "bundle.sh"
     path.write_text(curl_script([entry], [], "http://127.0.0.1:8765", "bundle.sh"))
     assert classify(path) == "curl_script"
