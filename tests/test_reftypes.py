@@ -51,7 +51,8 @@ def test_real_headers_link_by_reftype(db_url, data, tmp_path):
     try:
         assert ingest(store, [folder]).errors == []
         rows = store.execute(
-            "SELECT source, role, evidence FROM links WHERE evidence LIKE ? ESCAPE '!' ORDER BY evidence",
+            "SELECT source, role, evidence FROM links "
+            "WHERE evidence LIKE ? ESCAPE '!' ORDER BY evidence",
             ("%:R!_%",),
         )
         assert len(rows) > 100
