@@ -67,3 +67,10 @@ def test_real_headers_link_by_reftype(db_url, data, tmp_path):
         assert impact(store, superbias).products
     finally:
         store.close()
+
+
+def test_synthetic_headers_get_the_reftypes_they_were_written_for():
+    """The synthetic archive writes R_* keywords for chosen reftypes; ingest reads the same."""
+    from jwlink.synth.crds import _KEYWORDS
+
+    assert {kw: reftype_for(kw) for kw in _KEYWORDS} == {kw: t for kw, (t, _) in _KEYWORDS.items()}

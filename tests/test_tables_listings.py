@@ -211,3 +211,26 @@ def test_manifest_row_naming_no_file(tmp_path):
     assert classify(path) == "manifest"
     with pytest.raises(ProductTableError, match="row 1: neither Local Path nor URL names a file"):
         list(read_listing(path, "manifest"))
+
+
+def test_jwlink_manifest(store, tmp_path):
+    from jwlink.api.streams import Entry, manifest_csv
+
+    names = (
+        "jw02733002001_02103_00001_mirimage_cal.fits",
+        "jw02733-o002_t001_miri_f1130w_i2d.fits",
+    )
+    entries = [
+        Entry(name=n, path=f"JWST/x/{n}", size=10 + i, sha256="b" * 64, url=f"http://h/{n}",
+              location=None, data_rights="PUBLIC")
+        for i, n in enumerate(names)
+    ]  # fmt: skip
+    path = tmp_path / "manifest.csv"
+    path.write_text(manifest_csv(entries))
+    assert classify(path) == "manifest"
+    assert ingest(store, [path]).errors == []
+    rows = store.execute("SELECT name, obs_id, size FROM products WHERE size < 100")
+    assert sorted(rows) == [
+        (names[1], "jw02733-o002_t001_miri_f1130w", 11),
+        (names[0], "jw02733002001_02103_00001_mirimage", 10),
+    ]
