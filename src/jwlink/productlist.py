@@ -176,7 +176,7 @@ _TYPE_CODES = {"SCIENCE": "S", "CALIBRATION": "C", "AUXILIARY": "A", "INFO": "I"
 
 
 def _subgroup(product: dict[str, Any]) -> str:
-    name = product["name"]
+    name = str(product["name"])
     if name.endswith("_asn.json"):
         return "ASN"
     if "_gs-" in name:
@@ -257,7 +257,7 @@ class ProductList:
 
     def to_table(self) -> Any:
         """Return the rows as an astropy Table with MAST's column names first."""
-        from astropy.table import Table
+        from astropy.table import Table  # type: ignore[import-untyped]
 
         rows = [[r[c] for c in PRODUCT_COLUMNS] for r in self.rows]
         dtypes = [_dtype(c) for c in PRODUCT_COLUMNS]
