@@ -234,3 +234,14 @@ def test_jwlink_manifest(store, tmp_path):
         (names[1], "jw02733-o002_t001_miri_f1130w", 11),
         (names[0], "jw02733002001_02103_00001_mirimage", 10),
     ]
+
+
+def test_curl_flag_manifest_names_only_the_script(store, tmp_path):
+    # download_products(curl_flag=True) returns Local Path, Status, Message: the script.
+    manifest = Table({"Local Path": [str(tmp_path / "mastDownload_20240101120000.sh")],
+                      "Status": ["COMPLETE"], "Message": [""]})  # fmt: skip
+    path = tmp_path / "manifest.ecsv"
+    manifest.write(path)
+    assert classify(path) == "manifest"
+    assert list(read_listing(path, "manifest")) == []
+    assert ingest(store, [path]).errors == []

@@ -36,7 +36,8 @@ LISTING_READERS = ("manifest", "curl_script", "cloud_listing")
 # Enough of a file to recognise it by; a listing says what it is in its first lines.
 _SNIFF_BYTES = 1 << 16
 _SNIFF_LINES = 50
-_ASTROQUERY_MANIFEST = ("Local Path", "Status", "URL")
+# URL is absent from the manifest of a curl_flag download (it names the script).
+_ASTROQUERY_MANIFEST = ("Local Path", "Status")
 _JWLINK_MANIFEST = ("name", "path", "sha256", "url")
 # A MAST product URI, plain or percent-encoded, of any mission.
 _URI = re.compile(r"mast(?::|%3A)([A-Za-z0-9_]+)(?:/|%2F)product(?:/|%2F)", re.IGNORECASE)
@@ -176,11 +177,13 @@ def _manifest(path: Path) -> Iterator[ListedProduct]:
     table = _read(path)
     if all(c in table.colnames for c in _ASTROQUERY_MANIFEST):
         local, url_column, size_column = "Local Path", "URL", None
+        if url_column not in table.colnames:
+            table[url_column] = ""
     elif all(c in table.colnames for c in _JWLINK_MANIFEST):
         local, url_column, size_column = "path", "url", "size"
     else:
         msg = (
-            "a download manifest needs columns Local Path, Status, URL (astroquery) "
+            "a download manifest needs columns Local Path, Status (astroquery) "
             "or name, path, sha256, url (jwlink)"
         )
         raise ProductTableError(str(path), msg)
