@@ -60,7 +60,7 @@ class IngestReport:
 
 
 def classify(path: Path) -> str | None:
-    """Return which reader a file goes to, by its name; None to ignore it.
+    """Return which reader a file goes to, by name (lists: by first lines); None to ignore it.
 
     Returns one of ``association``, ``pool``, ``fits``, ``table``, ``file``,
     ``manifest``, ``curl_script``, ``cloud_listing``.
