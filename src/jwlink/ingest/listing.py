@@ -108,11 +108,18 @@ def _cloud_entry(line: str) -> tuple[str, int | None] | None:
     if ls := _LS_ROW.fullmatch(line):
         size, text = int(ls.group(2)), ls.group(3)
         if "/" not in text:  # a listing of one folder names bare files
-            return (text, size) if describe(text).form is not None else None
+            return (text, size) if _jwst_name(text) else None
     key = _KEY.fullmatch(text)
     if key is None:
         return None
     return key.group(1).rsplit("/", 1)[-1], size
+
+
+def _jwst_name(name: str) -> bool:
+    try:
+        return describe(name).form is not None
+    except InvalidName:
+        return False
 
 
 def read_listing(path: str | Path, kind: str) -> Iterator[ListedProduct]:
@@ -196,8 +203,8 @@ def _manifest(path: Path) -> Iterator[ListedProduct]:
         local_path = _value(row[local])
         if name is None and isinstance(local_path, str) and local_path.strip():
             name = local_path.strip().replace("\\", "/").rsplit("/", 1)[-1]
-            if describe(name).form is None:
-                continue  # not a JWST file: the curl script itself, a cloud-only row
+            if not _jwst_name(name):
+                continue  # not a JWST file: the curl script itself, another mission's file
         if name is None:
             msg = f"{where}: neither {local} nor {url_column} names a file"
             raise ProductTableError(str(path), msg)
