@@ -245,3 +245,25 @@ def test_curl_flag_manifest_names_only_the_script(store, tmp_path):
     assert classify(path) == "manifest"
     assert list(read_listing(path, "manifest")) == []
     assert ingest(store, [path]).errors == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"2024-01-01 00:00:00 5 jw\x01bad_cal.fits\n",
+        b"jwst/public/\xff\xfe_cal.fits\n",
+        b"curl 'https://x/Download/file?uri=mast:JWST/product/jw01234001001_02101_00001_nrca1\x01'\n",
+        b"mast%3AJWST%2Fproduct%2F\n",
+        b"\x00\x01\x02",
+    ],
+)
+def test_hostile_lists_never_raise_from_classify(store, tmp_path, content):
+    for suffix in (".txt", ".sh"):
+        path = tmp_path / f"list{suffix}"
+        path.write_bytes(content)
+        kind = classify(path)
+        report = ingest(store, [path])
+        if kind is None:
+            assert report.ignored == 1
+        else:  # read, or refused with the line at fault
+            assert report.errors == [] or "line 1" in report.errors[0][1]

@@ -212,12 +212,19 @@ def _manifest(path: Path) -> Iterator[ListedProduct]:
         yield _row(path, where, number, name, size if isinstance(size, int) else None)
 
 
+def _text(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        msg = f"line {line}: not UTF-8 text (byte {err.start})"
+        raise ProductTableError(str(path), msg) from err
+
+
 def _logical_lines(path: Path) -> Iterator[tuple[int, str]]:
     """Yield (first line number, text) of each shell line, continuations joined."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="strict")
-    except UnicodeDecodeError as err:
-        raise ProductTableError(str(path), f"not UTF-8 text at byte {err.start}") from err
+    text = _text(path)
     start, parts = 0, list[str]()
     for number, line in enumerate(text.splitlines(), start=1):
         if not parts:
@@ -260,10 +267,7 @@ def _fetch_size(line: str) -> int | None:
 
 
 def _cloud(path: Path) -> Iterator[ListedProduct]:
-    try:
-        text = path.read_text(encoding="utf-8", errors="strict")
-    except UnicodeDecodeError as err:
-        raise ProductTableError(str(path), f"not UTF-8 text at byte {err.start}") from err
+    text = _text(path)
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#") or _LS_FOLDER.fullmatch(line):
