@@ -267,3 +267,16 @@ def test_hostile_lists_never_raise_from_classify(store, tmp_path, content):
             assert report.ignored == 1
         else:  # read, or refused with the line at fault
             assert report.errors == [] or "line 1" in report.errors[0][1]
+
+
+def test_one_key_without_newline_and_a_long_listing(tmp_path):
+    one = tmp_path / "one.txt"
+    one.write_text(
+        "s3://stpubdata/jwst/public/jw02733/x/jw02733002001_02103_00001_mirimage_cal.fits"
+    )
+    assert classify(one) == "cloud_listing"
+    many = tmp_path / "many.txt"  # longer than what classify reads: judged by whole lines
+    key = "jwst/public/jw02733/jw02733002001/jw02733002001_02103_{:05d}_mirimage_cal.fits\n"
+    many.write_text("".join(key.format(i) for i in range(1, 3000)))
+    assert many.stat().st_size > 1 << 16 and classify(many) == "cloud_listing"
+    assert len(list(read_listing(many, "cloud_listing"))) == 2999

@@ -75,16 +75,22 @@ def listing_kind(path: Path) -> str | None:
     if suffix == ".sh":
         return "curl_script" if _JWST_URI.search(_head(path)) else None
     if suffix == ".txt":
-        return "cloud_listing" if _is_cloud_listing(_head(path)) else None
+        return "cloud_listing" if _is_cloud_listing(*_head_bytes(path)) else None
     return None
 
 
 def _head(path: Path) -> str:
+    return _head_bytes(path)[0]
+
+
+def _head_bytes(path: Path) -> tuple[str, bool]:
+    """Return the first bytes of a file as text, and whether the file goes on."""
     try:
         with path.open("rb") as handle:
-            return handle.read(_SNIFF_BYTES).decode("utf-8", "replace")
+            raw = handle.read(_SNIFF_BYTES + 1)
     except OSError:
-        return ""  # the reader says what is wrong with the file
+        return "", False  # the reader says what is wrong with the file
+    return raw[:_SNIFF_BYTES].decode("utf-8", "replace"), len(raw) > _SNIFF_BYTES
 
 
 def _mentions(head: str, column: str) -> bool:
@@ -93,11 +99,12 @@ def _mentions(head: str, column: str) -> bool:
     return re.search(rf"(^|[,\s\"'=]){re.escape(column)}($|[,\s\"'}}])", header) is not None
 
 
-def _is_cloud_listing(head: str) -> bool:
-    lines = [ln.strip() for ln in head.splitlines()[:_SNIFF_LINES]]
+def _is_cloud_listing(head: str, cut: bool) -> bool:
+    lines = head.splitlines()
+    if cut and len(lines) <= _SNIFF_LINES:
+        lines = lines[:-1]  # the last line may be cut short
+    lines = [ln.strip() for ln in lines[:_SNIFF_LINES]]
     rows = [ln for ln in lines if ln and not ln.startswith("#") and not _LS_FOLDER.fullmatch(ln)]
-    if len(head) == _SNIFF_BYTES and rows:
-        rows = rows[:-1]  # the last line may be cut short
     return bool(rows) and all(_cloud_entry(ln) is not None for ln in rows)
 
 
