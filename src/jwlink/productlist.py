@@ -6,7 +6,10 @@ observation, also its member exposures' products (each row's
 products linked into those (association files, guide-star products,
 previews, MSA catalogs, calibration exposures), each tagged with the kind and
 role of the link that brought it in. MAST repeats a file once per path that
-reaches it (astropy/astroquery#2496); jwlink lists it once unless asked.
+reaches it (astropy/astroquery#2496); jwlink lists it once unless asked,
+and then by the role it plays in this observation (science before
+background). Every row has a ``calib_level``, as every MAST row does
+(`CALIB_LEVEL_SQL` says where it comes from when the name gives none).
 """
 
 from __future__ import annotations
