@@ -89,7 +89,9 @@ def _astroquery_manifest(data, tmp_path, monkeypatch, products):
     return Observations._download_files(products, str(tmp_path / "mastDownload"), verbose=False)
 
 
-@pytest.mark.parametrize(("suffix", "fmt"), [(".csv", "ascii.csv"), (".ecsv", "ascii.ecsv")])
+@pytest.mark.parametrize(
+    ("suffix", "fmt"), [(".csv", "ascii.csv"), (".ecsv", "ascii.ecsv"), (".xml", "votable")]
+)
 def test_astroquery_manifest(store, data, tmp_path, monkeypatch, suffix, fmt):
     export = _export(data)
     export["obs_collection"] = "JWST"
@@ -104,7 +106,8 @@ def test_astroquery_manifest(store, data, tmp_path, monkeypatch, suffix, fmt):
 
     manifest = _astroquery_manifest(data, tmp_path, monkeypatch, vstack([export, hst]))
     assert manifest.colnames == ["Local Path", "Status", "Message", "URL"]
-    manifest["Message"] = [str(m or "") for m in manifest["Message"]]
+    for column in ("Message", "URL"):  # None (no message, no URL) is an object column
+        manifest[column] = [str(v or "") for v in manifest[column]]
     path = tmp_path / f"manifest{suffix}"
     manifest.write(path, format=fmt)
     assert classify(path) == "manifest"

@@ -189,6 +189,8 @@ def _uri_name(url: str) -> tuple[str | None, str | None]:
 
 def _manifest(path: Path) -> Iterator[ListedProduct]:
     table = _read(path)
+    if "Local_Path" in table.colnames and "Local Path" not in table.colnames:
+        table.rename_column("Local_Path", "Local Path")  # a VOTable's ID for the name
     if all(c in table.colnames for c in _ASTROQUERY_MANIFEST):
         local, url_column, size_column = "Local Path", "URL", None
         if url_column not in table.colnames:
