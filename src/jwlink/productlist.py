@@ -6,7 +6,10 @@ observation, also its member exposures' products (each row's
 products linked into those (association files, guide-star products,
 previews, MSA catalogs, calibration exposures), each tagged with the kind and
 role of the link that brought it in. MAST repeats a file once per path that
-reaches it (astropy/astroquery#2496); jwlink lists it once unless asked.
+reaches it (astropy/astroquery#2496); jwlink lists it once unless asked,
+and then by the role it plays in this observation (science before
+background). Every row has a ``calib_level``, as every MAST row does
+(`CALIB_LEVEL_SQL` says where it comes from when the name gives none).
 """
 
 from __future__ import annotations
@@ -14,7 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PRODUCT_COLUMNS", "ProductList", "product_list_sql"]
+__all__ = [
+    "CALIB_LEVEL_SQL",
+    "PRODUCT_COLUMNS",
+    "ProductList",
+    "product_columns",
+    "product_list_sql",
+]
 
 # MAST Mast.Caom.Products columns in MAST's order (mast-api.md §2), then jwlink's own.
 MAST_COLUMNS = (
@@ -34,25 +43,29 @@ _BRINGING = (
     "OR (l.kind = 'antecedent' AND l.role = 'association'))"
 )
 
-# Rows: (name, via_obs, kind, role, rank); rank orders the paths to one file.
+# Rows: (name, via_obs, kind, role, rank, prio); rank orders the paths to one
+# file, prio the roles one member exposure plays in this observation: an
+# exposure that is science here and background (or PSF, ...) too is listed as
+# science, whatever the names of the kinds sort to. Lineage keeps every edge.
 _ROWS = f"""
-WITH owners(obs_id, kind, role) AS (
-    SELECT ?, NULL, NULL
+WITH owners(obs_id, kind, role, prio) AS (
+    SELECT ?, NULL, NULL, 0
     UNION ALL
     SELECT member_obs_id,
            CASE exptype WHEN 'science' THEN 'composition'
                         WHEN 'target_acquisition' THEN 'prerequisite'
                         ELSE 'calibration' END,
-           exptype
+           exptype,
+           CASE exptype WHEN 'science' THEN 0 WHEN 'member' THEN 2 ELSE 1 END
     FROM members WHERE obs_id = ?
 ),
 owned AS MATERIALIZED (
     SELECT p.name, o.obs_id AS via, o.kind, o.role,
-           CASE WHEN o.kind IS NULL THEN 0 ELSE 1 END AS rank
+           CASE WHEN o.kind IS NULL THEN 0 ELSE 1 END AS rank, o.prio
     FROM owners o JOIN products p ON p.obs_id = o.obs_id
 ),
 brought AS (
-    SELECT l.source AS name, w.via, l.kind, l.role, 2 AS rank
+    SELECT l.source AS name, w.via, l.kind, l.role, 2 AS rank, 0 AS prio
     FROM owned w JOIN links l ON l.target = w.name
     WHERE {_BRINGING}
 ),
@@ -63,7 +76,7 @@ paths AS (
 _DEDUP = """,
 ranked AS (
     SELECT paths.*, ROW_NUMBER() OVER (
-        PARTITION BY name ORDER BY rank, via {collate}, kind {collate}, role {collate}
+        PARTITION BY name ORDER BY rank, prio, via {collate}, kind {collate}, role {collate}
     ) AS n
     FROM paths
 ),
@@ -73,10 +86,31 @@ _ALL = """,
 picked AS (SELECT DISTINCT name, via, kind, role, rank FROM paths)
 """
 
+# A product's calib_level where its level does not give one (MAST gives every
+# row one, mast-api.md §2): an association file's by its type (``*2`` -> 2,
+# ``*3`` -> 3), an MSA metadata file 1 (a Level 1b input: keyword dictionary,
+# MSAMETFL), a pool 2 (the first stage whose associations it defines), else
+# the level of the observation that owns it or that it is listed through.
+# Over ``p`` (the product) and ``o`` (that observation).
+CALIB_LEVEL_SQL = (
+    "COALESCE(p.calib_level, "
+    "(SELECT CASE WHEN a.asn_type LIKE '%2' THEN 2 WHEN a.asn_type LIKE '%3' THEN 3 END "
+    "FROM associations a WHERE a.name = p.name), "
+    "CASE p.suffix WHEN 'msa' THEN 1 WHEN 'pool' THEN 2 END, o.calib_level)"
+)
+
 PRODUCT_FIELDS = (
     "name", "obs_id", "level", "calib_level", "product_type", "suffix", "extension", "program",
     "filters", "size", "sha256", "location", "prvversion", "data_rights", "dataproduct_type",
 )  # fmt: skip
+
+
+def product_columns() -> list[str]:
+    """Return `PRODUCT_FIELDS` as SQL over ``p`` and ``o``, ``calib_level`` always given."""
+    return [
+        f"{CALIB_LEVEL_SQL} AS calib_level" if c == "calib_level" else f"p.{c}"
+        for c in PRODUCT_FIELDS
+    ]
 
 
 def product_list_sql(
@@ -115,7 +149,7 @@ def product_list_sql(
         _ROWS
         + (_ALL if all_duplicates else _DEDUP).format(collate=collate)
         + ", listed AS (SELECT x.via, x.kind, x.role, x.rank, "
-        + ", ".join(f"p.{c}" for c in PRODUCT_FIELDS)
+        + ", ".join(product_columns())
         + ", o.obsid, o.dataproduct_type AS obs_dataproduct_type, o.data_rights AS obs_rights, "
         f"{rule_case} AS rule "
         "FROM picked x JOIN products p ON p.name = x.name "
@@ -145,7 +179,7 @@ _TYPE_CODES = {"SCIENCE": "S", "CALIBRATION": "C", "AUXILIARY": "A", "INFO": "I"
 
 
 def _subgroup(product: dict[str, Any]) -> str:
-    name = product["name"]
+    name = str(product["name"])
     if name.endswith("_asn.json"):
         return "ASN"
     if "_gs-" in name:
@@ -226,7 +260,7 @@ class ProductList:
 
     def to_table(self) -> Any:
         """Return the rows as an astropy Table with MAST's column names first."""
-        from astropy.table import Table
+        from astropy.table import Table  # type: ignore[import-untyped]
 
         rows = [[r[c] for c in PRODUCT_COLUMNS] for r in self.rows]
         dtypes = [_dtype(c) for c in PRODUCT_COLUMNS]

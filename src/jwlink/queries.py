@@ -278,10 +278,10 @@ def program_product_list(
     ProductList
         ``obs_id`` is the program; each row's ``parent_obsid`` its owner's obsid.
     """
-    from jwlink.productlist import PRODUCT_FIELDS
+    from jwlink.productlist import PRODUCT_FIELDS, product_columns
 
     program = program.zfill(5)
-    sql = _PROGRAM_SQL.format(fields=", ".join(f"p.{c}" for c in PRODUCT_FIELDS))
+    sql = _PROGRAM_SQL.format(fields=", ".join(product_columns()))
     raw = store.execute(sql, (program,))
     rows = [mast_row(r, str(r[5 + len(PRODUCT_FIELDS)] or "")) for r in raw]
     composed = {r[0] for r in store.execute(_COMPOSED_SQL, (program,))}

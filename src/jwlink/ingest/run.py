@@ -22,8 +22,9 @@ from pathlib import Path
 from jwlink import linker
 from jwlink.errors import CatalogReadOnly, CatalogUnavailable, InputError, InvalidName, JwlinkError
 from jwlink.ingest.asn import read_association
+from jwlink.ingest.listing import LISTING_READERS, listing_kind, read_listing
 from jwlink.ingest.pool import looks_like_pool, read_pool
-from jwlink.ingest.table import FORMATS, read_product_table
+from jwlink.ingest.table import read_product_table
 from jwlink.model import Batch, FoundFile
 from jwlink.naming import bare_name, describe
 from jwlink.store.base import SqlStore
@@ -59,9 +60,10 @@ class IngestReport:
 
 
 def classify(path: Path) -> str | None:
-    """Return which reader a file goes to, by its name; None to ignore it.
+    """Return which reader a file goes to, by name (lists: by first lines); None to ignore it.
 
-    Returns one of ``association``, ``pool``, ``fits``, ``table``, ``file``.
+    Returns one of ``association``, ``pool``, ``fits``, ``table``, ``file``,
+    ``manifest``, ``curl_script``, ``cloud_listing``.
     """
     name = path.name
     lower = name.lower()
@@ -77,9 +79,8 @@ def classify(path: Path) -> str | None:
         return "fits"
     if info.form is not None:
         return "file"
-    if path.suffix.lower() in FORMATS:
-        return "table"
-    return None
+    # Tables, manifests, curl scripts and cloud listings, told apart by content.
+    return listing_kind(path)
 
 
 def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
@@ -134,6 +135,8 @@ def read_file(path: Path, reader: str, sha256: str, size: int) -> Batch:
         name = header.filename
     elif reader == "table":
         batch.extend(linker.link_listed(list(read_product_table(path))))
+    elif reader in LISTING_READERS:
+        batch.extend(linker.link_listed(list(read_listing(path, reader))))
     batch.extend(linker.link_file(FoundFile(name, location, size, sha256)))
     batch.source = location
     return batch

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jwlink.model import HeaderEvidence, Kind, Link
+from jwlink.reftypes import reference_role
 
 __all__ = ["FILE_KEYWORDS", "header_links", "pool_file_name", "reference_name"]
 
@@ -70,7 +71,8 @@ def header_links(header: HeaderEvidence) -> list[Link]:
     Returns
     -------
     list of Link
-        ``R_*`` and ``CRDS_CTX`` as contributing ``reference:<reftype>``;
+        ``R_*`` as contributing ``reference:<reftype>`` (the CRDS reftype,
+        `jwlink.reftypes`), ``CRDS_CTX`` as ``reference:context``;
         the association, pool, MSA catalog, WFSS catalogs, master background,
         engineering file; HDRTAB members as composition.
     """
@@ -79,13 +81,14 @@ def header_links(header: HeaderEvidence) -> list[Link]:
     for keyword, value in sorted(header.reference_files.items()):
         source = reference_name(value)
         if source is not None:
-            role = f"reference:{keyword.removeprefix('R_').lower()}"
+            # The CRDS reftype (R_SUPERB -> superbias), not the cut keyword stem.
+            role = reference_role(keyword)
             links.append(
                 Link(source, target, Kind.CONTRIBUTING, role, f"header:{target}:{keyword}")
             )
     for keyword, (kind, role) in FILE_KEYWORDS.items():
-        value = header.keywords.get(keyword)
-        source = pool_file_name(value) if keyword == "ASNPOOL" else reference_name(value)
+        named = header.keywords.get(keyword)
+        source = pool_file_name(named) if keyword == "ASNPOOL" else reference_name(named)
         if source is not None and source != target:
             links.append(Link(source, target, kind, role, f"header:{target}:{keyword}"))
     for member in header.hdrtab_members:

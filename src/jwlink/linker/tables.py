@@ -39,6 +39,10 @@ def link_pool(rows: list[PoolExposure]) -> Batch:
     by_obs: dict[tuple[str, str], list[PoolExposure]] = {}
     for row in rows:
         product = product_for(row.filename, program=program_of(row.columns.get("program")))
+        if product.level is None:
+            # A pool row is an exposure's Level 1b file even when its name (a
+            # 2015-layout "..._MIRIM_image" without suffix) does not say so.
+            product = replace(product, level=Level.L1B)
         batch.products.append(product)
         obs = observation_from_columns(product, row.columns)
         if obs is not None:
@@ -110,12 +114,15 @@ def _product_type(value: Any) -> ProductType | None:
 
 
 def link_listed(rows: list[ListedProduct]) -> Batch:
-    """Derive rows from a MAST product-list table (astroquery export).
+    """Derive rows from a MAST product list, download manifest, script or cloud listing.
 
-    Each row names one file owned by the observation ``obs_id``. Rows whose
+    Each row names one file. Its observation is the row's ``obs_id`` when the
+    table has one, else the one its name implies (none for shared files): a
+    table never moves a file into another row's observation. Rows whose
     ``parent_obsid`` differs from their ``obsID`` were listed for a parent
     (Level 3) observation: the parent's ``obs_id`` is learned from the rows it
-    owns, and the owner is recorded as its member.
+    owns, and the owner is recorded as its member. Without both columns
+    (a trimmed export, a manifest) no membership is derived.
 
     Parameters
     ----------
@@ -128,7 +135,13 @@ def link_listed(rows: list[ListedProduct]) -> Batch:
         Products with size, data rights, version and type as MAST lists them.
     """
     batch = Batch(source=rows[0].source if rows else "")
-    owner_of = {str(r.columns.get("obsID")): _text(r.columns.get("obs_id")) for r in rows}
+    # Only real ids: a table without obsID would map every row to None, and
+    # parent_obsid None would then name the last row's observation (issue 11).
+    owner_of: dict[str, str] = {}
+    for row in rows:
+        obsid, obs_id = _text(row.columns.get("obsID")), _text(row.columns.get("obs_id"))
+        if obsid is not None and obs_id is not None:
+            owner_of.setdefault(obsid, obs_id)
     for row in rows:
         cols = row.columns
         name = str(cols["productFilename"])
@@ -147,12 +160,18 @@ def link_listed(rows: list[ListedProduct]) -> Batch:
         )
         if listed_type is not None:
             base = replace(base, product_type=listed_type)
-        if base.level is None and _int(cols.get("calib_level")) == 3:
-            base = replace(base, level=Level.L3)
+        if base.level is None:
+            # MAST's calib_level says the level where the name does not; 2 alone
+            # does not say 2a or 2b, so it stays for the list to derive.
+            base = replace(base, level=_LISTED_LEVELS.get(_int(cols.get("calib_level")) or 0))
         add_product(batch, base)
-        parent = owner_of.get(str(cols.get("parent_obsid")))
+        parent_id = _text(cols.get("parent_obsid"))
+        parent = owner_of.get(parent_id) if parent_id is not None else None
         if parent and base.obs_id and parent != base.obs_id:
             batch.members.append(
                 Member(parent, base.obs_id, "member", f"table:{row.source}:line {row.line}")
             )
     return batch
+
+
+_LISTED_LEVELS = {1: Level.L1B, 3: Level.L3}

@@ -48,10 +48,10 @@ _KEYWORDS: dict[str, tuple[str, str]] = {
     "R_SPCWCS": ("specwcs", "asdf"),
     "R_WAVRAN": ("wavelengthrange", "asdf"),
     "R_APCORR": ("apcorr", "fits"),
-    "R_EXTRAC": ("extract1d", "asdf"),  # .json would read as an association
-    "R_PATHLO": ("pathloss", "fits"),
+    "R_EXTR1D": ("extract1d", "asdf"),  # .json would read as an association
+    "R_PTHLOS": ("pathloss", "fits"),
     "R_CUBPAR": ("cubepar", "fits"),
-    "R_PSFMSK": ("psfmask", "fits"),
+    "R_PSFMAS": ("psfmask", "fits"),
 }
 # Keywords written as 'N/A': steps that did not run for this mode (real
 # headers list every R_* keyword the datamodel knows).
@@ -123,7 +123,7 @@ def _references(exp_type: str, detector: str, optics: Optics) -> dict[str, Refer
     keys = list(_DETECTOR_REFS)
     keys += ["R_RESET", "R_RSCD"] if instrument == "miri" else ["R_SUPERB", "R_IPC"]
     if instrument == "nirspec" and spectral:
-        keys += ["R_FFLAT", "R_SFLAT", "R_DFLAT", "R_PHOTOM", "R_WAVRAN", "R_PATHLO"]
+        keys += ["R_FFLAT", "R_SFLAT", "R_DFLAT", "R_PHOTOM", "R_WAVRAN", "R_PTHLOS"]
     elif spectral:
         keys += ["R_FLAT", "R_PHOTOM", "R_SPCWCS", "R_DISTOR"]
     else:
@@ -133,7 +133,7 @@ def _references(exp_type: str, detector: str, optics: Optics) -> dict[str, Refer
     if exp_type in ("NRS_IFU", "MIR_MRS"):
         keys.append("R_CUBPAR")
     if optics.coronmsk:
-        keys.append("R_PSFMSK")
+        keys.append("R_PSFMAS")
     refs: dict[str, ReferenceFile | str] = {}
     for keyword in keys:
         refs[keyword] = _reference(
@@ -156,5 +156,5 @@ def _extraction(exp_type: str, detector: str, optics: Optics) -> dict[str, Refer
         keyword: _reference(
             instrument, keyword, detector, _selection(exp_type, detector, optics, keyword)
         )
-        for keyword in ("R_EXTRAC", "R_APCORR")
+        for keyword in ("R_EXTR1D", "R_APCORR")
     }
