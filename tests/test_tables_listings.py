@@ -144,7 +144,8 @@ def test_mast_bundle_script(store):
 
 
 def test_jwlink_curl_script_round_trip(store, tmp_path):
-    from jwlink.api.streams import Entry, curl_script
+    from jwlink.api.scripts import curl_script
+    from jwlink.api.streams import Entry
 
     name = "jw02733002001_02103_00001_mirimage_cal.fits"
     url = f"http://127.0.0.1:8765/api/v0.1/Download/file?uri=mast:JWST/product/{name}"
@@ -152,7 +153,7 @@ def test_jwlink_curl_script_round_trip(store, tmp_path):
     entry = Entry(name=name, path=local, size=123456, sha256="a" * 64, url=url, location=None,
                   data_rights="PUBLIC")  # fmt: skip
     path = tmp_path / "bundle.sh"
-    path.write_text(curl_script([entry], [], "http://127.0.0.1:8765", "bundle.sh"))
+    path.write_text(curl_script([entry], [], "http://127.0.0.1:8765", "bundle.sh", ""))
     assert classify(path) == "curl_script"
     [row] = list(read_listing(path, "curl_script"))
     assert row.columns == {"productFilename": name, "size": 123456}

@@ -26,7 +26,9 @@ FORMATS = {
     ".votable": "votable",
 }
 # The columns jwlink cannot do without (mast-api.md §2).
-REQUIRED_COLUMNS = ("obs_id", "productFilename")
+# A trimmed export or a manifest may lack obs_id, obsID and parent_obsid: the
+# linker then places each file by its name (issue 11). Only the file is needed.
+REQUIRED_COLUMNS = ("productFilename",)
 _BYTE_UNITS = ("", "byte", "bytes", "B")
 # Columns the linker reads as whole numbers, with the least value each may take.
 _WHOLE = {"size": 0, "calib_level": -1}
@@ -89,7 +91,7 @@ def read_product_table(path: str | os.PathLike[str]) -> Iterator[ListedProduct]:
     Raises
     ------
     ProductTableError
-        Unreadable, lacking ``obs_id``/``productFilename``, a ``size``
+        Unreadable, lacking ``productFilename``, a ``size``
         column in units other than bytes, or a row whose file name is not a
         bare file name or whose ``size``/``calib_level`` is not a whole number.
     """
@@ -97,7 +99,7 @@ def read_product_table(path: str | os.PathLike[str]) -> Iterator[ListedProduct]:
     table = _read(p)
     missing = [c for c in REQUIRED_COLUMNS if c not in table.colnames]
     if missing:
-        msg = f"missing column(s) {', '.join(missing)} (a MAST product list has them)"
+        msg = f"missing column(s) {', '.join(missing)} (a MAST product list names each file in it)"
         raise ProductTableError(str(p), msg)
     if "size" in table.colnames:
         unit = str(table["size"].unit or "")
