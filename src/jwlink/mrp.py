@@ -13,23 +13,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from jwlink.pipeline_modes import LEVEL2, combined_science
+
 __all__ = ["MRP_RULE_IDS", "RULES", "Decision", "Rule", "decide", "explain", "sql_case"]
 
 _ANCILLARY_TYPES = frozenset(
     {"AUXILIARY", "INFO", "PREVIEW", "THUMBNAIL", "REFERENCE", "ENGINEERING", "CALIBRATION"}
 )
-# The combined products each Level 3 pipeline writes that a scientist wants.
+# The combined products each Level 3 pipeline writes that a scientist wants,
+# from the table of what the pipelines write (`jwlink.pipeline_modes`).
 L3_PRODUCTS: dict[str, frozenset[str]] = {
-    "image3": frozenset({"i2d", "cat", "segm"}),
-    "spec3": frozenset({"s2d", "s3d", "x1d", "c1d"}),
-    "coron3": frozenset({"i2d", "psfstack"}),
-    "ami3": frozenset({"aminorm-oi"}),
-    "tso3": frozenset({"x1dints", "phot", "whtlt"}),
-    "wfs-image3": frozenset({"wfscmb"}),
+    t: combined_science(t) for t in ("image3", "spec3", "coron3", "ami3", "tso3", "wfs-image3")
 }
 _ALL_L3 = frozenset().union(*L3_PRODUCTS.values())
 # The most calibrated per-exposure products of Level 2 pipelines.
-L2B_PRODUCTS = frozenset({"cal", "calints", "i2d", "s2d", "s3d", "x1d", "x1dints"})
+L2B_PRODUCTS = frozenset(
+    suffix
+    for mode in LEVEL2
+    for out in mode.outputs
+    for suffix in (out.suffix, out.ints)
+    if suffix is not None
+)
 
 
 @dataclass(frozen=True, slots=True)

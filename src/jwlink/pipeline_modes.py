@@ -27,6 +27,7 @@ __all__ = [
     "Feed",
     "Mode",
     "Output",
+    "combined_science",
     "consumed",
     "level2_mode",
     "level3_mode",
@@ -85,6 +86,7 @@ class Mode:
     rules: tuple[str, ...] = ()
     exp_types: tuple[str, ...] = ()
     note: str = ""
+    steps: tuple[str, ...] = ()
 
     def output(self, suffix: str) -> Output:
         """Return the row's single (not per-member) product of this suffix."""
@@ -114,6 +116,7 @@ _L2_FEEDS = (
     _f("calibration", "direct_image", "direct_image"),
 )
 _CAL = Output("cal", _L2_FEEDS, ints="calints")
+_IMAGE_CAL = Output("cal", (_FROM_SCIENCE, _BKG), ints="calints")  # image2 reads no others
 _FROM_CAL = (_f(*_STAGE, output="cal"),)
 _IMAGE2 = "jwst/pipeline/calwebb_image2.py"
 _SPEC2 = "jwst/pipeline/calwebb_spec2.py"
@@ -122,10 +125,10 @@ _S2_TYPES = ("spec2", "tso-spec2", "nrslamp-spec2")
 
 LEVEL2: tuple[Mode, ...] = (
     Mode("image2-imaging", _L2_TYPES, _IMAGE2,
-         (_CAL, Output("i2d", _FROM_CAL)),
+         (_IMAGE_CAL, Output("i2d", _FROM_CAL)),
          "imaging (2-D data only: resample runs for image_exptypes)",
          exp_types=("MIR_IMAGE", "NRC_IMAGE", "NIS_IMAGE", "FGS_IMAGE")),
-    Mode("image2", _L2_TYPES, _IMAGE2, (_CAL,),
+    Mode("image2", _L2_TYPES, _IMAGE2, (_IMAGE_CAL,),
          "every other image2 exposure: coronagraphy, AMI, TSO imaging, TA, WFS&C"),
     Mode("spec2-slit", _S2_TYPES, _SPEC2,
          (_CAL, Output("s2d", _FROM_CAL), Output("x1d", _FROM_CAL, ints="x1dints")),
@@ -152,6 +155,7 @@ _IMAGE3 = Mode(
     rules=("Asn_Lv3Image", "Asn_Lv3ImageBackground", "Asn_Lv3NRCCoronImage",
            "Asn_Lv3ImageMosaic", "Asn_Image", "Asn_Mosaic"),
     note="cat and segm come from source_catalog on the i2d",
+    steps=("jwst/source_catalog/source_catalog_step.py",),
 )  # fmt: skip
 _CORON3 = Mode(
     "coron3", ("coron3",), "jwst/pipeline/calwebb_coron3.py",
@@ -354,6 +358,17 @@ def level2_mode(asn_type: str | None, exp_type: str | None) -> Mode:
         if exp_type.upper() in mode.exp_types and (asn_type or "image2") in mode.asn_types:
             return mode
     return fallback
+
+
+def combined_science(asn_type: str) -> frozenset[str]:
+    """Return the suffixes of the combined science products an asn_type's pipeline writes."""
+    return frozenset(
+        out.suffix
+        for mode in LEVEL3
+        if mode.asn_types[0] == asn_type
+        for out in mode.outputs
+        if out.mrp
+    )
 
 
 def consumed(mode: Mode) -> frozenset[str]:
