@@ -268,3 +268,20 @@ def test_level2_members_feed_the_cal_as_spec2_reads_them() -> None:
     cal = pm.level2_mode("spec2", None).output("cal")
     for feed in cal.feeds:
         assert f'members_by_type["{feed.member}"]' in text, feed
+
+
+def test_readme_table_has_every_row_with_its_source() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## What the pipeline writes, per mode", 1)[1].split("\n## ", 1)[0]
+    assert pm.JWST_COMMIT in section
+    rows = {
+        line.split("|")[1].strip(): line for line in section.splitlines() if line.startswith("| `")
+    }
+    assert set(rows) == {f"`{m.name}`" for m in ROWS}
+    for mode in ROWS:
+        line = rows[f"`{mode.name}`"]
+        assert f"`{mode.source}`" in line, mode.name
+        for out in mode.outputs:
+            assert f"`{out.suffix}`" in line, (mode.name, out.suffix)
+            marked = re.search(rf"`{re.escape(out.suffix)}`( \(\.\w+\))? \*\*MRP\*\*", line)
+            assert bool(marked) == out.mrp, (mode.name, out.suffix)
