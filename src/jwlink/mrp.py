@@ -154,8 +154,14 @@ def explain(
     decisions = []
     for row in rows:
         decision = decide(row, asn_type, has_l3)
-        if decision.rule == "per-source-template" and not concrete_sources:
-            # No per-source file is known yet: the placeholder is the best name we have.
+        if (
+            decision.rule == "per-source-template"
+            and not concrete_sources
+            and row.get("suffix") in _ALL_L3
+        ):
+            # No per-source file is known yet: the placeholder of a combined
+            # science product is the best name we have (not its per-source
+            # _cal/_crf, which spec3 also writes).
             decision = Decision(decision.name, True, "per-source-expected")
         decisions.append(decision)
     return decisions
@@ -225,9 +231,12 @@ def sql_case(asn_type: str | None, has_l3: str, concrete_sources: str) -> tuple[
         when = " AND ".join(conds) or "1 = 1"
         if rule.id == "per-source-template":
             # No per-source file known yet: the placeholder is the best name there is.
+            combined: list[Any] = []
+            science = _in("p.suffix", _ALL_L3, combined)
             branches.append(f"WHEN {when} AND ({concrete_sources}) THEN '{rule.id}'")
-            branches.append(f"WHEN {when} THEN 'per-source-expected'")
-            params += local + local
+            branches.append(f"WHEN {when} AND {science} THEN 'per-source-expected'")
+            branches.append(f"WHEN {when} THEN '{rule.id}'")
+            params += local + local + combined + local
         else:
             branches.append(f"WHEN {when} THEN '{rule.id}'")
             params += local
