@@ -285,3 +285,38 @@ def test_readme_table_has_every_row_with_its_source() -> None:
             assert f"`{out.suffix}`" in line, (mode.name, out.suffix)
             marked = re.search(rf"`{re.escape(out.suffix)}`( \(\.\w+\))? \*\*MRP\*\*", line)
             assert bool(marked) == out.mrp, (mode.name, out.suffix)
+
+
+def test_coron3_psfstack_lineage_in_the_catalog(db_url: str) -> None:
+    """Ingested (pool + associations), psfstack is composed of PSF members only; both backends."""
+    from jwlink import queries
+    from jwlink.ingest import ingest
+    from jwlink.store import open_store
+
+    need_data()
+    name = "pool_013_coron_nircam"
+    store = open_store(db_url)
+    try:
+        report = ingest(
+            store, [DATA / f"expanded/pools/{name}_expanded.csv", DATA / "expanded/asn" / name]
+        )
+        assert report.errors == [], report.errors
+        files = sorted((DATA / "expanded/asn" / name).glob("*coron3*_asn.json"))
+        for path in files:
+            asn = read_association(path)
+            product = asn.products[0]
+            psf = {m.expname for m in product.members if m.exptype == "psf"}
+            science = {m.expname for m in product.members if m.exptype == "science"}
+            stack = f"{product.name}_psfstack.fits"
+            graph = queries.lineage(store, stack, "up")
+            composing = {
+                e["source"]
+                for e in graph.edges
+                if e["target"] == stack and e["kind"] == "composition"
+            }
+            assert composing and composing <= psf, path
+            assert not composing & science, path
+            i2d_in = queries.lineage(store, f"{product.name}_i2d.fits", "up").edges
+            assert science <= {e["source"] for e in i2d_in if e["kind"] == "composition"}, path
+    finally:
+        store.close()
