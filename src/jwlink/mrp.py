@@ -13,23 +13,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from jwlink.pipeline_modes import LEVEL2, combined_science
+
 __all__ = ["MRP_RULE_IDS", "RULES", "Decision", "Rule", "decide", "explain", "sql_case"]
 
 _ANCILLARY_TYPES = frozenset(
     {"AUXILIARY", "INFO", "PREVIEW", "THUMBNAIL", "REFERENCE", "ENGINEERING", "CALIBRATION"}
 )
-# The combined products each Level 3 pipeline writes that a scientist wants.
+# The combined products each Level 3 pipeline writes that a scientist wants,
+# from the table of what the pipelines write (`jwlink.pipeline_modes`).
 L3_PRODUCTS: dict[str, frozenset[str]] = {
-    "image3": frozenset({"i2d", "cat", "segm"}),
-    "spec3": frozenset({"s2d", "s3d", "x1d", "c1d"}),
-    "coron3": frozenset({"i2d", "psfstack"}),
-    "ami3": frozenset({"aminorm-oi"}),
-    "tso3": frozenset({"x1dints", "phot", "whtlt"}),
-    "wfs-image3": frozenset({"wfscmb"}),
+    t: combined_science(t) for t in ("image3", "spec3", "coron3", "ami3", "tso3", "wfs-image3")
 }
 _ALL_L3 = frozenset().union(*L3_PRODUCTS.values())
 # The most calibrated per-exposure products of Level 2 pipelines.
-L2B_PRODUCTS = frozenset({"cal", "calints", "i2d", "s2d", "s3d", "x1d", "x1dints"})
+L2B_PRODUCTS = frozenset(
+    suffix
+    for mode in LEVEL2
+    for out in mode.outputs
+    for suffix in (out.suffix, out.ints)
+    if suffix is not None
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +154,14 @@ def explain(
     decisions = []
     for row in rows:
         decision = decide(row, asn_type, has_l3)
-        if decision.rule == "per-source-template" and not concrete_sources:
-            # No per-source file is known yet: the placeholder is the best name we have.
+        if (
+            decision.rule == "per-source-template"
+            and not concrete_sources
+            and row.get("suffix") in _ALL_L3
+        ):
+            # No per-source file is known yet: the placeholder of a combined
+            # science product is the best name we have (not its per-source
+            # _cal/_crf, which spec3 also writes).
             decision = Decision(decision.name, True, "per-source-expected")
         decisions.append(decision)
     return decisions
@@ -221,9 +231,12 @@ def sql_case(asn_type: str | None, has_l3: str, concrete_sources: str) -> tuple[
         when = " AND ".join(conds) or "1 = 1"
         if rule.id == "per-source-template":
             # No per-source file known yet: the placeholder is the best name there is.
+            combined: list[Any] = []
+            science = _in("p.suffix", _ALL_L3, combined)
             branches.append(f"WHEN {when} AND ({concrete_sources}) THEN '{rule.id}'")
-            branches.append(f"WHEN {when} THEN 'per-source-expected'")
-            params += local + local
+            branches.append(f"WHEN {when} AND {science} THEN 'per-source-expected'")
+            branches.append(f"WHEN {when} THEN '{rule.id}'")
+            params += local + local + combined + local
         else:
             branches.append(f"WHEN {when} THEN '{rule.id}'")
             params += local

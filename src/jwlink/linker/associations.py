@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from jwlink import expected
+from jwlink import expected, pipeline_modes
 from jwlink.errors import InvalidName
 from jwlink.linker.headers import pool_file_name
 from jwlink.linker.products import add_named, add_product, product_for, program_of
@@ -82,8 +82,18 @@ def _link_level2(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
     for member in entry.members:
         batch.asn_members.append((asn.association.name, entry.name, member.expname, member.exptype))
         add_named(batch, member.expname)
-        kind, role = expected.member_role(member.exptype, level3=False)
+        kind, role = _level2_kind(asn.association.asn_type, member.exptype)
         batch.links.append(Link(member.expname, output, Kind(kind), role, evidence))
+
+
+def _level2_kind(asn_type: str | None, exptype: str) -> tuple[str, str]:
+    # Every Level 2 row feeds its _cal the same way; the exposure type that
+    # would pick the row is not in the association.
+    cal = pipeline_modes.level2_mode(asn_type, None).output("cal")
+    for feed in cal.feeds:
+        if feed.member == exptype and feed.output is None:
+            return feed.kind, feed.role
+    return expected.member_role(exptype, level3=False)
 
 
 def _with_suffix(stem: str, suffix: str, extension: str) -> str:
@@ -107,8 +117,10 @@ def _link_level3(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
         instrument, optelems = fn.instrument or "", fn.optelems or ""
     except InvalidName:
         obs_id, instrument, optelems = _FILE_ENDING.sub("", entry.name), "", ""
-    per_source = "{source_id}" in entry.name
-    outputs = expected.l3_outputs(info.asn_type, instrument, optelems, per_source)
+    instrument = pipeline_modes.INSTRUMENT_ABBREVIATIONS.get(instrument, instrument)
+    mode = pipeline_modes.level3_mode(
+        info.asn_type, info.asn_rule, instrument, optelems, "{source_id}" in entry.name
+    )
     batch.observations.append(
         Observation(
             obs_id=obs_id,
@@ -122,69 +134,82 @@ def _link_level3(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
     )
     if obs_id != entry.name:
         batch.aliases[entry.name] = obs_id
-    combined = list(dict.fromkeys(_with_suffix(entry.name, s, e) for s, e in outputs.combined))
-    for name in combined:
+    made = _output_names(entry, info.asn_id, mode)
+    for (_suffix, exptype, _member), name in made.items():
         batch.asn_outputs.append((info.name, entry.name, name))
-        add_product(batch, product_for(name, obs_id=obs_id))
+        add_product(batch, product_for(name, obs_id=None if exptype else obs_id))
         batch.links.append(Link(info.name, name, Kind.ANTECEDENT, "association", evidence))
-    for source_suffix, suffix, ext in outputs.derived:
-        source = _with_suffix(entry.name, source_suffix, "fits")
-        target = _with_suffix(entry.name, suffix, ext)
-        if target in combined:
-            continue
-        batch.asn_outputs.append((info.name, entry.name, target))
-        add_product(batch, product_for(target, obs_id=obs_id))
-        batch.links.append(Link(source, target, Kind.ANTECEDENT, "stage", evidence))
-        batch.links.append(Link(info.name, target, Kind.ANTECEDENT, "association", evidence))
     for member in entry.members:
         batch.asn_members.append((info.name, entry.name, member.expname, member.exptype))
-        per_member = _link_member(
-            batch, asn, member.expname, member.exptype, combined, outputs, obs_id
-        )
-        batch.asn_outputs += [(info.name, entry.name, name) for name in per_member]
+        add_named(batch, member.expname)
+        member_obs = describe(member.expname).obs_id
+        if member_obs is not None:
+            batch.members.append(Member(obs_id, member_obs, member.exptype, evidence))
+    batch.links += _feed_links(entry, mode, made, evidence)
 
 
-def _link_member(
-    batch: Batch,
-    asn: AsnEvidence,
-    expname: str,
-    exptype: str,
-    combined: list[str],
-    outputs: expected.Outputs,
-    obs_id: str,
-) -> list[str]:
-    """Link one Level 3 member; return the per-member products it makes."""
-    evidence = f"asn:{asn.association.name}"
-    add_named(batch, expname)
-    kind, role = expected.member_role(exptype, level3=True)
-    for target in combined:
-        batch.links.append(Link(expname, target, Kind(kind), role, evidence))
-    member_obs = describe(expname).obs_id
-    if member_obs is not None:
-        batch.members.append(Member(obs_id, member_obs, exptype, evidence))
-    made: list[str] = []
-    if exptype != "science" or asn.association.asn_id is None:
-        return made
-    for suffix in outputs.per_member:
-        per_member = _per_member_name(expname, asn.association.asn_id, suffix)
-        if per_member is None:
+# Key of a product an association makes: (suffix, member exptype, member name);
+# the last two are empty for products made once per association product.
+_Made = dict[tuple[str, str, str], str]
+
+
+def _output_names(entry: AsnProduct, acid: str | None, mode: pipeline_modes.Mode) -> _Made:
+    made: _Made = {}
+    for out in mode.outputs:
+        if out.per_member is None:
+            made[(out.suffix, "", "")] = _with_suffix(entry.name, out.suffix, out.ext)
             continue
-        made.append(per_member)
-        add_product(batch, product_for(per_member))
-        batch.links.append(Link(expname, per_member, Kind.ANTECEDENT, "stage", evidence))
-        batch.links.append(
-            Link(asn.association.name, per_member, Kind.ANTECEDENT, "association", evidence)
-        )
-        for target in combined:
-            batch.links.append(Link(per_member, target, Kind.COMPOSITION, "science", evidence))
+        for member in entry.members:
+            if member.exptype != out.per_member or acid is None:
+                continue
+            name = pipeline_modes.member_output_name(member.expname, acid, out.suffix)
+            if name is not None:
+                made[(out.suffix, member.exptype, member.expname)] = name
     return made
 
 
-def _per_member_name(expname: str, acid: str, suffix: str) -> str | None:
-    try:
-        fn = parse(expname)
-    except InvalidName:
-        return None
-    if fn.form is not Form.EXPOSURE:
-        return None
-    return str(fn.with_acid(acid).with_suffix(suffix, "fits"))
+def _feed_links(
+    entry: AsnProduct, mode: pipeline_modes.Mode, made: _Made, evidence: str
+) -> list[Link]:
+    """Link every input to the products it feeds, as the table row says."""
+    links: list[Link] = []
+    for (suffix, exptype, expname), target in made.items():
+        out = next(
+            o for o in mode.outputs if o.suffix == suffix and (o.per_member or "") == exptype
+        )
+        for feed in out.feeds:
+            for source in _feed_sources(entry, feed, made, (exptype, expname)):
+                links.append(Link(source, target, Kind(feed.kind), feed.role, evidence))
+    # Members the pipeline does not read keep their exptype's generic kind
+    # toward the products the members it reads feed directly.
+    read = pipeline_modes.consumed(mode)
+    fed = [
+        made[(o.suffix, "", "")]
+        for o in mode.outputs
+        if o.per_member is None and any(f.member and not f.output for f in o.feeds)
+    ]
+    for member in entry.members:
+        if member.exptype in read:
+            continue
+        kind, role = expected.member_role(member.exptype, level3=True)
+        links += [Link(member.expname, t, Kind(kind), role, evidence) for t in fed]
+    return links
+
+
+def _feed_sources(
+    entry: AsnProduct, feed: pipeline_modes.Feed, made: _Made, own: tuple[str, str]
+) -> list[str]:
+    own_type, own_name = own
+    if feed.output is None:
+        # The member itself: a per-member product reads only its own member.
+        if own_name and feed.member == own_type:
+            return [own_name]
+        return [m.expname for m in entry.members if m.exptype == feed.member]
+    if feed.member is None:
+        source = made.get((feed.output, "", ""))
+        return [source] if source is not None else []
+    if own_name and feed.member == own_type:
+        # ... and that same member's earlier product.
+        source = made.get((feed.output, own_type, own_name))
+        return [source] if source is not None else []
+    return [made[k] for k in made if k[0] == feed.output and k[1] == feed.member]

@@ -32,6 +32,7 @@ ACID_INPUT: dict[str, str] = {
     "psfalign": "calints",
     "psfsub": "calints",
     "ami-oi": "calints",
+    "psf-ami-oi": "calints",
     "amimulti-oi": "calints",
     "amilg": "calints",
     "ami": "calints",

@@ -78,7 +78,9 @@ class ReferenceFile(str):
     instrument: str
     detector: str
 
-    def __new__(cls, instrument: str, reftype: str, detector: str, key: str, ext: str):  # noqa: D102
+    def __new__(  # noqa: D102
+        cls, instrument: str, reftype: str, detector: str, key: str, ext: str
+    ) -> ReferenceFile:
         serial = 1 + zlib.crc32(f"{instrument}/{reftype}/{key}".encode()) % 480
         self = super().__new__(cls, f"jwst_{instrument}_{reftype}_{serial:04d}.{ext}")
         self.reftype, self.instrument, self.detector = reftype, instrument, detector

@@ -57,7 +57,7 @@ _COLUMNS = tuple(c.lower() for c in POOL_COLUMNS)
 def _reader_keywords() -> Callable[[str], bool]:
     """Which primary keywords the FITS reader keeps (all, if it does not say)."""
     try:
-        from jwlink.ingest.fits import KEYWORDS  # type: ignore[attr-defined]
+        from jwlink.ingest.fits import KEYWORDS
     except (ImportError, AttributeError):
         return lambda _key: True
     keep = frozenset(KEYWORDS)

@@ -274,7 +274,9 @@ def msa_keywords(name: str, plan: ObservationPlan, program: Program) -> dict[str
     }
 
 
-def reference_keywords(name: str, reftype: str, instrument_name: str, detector: str) -> dict:
+def reference_keywords(
+    name: str, reftype: str, instrument_name: str, detector: str
+) -> dict[str, Any]:
     """Return the primary keywords of a CRDS reference file."""
     return {
         "TELESCOP": "JWST",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from jwlink.synth.layout import level2_for, level3_for, plan, product_name, shots
 from jwlink.synth.layout import target_acquisition as ta
-from jwlink.synth.plan import ObsContext, ObservationPlan, Optics
+from jwlink.synth.plan import Exposure, ObsContext, ObservationPlan, Optics
 
 __all__ = [
     "fgs_image",
@@ -79,7 +79,7 @@ def _simple_image(
     exp_type: str,
     optics: Optics,
     optelems: str,
-    acquisition: list,
+    acquisition: list[Exposure],
 ) -> ObservationPlan:
     exposures = acquisition + shots(
         ctx,

@@ -30,9 +30,11 @@ _MIR_TA = Optics(filter="F1000W", subarray="SLITLESSPRISM")
 _NIS_TA = Optics(filter="F480M", pupil="CLEARP", subarray="SUBTASOSS")
 
 
-def _nod_backgrounds(exposures: list[Exposure], nods: int) -> dict[str, list]:
+def _nod_backgrounds(
+    exposures: list[Exposure], nods: int
+) -> dict[str, list[tuple[str, str, bool]]]:
     """Each nod's Level 2 backgrounds: the other nods of its set, same detector."""
-    helpers: dict[str, list] = {}
+    helpers: dict[str, list[tuple[str, str, bool]]] = {}
     for exp in exposures:
         first = (exp.number - 1) // nods * nods + 1
         others = [
@@ -72,7 +74,6 @@ def nirspec_mos(ctx: ObsContext) -> ObservationPlan:
         exp_type="NRS_MSASPEC",
         optics=Optics(filter="F170LP", grating="G235M"),
         seconds=1313.0,
-        extras=("s2d", "x1d"),
         msa=msa,
     )
     exposures += science
@@ -104,7 +105,6 @@ def nirspec_fs(ctx: ObsContext) -> ObservationPlan:
         exp_type="NRS_FIXEDSLIT",
         optics=optics,
         seconds=878.0,
-        extras=("s2d", "x1d"),
     )
     exposures += science
     who = f"t{ctx.target.number:03d}-{{source_id}}"
@@ -129,7 +129,6 @@ def nirspec_ifu(ctx: ObsContext) -> ObservationPlan:
         exp_type="NRS_IFU",
         optics=optics,
         seconds=1050.4,
-        extras=("s3d", "x1d"),
     )
     imprint = shots(
         ctx,
@@ -152,10 +151,9 @@ def nirspec_ifu(ctx: ObsContext) -> ObservationPlan:
         optics=optics,
         seconds=1050.4,
         role="background",
-        extras=("s3d", "x1d"),
     )
     exposures += science + imprint + background
-    helpers: dict[str, list] = {}
+    helpers: dict[str, list[tuple[str, str, bool]]] = {}
     for exp in science + background:
         same = [i for i in imprint if i.detector == exp.detector]
         bkg = [b for b in background if b.detector == exp.detector] if exp.role == "science" else []
@@ -184,7 +182,6 @@ def miri_lrs(ctx: ObsContext) -> ObservationPlan:
         exp_type="MIR_LRS-FIXEDSLIT",
         optics=Optics(filter="P750L"),
         seconds=999.0,
-        extras=("s2d", "x1d"),
     )
     exposures += science
     asn = level3_for(
@@ -211,7 +208,6 @@ def miri_mrs(ctx: ObsContext) -> ObservationPlan:
         exp_type="MIR_MRS",
         optics=optics,
         seconds=832.5,
-        extras=("s3d", "x1d"),
     )
     background = shots(
         ctx,
@@ -223,7 +219,6 @@ def miri_mrs(ctx: ObsContext) -> ObservationPlan:
         optics=optics,
         seconds=832.5,
         role="background",
-        extras=("s3d", "x1d"),
     )
     exposures += science + background
     helpers = {
@@ -266,7 +261,6 @@ def niriss_wfss(ctx: ObsContext) -> ObservationPlan:
         exp_type="NIS_WFSS",
         optics=Optics(filter="GR150R", pupil="F200W"),
         seconds=1245.0,
-        extras=("x1d",),
         wfss=catalogs,
     )
     direct += shots(
@@ -325,7 +319,6 @@ def _tso(
         ints=True,
         nints=600,
         segments=segments,
-        extras=("x1dints",) if spectral else (),
     )
     exposures = acquisition + science
     asn_type, rule = (

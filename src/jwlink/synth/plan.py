@@ -66,8 +66,8 @@ class Exposure:
 
     ``role`` is the member exptype the association generator gives it
     (``science``, ``background``, ``imprint``, ``psf``,
-    ``target_acquisition``); ``extras`` are the per-exposure stage-2
-    products besides ``_cal`` (``s2d``, ``x1d``, ``s3d``, ``x1dints``).
+    ``target_acquisition``). The stage-2 products besides ``_cal`` follow
+    from ``exp_type`` (`jwlink.pipeline_modes.LEVEL2`).
     """
 
     program: str
@@ -91,7 +91,6 @@ class Exposure:
     ndither: int = 1
     nints: int = 1
     ngroups: int = 5
-    extras: tuple[str, ...] = ()
     msa: str | None = None
     wfss: tuple[str, str, str] | None = None
     candidate: str = ""

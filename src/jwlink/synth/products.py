@@ -3,8 +3,8 @@
 Per exposure: ``_uncal``, ``_rate(ints)``, its Level 2 association,
 ``_cal(ints)``, the stage-2 spectral products, previews and a pool row.
 Per Level 3 association: the association, the combined, derived,
-per-source and per-member products (`jwlink.expected.l3_outputs`, the
-same table the linker expects them from), with previews. Per visit: the
+per-source and per-member products (`jwlink.pipeline_modes`, the same
+table the linker expects them from), with previews. Per visit: the
 guide-star products. Then MSA files and any CRDS reference file not yet
 made in this run.
 """
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from jwlink import expected
+from jwlink import pipeline_modes
 from jwlink.naming import parse
 from jwlink.synth import crds
 from jwlink.synth.documents import level2_document, level3_document, pool_row
@@ -60,6 +60,7 @@ _DATAMODELS = {
     "amimulti-oi": "AmiOIModel",
     "aminorm-oi": "AmiOIModel",
     "amilg": "AmiLgFitModel",
+    "psf-ami-oi": "AmiOIModel",
     "wfscmb": "ImageModel",
 }
 # Step status keywords of a calibrated exposure (a few of the 61 S_* keywords).
@@ -273,7 +274,7 @@ def _exposure_items(
         ),
         fits(exp.cal, cal_extra, refs),
     ]
-    for suffix in exp.extras:
+    for suffix in stage2_extras(asn.asn_type, exp):
         spectral = crds.extraction_references(exp) if suffix.startswith("x1d") else None
         if spectral:
             items += references.new(spectral)
@@ -281,6 +282,13 @@ def _exposure_items(
     if exp.role != "target_acquisition":
         items += _previews(exp.name(exp.cal), exp.cal, "exposure", owner)
     return items
+
+
+def stage2_extras(asn_type: str, exp: Exposure) -> list[str]:
+    """Return the stage-2 products of an exposure besides its ``_cal(ints)`` (table row)."""
+    mode = pipeline_modes.level2_mode(asn_type, exp.exp_type)
+    made = [o.ints if exp.ints else o.suffix for o in mode.outputs if o.suffix != "cal"]
+    return [suffix for suffix in made if suffix is not None]
 
 
 def _output_name(product: str, suffix: str, ext: str) -> str:
@@ -313,8 +321,12 @@ def _level3_items(
         doc=level3_document(asn, plan, program, science[0]),
         filters=filters,
     )
-    outputs = expected.l3_outputs(
-        asn.asn_type, fn.instrument or "", fn.optelems or "", "{source_id}" in asn.product
+    mode = pipeline_modes.level3_mode(
+        asn.asn_type,
+        f"candidate_{asn.rule}",
+        fn.instrument or "",
+        fn.optelems or "",
+        "{source_id}" in asn.product,
     )
     made_by = {
         "CRDS_VER": CRDS_VER,
@@ -327,6 +339,8 @@ def _level3_items(
         if ext != "fits":
             return [Item(name, ext, "stage3", suffix, owner, filters=filters)]
         model = _DATAMODELS.get(suffix, "ImageModel")
+        if suffix in ("cal", "crf"):
+            model = "MultiExposureModel"  # per-source exposures of one source
         header = {**level3_keywords(plan, program, science, model), "FILENAME": name, **made_by}
         made = [
             Item(
@@ -350,34 +364,34 @@ def _level3_items(
             asn.product.replace("{source_id}", source).replace("{slit_name}", slit or "")
             for source, slit in asn.sources.items()
         ]
-    combined = [(s, e) for s, e in outputs.combined]
+    once = [o for o in mode.outputs if o.per_member is None]
     for stem in names:
-        for suffix, ext in combined:
-            yield from product(_output_name(stem, suffix, ext), suffix, ext, True)
-        for _source, suffix, ext in outputs.derived:
-            if (suffix, ext) not in combined:
-                yield from product(_output_name(stem, suffix, ext), suffix, ext, False)
-    for exp in science:
-        for suffix in outputs.per_member:
-            name = f"{exp.stem}_{plan.acid}_{suffix}.fits"
+        for out in once:
+            composed = any(f.member is not None and f.output is None for f in out.feeds)
+            yield from product(
+                _output_name(stem, out.suffix, out.ext), out.suffix, out.ext, composed
+            )
+    for member, exptype in asn.members:
+        exp = stems.get(member.rsplit("_", 1)[0])
+        if exp is None:
+            continue
+        for out in mode.outputs:
+            if out.per_member != exptype:
+                continue
+            per_member = pipeline_modes.member_output_name(member, plan.acid, out.suffix)
+            if per_member is None:
+                continue  # the grammar cannot write it: the linker expects none either
             header = {
                 **exposure_keywords(exp, plan, program, visits[exp.visit]),
-                "FILENAME": name,
+                "FILENAME": per_member,
                 "CAL_VER": CAL_VER,
-                "DATAMODL": _DATAMODELS.get(suffix, "ImageModel"),
+                "DATAMODL": _DATAMODELS.get(out.suffix, "ImageModel"),
                 **made_by,
             }
-            yield (
-                Item(
-                    name,
-                    "fits",
-                    "exposure",
-                    suffix,
-                    exp.obs_id,
-                    header=header,
-                    filters=_filters(exp),
-                )
-            )
+            yield Item(
+                per_member, "fits", "exposure", out.suffix, exp.obs_id, header=header,
+                filters=_filters(exp),
+            )  # fmt: skip
 
 
 def _gs_stamp(mjd: float) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from jwlink import expected
+from jwlink import pipeline_modes
 from jwlink.naming import parse
 from jwlink.synth.fields import position
 from jwlink.synth.headers import mjd_iso
@@ -79,10 +79,10 @@ def per_observation(mode: str, size: int) -> int:
     for asn in plan.level3:
         if asn.sources:
             fn = parse(asn.product)
-            outputs = expected.l3_outputs(
-                asn.asn_type, fn.instrument or "", fn.optelems or "", True
+            row = pipeline_modes.level3_mode(
+                asn.asn_type, f"candidate_{asn.rule}", fn.instrument or "", fn.optelems or "", True
             )
-            templates += len(outputs.combined)
+            templates += sum(out.per_member is None for out in row.outputs)
     return sum(not i.shared for i in files.items) + templates
 
 
