@@ -148,7 +148,7 @@ def _output_names(asn: dict[str, Any], output: dict[str, Any]) -> list[tuple[str
         return [(f"{product['name']}_{output['suffix']}.fits", None)]
     names = []
     for member in product["members"]:
-        if output["per"] == "science" and member["exptype"] != "science":
+        if output["per"] in ("science", "psf") and member["exptype"] != output["per"]:
             continue
         root = member["expname"].rsplit("_", 1)[0]
         names.append((f"{root}_{says['asn_id']}_{output['suffix']}.fits",

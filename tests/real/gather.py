@@ -169,6 +169,7 @@ L2_TECH = "docs/jwst/associations/level2_asn_technical.rst"
 L3_TECH = "docs/jwst/associations/level3_asn_technical.rst"
 MASTER_BG = "docs/jwst/master_background/description.rst"
 AMI3 = "docs/jwst/pipeline/calwebb_ami3.rst"
+AMI3_CODE = "jwst/pipeline/calwebb_ami3.py"
 CORON3 = "docs/jwst/pipeline/calwebb_coron3.rst"
 GUIDESTAR = "docs/jwst/data_products/guidestar_products.rst"
 
@@ -405,7 +406,13 @@ def _asn_examples() -> list[dict[str, Any]]:
                          {"expname": "jw10005007001_02102_00001_nis_calints.fits", "exptype": "psf"},
                          {"expname": "jw10005004001_02102_00001_nis_calints.fits", "exptype": "science"}]}],
                      "outputs": [
-                         {"per": "member", "suffix": "ami-oi", "base": "Exp", "phrase": "For every input exposure"},
+                         # The text says "every input exposure"; the pipeline saves
+                         # the PSF members' results as _psf-ami-oi (calwebb_ami3.py,
+                         # and regtest/test_niriss_ami3.py compares both suffixes).
+                         {"per": "science", "suffix": "ami-oi", "base": "Exp", "doc": AMI3_CODE,
+                          "phrase": 'suffix="ami-oi"'},
+                         {"per": "psf", "suffix": "psf-ami-oi", "base": "Exp", "doc": AMI3_CODE,
+                          "phrase": 'suffix="psf-ami-oi"'},
                          {"per": "product", "suffix": "aminorm-oi", "base": "Src", "phrase": "The file name root uses the source-based"}]},
             "note": "the documented block is not valid JSON (a missing quote before "
                     "DMS_Level3_Base); the file here restores that one quote, nothing else. "
@@ -454,7 +461,7 @@ def gather_docs() -> None:
     head = provenance(
         JWST,
         [FILE_NAMING, STAGES, PRODUCT_TYPES, GUIDESTAR, CONVENTIONS, OVERVIEW, L2_TECH, L3_TECH,
-         MASTER_BG, AMI3, CORON3],
+         MASTER_BG, AMI3, AMI3_CODE, CORON3],
         "The pipeline documentation: example names with the fields its templates define, "
         "the level/stage/calib_level table, the product-type tables (suffix, stage, "
         "exposure- or source-based), and association examples with what the text says "
