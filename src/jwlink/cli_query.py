@@ -10,7 +10,13 @@ from pathlib import Path
 import click
 
 from jwlink.catalog import Catalog
-from jwlink.cli_common import db_option, errors_to_click, json_option, print_json
+from jwlink.cli_common import (
+    db_option,
+    errors_to_click,
+    existing_catalog,
+    json_option,
+    print_json,
+)
 from jwlink.model import Kind
 from jwlink.prov import to_prov_json
 from jwlink.queries import ProductFilters
@@ -142,7 +148,7 @@ def impact(name: str, db: str, as_json: bool) -> None:
 
 @click.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
-@click.option("--db", envvar="JWLINK_DB", default=None,
+@click.option("--db", envvar="JWLINK_DB", default=None, callback=existing_catalog,
               help="Catalog to ingest into (default: a temporary one).")  # fmt: skip
 @json_option
 @errors_to_click

@@ -55,6 +55,27 @@ class SqliteStore(SqlStore):
         except sqlite3.Error as err:
             raise self._map_error(err) from err
 
+    @staticmethod
+    def holds_catalog(path: str | Path) -> bool:
+        """Return whether an existing file is a jwlink catalog (has its tables).
+
+        The probe opens the file read-only, so it neither creates nor
+        changes anything (a WAL switch would write to a foreign file).
+        """
+        uri = f"file:{Path(path).resolve()}?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True)
+            try:
+                rows = conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    ("jwlink_migrations",),
+                ).fetchall()
+            finally:
+                conn.close()
+        except sqlite3.Error:  # not a database at all, or unreadable
+            return False
+        return bool(rows)
+
     def _connect(self, readonly: bool) -> sqlite3.Connection:
         resolved = Path(self.path).resolve()
         if self.path != ":memory:" and _on_read_only_media(resolved):
