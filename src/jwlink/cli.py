@@ -115,11 +115,15 @@ def ingest(
     file being written: what was committed stays, and running the same
     command again completes the ingest (exit status 130).
     """
-    from jwlink.ingest.run import IngestInterrupted
-
     try:
         report = _ingest(paths, force, generate_associations, db, as_json)
-    except IngestInterrupted as stop:
+    except KeyboardInterrupt as stop:
+        # Only a loaded ingest module can have raised its IngestInterrupted;
+        # an interrupt while the readers were still importing wrote nothing.
+        run = sys.modules.get("jwlink.ingest.run")
+        if run is None or not isinstance(stop, run.IngestInterrupted):
+            click.echo("interrupted before any file was ingested: nothing to keep", err=True)
+            sys.exit(130)
         _print_ingest(stop.report, as_json)
         kept = stop.report.ingested
         click.echo(
@@ -128,9 +132,6 @@ def ingest(
             "again to complete the ingest",
             err=True,
         )
-        sys.exit(130)
-    except KeyboardInterrupt:
-        click.echo("interrupted before any file was ingested; the catalog is unchanged", err=True)
         sys.exit(130)
     _print_ingest(report, as_json)
     if report.errors:
@@ -179,7 +180,7 @@ def _print_ingest(report: IngestReport, as_json: bool) -> None:
     if report.unknown_suffix:
         click.echo(
             f"{_files(report.unknown_suffix)} ingested with a JWST name whose suffix "
-            f"jwlink does not know (read by name only): {_some(report.unknown_suffix)}"
+            f"jwlink does not know (kept as auxiliary products): {_some(report.unknown_suffix)}"
         )
     for path, message in report.errors:
         click.echo(f"error: {path}: {message}", err=True)

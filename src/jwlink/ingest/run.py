@@ -59,8 +59,9 @@ _ASN_MARKERS = ('"asn_type"', '"asn_rule"', '"asn_pool"', '"asn_id"', '"expname"
 # contain "obsid"), or a VOTable (the format astroquery exports).
 _TABLE_MARKERS = ("productfilename", "obs_id", "obsid", "<votable")
 _JWST_NAME = re.compile(r"\bjw\d{5}")
-# Name forms whose suffix is free text (the others fix it: _asn, _pool, _msa).
-_FREE_SUFFIX = (Form.EXPOSURE, Form.STAGE3, Form.GUIDESTAR, Form.DUMMY)
+# Name forms whose suffix is free text (the others fix it: _asn, _pool, _msa;
+# the guide-star grammar lists its suffixes).
+_FREE_SUFFIX = (Form.EXPOSURE, Form.STAGE3, Form.DUMMY)
 
 
 @dataclass
@@ -86,6 +87,9 @@ class IngestReport:
     passed_over: list[str] = field(default_factory=list)
     unknown_suffix: list[str] = field(default_factory=list)
     interrupted: bool = False
+    # The file being written, as (location, sha256): an interrupt between its
+    # commit and its count is resolved by asking the catalog.
+    _writing: tuple[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def ignored(self) -> int:
@@ -252,6 +256,7 @@ def ingest(
         # every file counted as ingested is committed.
         report.interrupted = True
         try:
+            _count_in_flight(store, report, force)
             _count_added(store, before, report)
         except Exception:  # noqa: BLE001 - the connection may have died with the interrupt
             report.products = report.links = None
@@ -264,6 +269,7 @@ def ingest(
 
 def _ingest_guarded(store: SqlStore, path: Path, report: IngestReport, force: bool) -> None:
     """Ingest one file; a failure of the file is recorded, one of the catalog raised."""
+    report._writing = None
     try:
         _ingest_one(store, path, report, force)
     except (CatalogReadOnly, CatalogUnavailable):
@@ -276,6 +282,17 @@ def _ingest_guarded(store: SqlStore, path: Path, report: IngestReport, force: bo
         # The writer rolled the file back; every other file still lands.
         problem = f"unexpected {type(err).__name__}: {err} (a jwlink bug: please report it)"
         report.errors.append((shown(path), problem))
+
+
+def _count_in_flight(store: SqlStore, report: IngestReport, force: bool) -> None:
+    """Count the file an interrupt caught if its transaction had committed after all."""
+    # With --force the fingerprint may have been recorded before this run:
+    # the file then stays uncounted (the catalog holds it either way).
+    if report._writing is not None and not force:
+        location, sha256 = report._writing
+        if store.fingerprint_of(location) == sha256:
+            report.ingested += 1
+        report._writing = None
 
 
 def _rows(store: SqlStore) -> tuple[int, int]:
@@ -371,7 +388,9 @@ def _ingest_one(store: SqlStore, path: Path, report: IngestReport, force: bool) 
         report.unchanged += 1
         return
     batch = read_file(path, reader, sha256, size)
+    report._writing = (location, sha256)
     store.write(batch, fingerprint=sha256, reader=reader)
     report.ingested += 1
+    report._writing = None
     if has_unknown_suffix(path.name):
         report.unknown_suffix.append(shown(path))
