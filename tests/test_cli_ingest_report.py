@@ -76,7 +76,8 @@ def test_counts_are_the_rows_the_catalog_gained(db_url: str, data: Path) -> None
     # catalog gains none of its rows, and the report says so.
     assert len(list(read_pool(data / POOL))) > 0 and second["products"] == 0
     code, third, _ = _ingest(str(data / ASN_DIR), str(data / POOL), "--db", db_url)
-    assert (third["ingested"], third["unchanged"], third["products"], third["links"]) == (0, 13, 0, 0)
+    counts = (third["ingested"], third["unchanged"], third["products"], third["links"])
+    assert counts == (0, 13, 0, 0)
 
 
 # ---------------------------------------------------------------- Ctrl-C
