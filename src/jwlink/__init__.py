@@ -11,10 +11,10 @@ readers and astropy it may not need.
 
 from __future__ import annotations
 
+import typing
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from jwlink.catalog import Catalog
     from jwlink.errors import (
         AssociationError,
@@ -62,7 +62,7 @@ _HOME = {
 }  # fmt: skip
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name not in __all__:
         msg = f"module 'jwlink' has no attribute {name!r}"
         raise AttributeError(msg)
