@@ -123,7 +123,7 @@ def test_ctrl_c_keeps_what_was_committed_and_a_rerun_completes_it(
     kept = _recorded(db_url)
     assert report["interrupted"] is True and report["errors"] == []
     assert 0 < kept < total and report["ingested"] == kept
-    assert f"the {kept} files this run committed are kept" in err
+    assert f"interrupted: kept the {kept} files this run committed" in err
     assert "run the same command again" in err
     at_interrupt = _rows(db_url)
     assert (report["products"], report["links"]) == at_interrupt

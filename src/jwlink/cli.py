@@ -125,11 +125,10 @@ def ingest(
             click.echo("interrupted before any file was ingested: nothing to keep", err=True)
             sys.exit(130)
         _print_ingest(stop.report, as_json)
-        kept = stop.report.ingested
         click.echo(
-            f"interrupted: the {kept} file{'s' if kept != 1 else ''} this run committed "
-            "are kept and the file being written was rolled back; run the same command "
-            "again to complete the ingest",
+            f"interrupted: kept the {_files(stop.report.ingested)} this run committed (the "
+            "file being written was rolled back); run the same command again to complete "
+            "the ingest",
             err=True,
         )
         sys.exit(130)
@@ -186,8 +185,9 @@ def _print_ingest(report: IngestReport, as_json: bool) -> None:
         click.echo(f"error: {path}: {message}", err=True)
 
 
-def _files(paths: list[str]) -> str:
-    return f"{len(paths)} file{'s' if len(paths) != 1 else ''}"
+def _files(count: int | list[str]) -> str:
+    number = count if isinstance(count, int) else len(count)
+    return f"{number} file{'s' if number != 1 else ''}"
 
 
 def _some(paths: list[str], shown: int = 5) -> str:

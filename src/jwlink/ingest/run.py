@@ -337,11 +337,12 @@ def claims_jwst(path: Path, reader: str) -> bool:
     if reader not in ("association", "table"):
         return True
     name = path.name.lower()
-    if name.startswith("jw") or name.endswith("_asn.json") or describe(path.name).form:
+    if name.startswith("jw") or name.endswith("_asn.json") or describe(path.name).form is not None:
         return True
     try:
         with path.open("rb") as handle:
-            head = handle.read(_HEAD_BYTES).decode("utf-8", "replace").lower()
+            # NULs dropped: the ASCII of UTF-16 text (a Windows export) shows through.
+            head = handle.read(_HEAD_BYTES).replace(b"\0", b"").decode("utf-8", "replace").lower()
     except OSError:
         return True
     markers = _ASN_MARKERS if reader == "association" else _TABLE_MARKERS
