@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from jwlink.cli import main
 from jwlink.ingest import read_pool
-from jwlink.ingest.run import iter_files
+from jwlink.ingest.run import claims_jwst, iter_files
 from jwlink.store import open_store
 
 JWLINK = [sys.executable, "-m", "jwlink"]
@@ -213,3 +213,21 @@ def test_names_with_an_unknown_suffix_are_ingested_and_counted(db_url: str, tmp_
         f"1 file ingested with a JWST name whose suffix jwlink does not know "
         f"(kept as auxiliary products): {unknown}"
     ) in stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "reader", "text", "encoding", "claims"),
+    [
+        ("level2.json", "association", '{"asn_type": "image2"}', "utf-16", True),
+        ("tsconfig.json", "association", '{"compilerOptions": {}}', "utf-16", False),
+        ("export.xml", "table", '<?xml version="1.0"?><VOTABLE version="1.4"/>', "utf-8", True),
+        ("list.csv", "table", "file\njw01234001001_02101_00001_nrca1_cal.fits\n", "utf-8", True),
+        ("weather.csv", "table", "day,jw\n1,2\n", "utf-8", False),
+    ],
+)
+def test_what_claims_to_be_jwst_evidence(
+    tmp_path: Path, name: str, reader: str, text: str, encoding: str, claims: bool
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    assert claims_jwst(path, reader) is claims
