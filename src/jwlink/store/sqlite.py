@@ -61,10 +61,17 @@ class SqliteStore(SqlStore):
 
         The probe opens the file read-only, so it neither creates nor
         changes anything (a WAL switch would write to a foreign file).
+
+        Raises
+        ------
+        StoreError
+            The file cannot be read at all (permissions, a lock, I/O).
         """
-        uri = f"file:{Path(path).resolve()}?mode=ro"
+        resolved = Path(path).resolve()
+        # On read-only media only "immutable" reads a WAL file (see _connect).
+        extra = "&immutable=1" if _on_read_only_media(resolved) else ""
         try:
-            conn = sqlite3.connect(uri, uri=True)
+            conn = sqlite3.connect(f"file:{resolved}?mode=ro{extra}", uri=True)
             try:
                 rows = conn.execute(
                     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
@@ -72,8 +79,11 @@ class SqliteStore(SqlStore):
                 ).fetchall()
             finally:
                 conn.close()
-        except sqlite3.Error:  # not a database at all, or unreadable
-            return False
+        except sqlite3.DatabaseError as err:
+            if getattr(err, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_NOTADB:
+                return False  # some other file: not a catalog
+            msg = f"SQLite catalog '{path}': {err}"
+            raise StoreError(msg) from err
         return bool(rows)
 
     def _connect(self, readonly: bool) -> sqlite3.Connection:
