@@ -298,9 +298,10 @@ def demo(port: int, host: str, directory: str, no_serve: bool) -> None:
         where = "" if (host, port) == ("127.0.0.1", 8000) else f" --host {host} --port {port}"
         data = shlex.quote(str(state.data))
         click.echo(f"To serve it:\n  jwlink serve --db {db} --data-root {data}{where}")
+        click.echo("\nThree things to try once it is served:")
     else:
         click.echo(f"\njwlink demo at {base}/  (API: {base}/api/v1/, OpenAPI: {base}/openapi.json)")
-    click.echo("Three things to try:")
+        click.echo("Three things to try:")
     for number, idea in enumerate(state.things_to_try(base), start=1):
         click.echo(f"  {number}. {idea}")
     if no_serve:
