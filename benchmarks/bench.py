@@ -9,7 +9,10 @@ process. Lineage is compared with what a user would write otherwise: load
 every link into networkx and call ``ancestors``/``descendants`` (load timed
 too). FITS header reading is timed on a synthetic folder of real FITS files,
 jwlink's fast path beside a plain ``astropy.io.fits.getheader`` loop, and the
-values are checked identical. Nothing here asserts a time.
+values are checked identical. The start of the ``jwlink`` command (``--help``,
+and ``show`` on the smallest catalog of each backend) is timed beside
+``python -c "import click"``, runs interleaved so that a busy machine slows
+both alike. Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -42,6 +45,42 @@ def _timed(func: Callable[[], Any], repeat: int) -> list[float]:
         func()
         times.append((time.perf_counter() - start) * 1000)
     return times
+
+
+def _cli_start(commands: dict[str, list[str]], repeat: int = 15) -> dict[str, Any]:
+    """Time whole processes, each command beside ``python -c "import click"``.
+
+    Runs alternate (click, command, click, ...), and the minimum of each is
+    the figure least disturbed by other work on the machine.
+    """
+    runs = {"import_click": [sys.executable, "-c", "import click"], **commands}
+    times: dict[str, list[float]] = {key: [] for key in runs}
+    for _ in range(repeat):
+        for key, command in runs.items():
+            start = time.perf_counter()
+            subprocess.run(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+            )
+            times[key].append((time.perf_counter() - start) * 1000)
+    click_ms = min(times["import_click"])
+    return {
+        key: {
+            "min_ms": min(values),
+            "median_ms": statistics.median(values),
+            "x_import_click": min(values) / click_ms,
+        }
+        for key, values in times.items()
+    }
+
+
+def _print_start(what: str, start: dict[str, Any]) -> None:
+    click_ms = start["import_click"]["min_ms"]
+    for key, value in start.items():
+        if key != "import_click":
+            print(
+                f"{what}: jwlink {key} starts in {value['min_ms']:.0f} ms, "
+                f"python -c 'import click' {click_ms:.0f} ms ({value['x_import_click']:.1f}x)"
+            )
 
 
 def _p(values: list[float], q: float) -> float:
@@ -161,6 +200,17 @@ def _queries(url: str, samples: int) -> dict[str, Any]:
     return out
 
 
+def _cli_show(url: str) -> dict[str, Any]:
+    """Time ``jwlink show`` of one product of the catalog, start to exit."""
+    store = open_store(url, readonly=True)
+    try:
+        name = store.execute("SELECT name FROM products WHERE level = '2b' ORDER BY name LIMIT 1")
+    finally:
+        store.close()
+    command = [sys.executable, "-m", "jwlink", "show", name[0][0], "--db", url]
+    return _cli_start({"show": command})
+
+
 def _networkx(store: Any, picks: list[str]) -> dict[str, Any]:
     import networkx as nx
 
@@ -246,9 +296,11 @@ def main(argv: list[str] | None = None) -> int:
             "processor": platform.processor(),
         },
         "fits": _fits(args.fits_products),
+        "cli_start": _cli_start({"help": [sys.executable, "-m", "jwlink", "--help"]}),
         "backends": {},
     }
     print(f"FITS headers: {report['fits']}")
+    _print_start("CLI", report["cli_start"])
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends:
             results = []
@@ -259,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
                     results.append(
                         {"size": size, "ingest": ingest, "queries": _queries(url, args.samples)}
                     )
+                    if size == args.sizes[0]:
+                        results[-1]["cli_start"] = start = _cli_show(url)
+                        _print_start(f"{backend} {size}", start)
                 finally:
                     drop()
                 _print_row(backend, results[-1])

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from jwlink.cli import main
+from jwlink.store import open_store
 
 ASN_DIR = "generated_asn/from_jw87800_pool"
 POOL = "pools/jw87800_20180412T163456_pool.csv"
@@ -51,7 +52,9 @@ def test_show_product_and_observation(tmp_path, data):
 
 
 def test_show_unknown_name_is_a_clear_error(tmp_path):
-    result = CliRunner().invoke(main, ["show", "jw_99999_cal.fits", "--db", str(tmp_path / "c.db")])
+    db = str(tmp_path / "c.db")
+    open_store(db).close()  # an empty catalog: reading no longer makes one
+    result = CliRunner().invoke(main, ["show", "jw_99999_cal.fits", "--db", db])
     assert result.exit_code == 1
     assert "No product or observation named 'jw_99999_cal.fits'" in result.output
 

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from jwlink.cli import main
 from jwlink.ingest import read_association
+from jwlink.store import open_store
 
 FROM_POOL = "generated_asn/from_jw87800_pool"
 ASN = f"{FROM_POOL}/jw87800-o017_20250101t000000_image3_00001_asn.json"
@@ -107,11 +108,20 @@ def test_missing_member_and_product_are_named(folder):
 def test_extra_file_is_reported(folder, tmp_path):
     _fits(folder / "jw01234001001_02101_00001_nrca1_cal.fits")
     db = tmp_path / "catalog.db"
+    missing = _check(folder, "--db", str(db))  # reading never creates a catalog
+    assert missing.exit_code == 1 and "no jwlink catalog at" in missing.output
+    assert not db.exists()
+    open_store(str(db)).close()
     result = _check(folder, "--db", str(db))
     doc = json.loads(result.output)
     assert doc["extra"] == ["jw01234001001_02101_00001_nrca1_cal.fits"]
     assert result.exit_code == 0  # extra files do not make a download incomplete
-    assert db.exists()  # --db keeps what check ingested
+    store = open_store(str(db), readonly=True)  # --db keeps what check ingested
+    try:
+        kept = store.execute("SELECT location FROM products WHERE name = ?", (doc["extra"][0],))
+    finally:
+        store.close()
+    assert kept and kept[0][0] is not None
 
 
 def test_unreadable_file_makes_check_fail(folder):

@@ -113,6 +113,13 @@ def test_demo_prepares_serves_and_reuses(tmp_path):
     first = CliRunner().invoke(main, ["demo", "--dir", str(folder), "--no-serve"])
     assert first.exit_code == 0, first.output
     assert "made" in first.output and "Three things to try" in first.output
+    # What to type next: the catalog for the other commands, and how to serve it.
+    db = (folder / "jwlink.db").resolve()
+    assert f"export JWLINK_DB={db}\n" in first.output
+    assert f"jwlink serve --db {db} --data-root {(folder / 'data').resolve()}" in first.output
+    assert "jwlink demo at http" not in first.output  # nothing listens with --no-serve
+    listed = CliRunner().invoke(main, ["observations", "--json"], env={"JWLINK_DB": str(db)})
+    assert listed.exit_code == 0 and json.loads(listed.output)["observations"]
     second = CliRunner().invoke(main, ["demo", "--dir", str(folder), "--no-serve"])
     assert "reused" in second.output and "0 files ingested" in second.output
     port = _free_port()

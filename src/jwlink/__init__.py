@@ -3,29 +3,39 @@
 Ingest JWST products (association files, pools, FITS headers, MAST product
 tables, folders of files) into a catalog, derive how they relate, and answer
 product lists, lineage, MRP, completeness and impact questions.
+
+The names below are imported on first use (PEP 562): ``import jwlink`` stays
+cheap, so every ``jwlink`` command starts without loading the catalog, the
+readers and astropy it may not need.
 """
 
 from __future__ import annotations
 
-from jwlink.catalog import Catalog
-from jwlink.errors import (
-    AssociationError,
-    CatalogReadOnly,
-    HeaderError,
-    InputError,
-    InvalidName,
-    JwlinkError,
-    MissingExtra,
-    NotFound,
-    PoolError,
-    ProductTableError,
-    StoreError,
-)
-from jwlink.model import Kind, Level, Link, Observation, Product, ProductType
+import typing
+from importlib import import_module
+
+if typing.TYPE_CHECKING:
+    from jwlink.catalog import Catalog
+    from jwlink.errors import (
+        AssociationError,
+        CatalogMissing,
+        CatalogReadOnly,
+        HeaderError,
+        InputError,
+        InvalidName,
+        JwlinkError,
+        MissingExtra,
+        NotFound,
+        PoolError,
+        ProductTableError,
+        StoreError,
+    )
+    from jwlink.model import Kind, Level, Link, Observation, Product, ProductType
 
 __all__ = [
     "AssociationError",
     "Catalog",
+    "CatalogMissing",
     "CatalogReadOnly",
     "HeaderError",
     "InputError",
@@ -43,3 +53,23 @@ __all__ = [
     "ProductType",
     "StoreError",
 ]
+
+# Where each public name lives.
+_HOME = {
+    "Catalog": "jwlink.catalog",
+    **dict.fromkeys(("Kind", "Level", "Link", "Observation", "Product", "ProductType"),
+                    "jwlink.model"),
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    if name not in __all__:
+        msg = f"module 'jwlink' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(import_module(_HOME.get(name, "jwlink.errors")), name)
+    globals()[name] = value  # the next lookup is a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

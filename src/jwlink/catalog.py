@@ -7,14 +7,16 @@ tables unchanged; column names follow MAST where MAST has the concept.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jwlink import names, queries
-from jwlink.completeness import Completeness, check
 from jwlink.lineage import Lineage
 from jwlink.productlist import ProductList
 from jwlink.rights import RELEASE_PARAMS, RELEASE_SQL, RIGHTS_PARAMS, RIGHTS_SQL, now_params
 from jwlink.store import SqlStore, open_store
+
+if TYPE_CHECKING:  # completeness ingests, so it loads every reader (and astropy)
+    from jwlink.completeness import Completeness
 
 __all__ = ["OBSERVATION_COLUMNS", "Catalog"]
 
@@ -57,13 +59,22 @@ class Catalog:
     store : SqlStore, optional
         An already open store (then ``url`` is ignored).
     readonly : bool
-        Open without write access.
+        Open without write access; a catalog that is not there is then an
+        error (`CatalogMissing`), never created.
+    create : bool
+        Make the catalog if it is not there (ignored when ``readonly``).
     """
 
     def __init__(
-        self, url: str | None = None, store: SqlStore | None = None, readonly: bool = False
+        self,
+        url: str | None = None,
+        store: SqlStore | None = None,
+        readonly: bool = False,
+        create: bool = True,
     ) -> None:
-        self.store = store if store is not None else open_store(url, readonly=readonly)
+        if store is None:
+            store = open_store(url, readonly=readonly, create=create and not readonly)
+        self.store = store
 
     def close(self) -> None:
         """Close the underlying store."""
@@ -152,6 +163,8 @@ class Catalog:
 
     def check(self, folder: str) -> Completeness:
         """Ingest a folder and report what its associations miss."""
+        from jwlink.completeness import check
+
         return check(self.store, folder)
 
     def product(self, name: str) -> dict[str, Any]:

@@ -1,24 +1,94 @@
-"""The ``jwlink`` command line: a thin shell over the library."""
+"""The ``jwlink`` command line: a thin shell over the library.
+
+Every command starts fast: this module imports only click, and a command
+imports what it needs when it runs. Commands that live in other modules are
+listed here with their one-line help and imported only when invoked, so
+``jwlink --help`` loads none of them (tests/test_cli_start.py checks both).
+"""
 
 from __future__ import annotations
 
+import shlex
 import sys
-import tempfile
-from pathlib import Path
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING
 
 import click
 
-from jwlink import cli_query
-from jwlink.catalog import Catalog
-from jwlink.cli_common import db_option, errors_to_click, json_option, print_json
-from jwlink.ingest import ingest as run_ingest
-from jwlink.ingest import iter_files
+from jwlink.cli_common import (
+    db_option,
+    errors_to_click,
+    ingest_db_option,
+    json_option,
+    print_json,
+)
 
-__all__ = ["main"]
+if TYPE_CHECKING:
+    from jwlink.catalog import Catalog
+    from jwlink.ingest.run import IngestReport
+
+__all__ = ["LAZY_COMMANDS", "main"]
+
+# Commands of other modules: name -> ("module:attribute", one-line help).
+# The help is what `jwlink --help` lists without importing the module; a test
+# checks it against each command's own docstring.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "products": ("jwlink.cli_query:products",
+                 "MAST-style product list of an observation (L3: with its members' products)."),
+    "lineage": ("jwlink.cli_query:lineage",
+                "Show the linkage subgraph around a product or observation."),
+    "mrp": ("jwlink.cli_query:mrp", "List the minimum recommended products of an observation."),
+    "impact": ("jwlink.cli_query:impact",
+               "Products affected if this reference file (or any product) changes, transitively."),
+    "check": ("jwlink.cli_check:check",
+              "Completeness of a folder of JWST files: what is missing, what is extra."),
+    "serve": ("jwlink.cli_serve:serve",
+              "Serve the catalog over HTTP: JSON API, MAST-compatible API, DataLink, downloads."),
+    "download": ("jwlink.cli_serve:download",
+                 "Fetch products: resumable, parallel, SHA-256 verified against the manifest."),
+    "token-hash": ("jwlink.cli_serve:token_hash",
+                   "Print the token-file line for TOKEN granting PROGRAMS (``*`` = all)."),
+    "synth": ("jwlink.synth.cli:synth",
+              "Generate a realistic synthetic JWST archive of about N products."),
+}  # fmt: skip
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when the command is used.
+
+    The pattern of click's documentation ("Lazily Loading Subcommands"), with
+    the listing of ``--help`` taken from `LAZY_COMMANDS` instead of the
+    commands themselves (listing them would import them all).
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module, _, attribute = LAZY_COMMANDS[cmd_name][0].partition(":")
+            self.add_command(getattr(import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            if name in LAZY_COMMANDS and name not in self.commands:
+                # Shortened as click shortens a command's own help.
+                text = click.Command(name, help=LAZY_COMMANDS[name][1]).get_short_help_str(limit)
+            else:
+                command = self.commands[name]
+                if command.hidden:
+                    continue
+                text = command.get_short_help_str(limit)
+            rows.append((name, text))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup)
 @click.version_option(package_name="jwlink")
 def main() -> None:
     """jwlink: the JWST data-product linkage archive."""
@@ -32,13 +102,50 @@ def main() -> None:
     is_flag=True,
     help="Also run the jwst association generator on each pool (needs jwlink[pipeline]).",
 )
-@db_option
+@ingest_db_option
 @json_option
 @errors_to_click
 def ingest(
     paths: tuple[str, ...], force: bool, generate_associations: bool, db: str, as_json: bool
 ) -> None:
-    """Ingest files and folders: associations, pools, FITS headers, product tables."""
+    """Ingest files and folders: associations, pools, FITS headers, product tables.
+
+    Files that are not JWST products (no JWST name and nothing JWST in
+    them) are passed over and listed. Ctrl-C stops after rolling back the
+    file being written: what was committed stays, and running the same
+    command again completes the ingest (exit status 130).
+    """
+    try:
+        report = _ingest(paths, force, generate_associations, db, as_json)
+    except KeyboardInterrupt as stop:
+        # Only a loaded ingest module can have raised its IngestInterrupted;
+        # an interrupt while the readers were still importing wrote nothing.
+        run = sys.modules.get("jwlink.ingest.run")
+        if run is None or not isinstance(stop, run.IngestInterrupted):
+            click.echo("interrupted before any file was ingested: nothing to keep", err=True)
+            sys.exit(130)
+        _print_ingest(stop.report, as_json)
+        click.echo(
+            f"interrupted: kept the {_files(stop.report.ingested)} this run committed (the "
+            "file being written was rolled back); run the same command again to complete "
+            "the ingest",
+            err=True,
+        )
+        sys.exit(130)
+    _print_ingest(report, as_json)
+    if report.errors:
+        sys.exit(1)
+
+
+def _ingest(
+    paths: tuple[str, ...], force: bool, generate_associations: bool, db: str, as_json: bool
+) -> IngestReport:
+    import tempfile
+    from pathlib import Path
+
+    from jwlink.catalog import Catalog
+    from jwlink.ingest.run import iter_files
+
     with Catalog(db) as catalog, tempfile.TemporaryDirectory() as tmp:
         inputs = list(paths)
         if generate_associations:
@@ -48,22 +155,53 @@ def ingest(
             for pool in pools:
                 inputs += [str(p) for p in generate(pool, Path(tmp) / pool.stem)]
         show = sys.stderr.isatty() and not as_json
-        report = _ingest_with_progress(catalog, inputs, show=show, force=force)
+        return _ingest_with_progress(catalog, inputs, show=show, force=force)
+
+
+def _print_ingest(report: IngestReport, as_json: bool) -> None:
     if as_json:
         print_json(report.as_dict())
-    else:
+        return
+
+    def count(value: int | None) -> str:
+        return "?" if value is None else str(value)
+
+    click.echo(
+        f"{report.files} files: {report.ingested} ingested, {report.unchanged} unchanged "
+        f"(already in the catalog), {len(report.errors)} failed; the catalog gained "
+        f"{count(report.products)} products and {count(report.links)} links"
+    )
+    if report.passed_over:
         click.echo(
-            f"{report.files} files: {report.ingested} ingested, {report.unchanged} unchanged, "
-            f"{report.ignored} ignored, {len(report.errors)} failed; "
-            f"{report.products} products, {report.links} links"
+            f"passed over {_files(report.passed_over)} that are not JWST products: "
+            f"{_some(report.passed_over)}"
         )
-        for path, message in report.errors:
-            click.echo(f"error: {path}: {message}", err=True)
-    if report.errors:
-        sys.exit(1)
+    if report.unknown_suffix:
+        click.echo(
+            f"{_files(report.unknown_suffix)} ingested with a JWST name whose suffix "
+            f"jwlink does not know (kept as auxiliary products): {_some(report.unknown_suffix)}"
+        )
+    for path, message in report.errors:
+        click.echo(f"error: {path}: {message}", err=True)
 
 
-def _ingest_with_progress(catalog: Catalog, inputs: list[str], show: bool, force: bool) -> Any:
+def _files(count: int | list[str]) -> str:
+    number = count if isinstance(count, int) else len(count)
+    return f"{number} file{'s' if number != 1 else ''}"
+
+
+def _some(paths: list[str], shown: int = 5) -> str:
+    listed = ", ".join(paths[:shown])
+    rest = len(paths) - shown
+    return f"{listed} and {rest} more (--json lists all)" if rest > 0 else listed
+
+
+def _ingest_with_progress(
+    catalog: Catalog, inputs: list[str], show: bool, force: bool
+) -> IngestReport:
+    from jwlink.ingest.run import ingest as run_ingest
+    from jwlink.ingest.run import iter_files
+
     if not show:
         return run_ingest(catalog.store, inputs, force=force)
     from rich.progress import Progress
@@ -83,6 +221,8 @@ def _ingest_with_progress(catalog: Catalog, inputs: list[str], show: bool, force
 @errors_to_click
 def observations(program: str | None, db: str, as_json: bool) -> None:
     """List observations with the MAST observation columns."""
+    from jwlink.catalog import Catalog
+
     with Catalog(db) as catalog:
         rows = catalog.observations(program=program)
     if as_json:
@@ -106,6 +246,8 @@ def observations(program: str | None, db: str, as_json: bool) -> None:
 @errors_to_click
 def show(name: str, db: str, as_json: bool) -> None:
     """Show one product (with its direct links) or one observation."""
+    from jwlink.catalog import Catalog
+
     with Catalog(db) as catalog:
         doc = catalog.show(name)
     if as_json:
@@ -152,9 +294,18 @@ def demo(port: int, host: str, directory: str, no_serve: bool) -> None:
         f"{verb} {state.data} ({len(state.modes)} instrument modes); catalog {state.db}: "
         f"{counts.ingested} files ingested, {counts.unchanged} unchanged"
     )
+    db = shlex.quote(str(state.db))
+    click.echo("\nFor the other jwlink commands (observations, show, products, ...) to read it:")
+    click.echo(f"  export JWLINK_DB={db}")
     base = f"http://{host}:{port}"
-    click.echo(f"\njwlink demo at {base}/  (API: {base}/api/v1/, OpenAPI: {base}/openapi.json)")
-    click.echo("Three things to try:")
+    if no_serve:
+        where = "" if (host, port) == ("127.0.0.1", 8000) else f" --host {host} --port {port}"
+        data = shlex.quote(str(state.data))
+        click.echo(f"To serve it:\n  jwlink serve --db {db} --data-root {data}{where}")
+        click.echo("\nThree things to try once it is served:")
+    else:
+        click.echo(f"\njwlink demo at {base}/  (API: {base}/api/v1/, OpenAPI: {base}/openapi.json)")
+        click.echo("Three things to try:")
     for number, idea in enumerate(state.things_to_try(base), start=1):
         click.echo(f"  {number}. {idea}")
     if no_serve:
@@ -165,18 +316,3 @@ def demo(port: int, host: str, directory: str, no_serve: bool) -> None:
 
     app = create_app(str(state.db), data_root=state.data)
     uvicorn.run(app, host=host, port=port, log_level="warning")
-
-
-for _command in (cli_query.products, cli_query.lineage, cli_query.mrp, cli_query.impact,
-                 cli_query.check):  # fmt: skip
-    main.add_command(_command)
-
-from jwlink import cli_serve  # noqa: E402 - HTTP commands register after the core ones
-
-main.add_command(cli_serve.serve)
-main.add_command(cli_serve.download)
-main.add_command(cli_serve.token_hash)
-
-from jwlink.synth.cli import synth  # noqa: E402 - registered with the other commands
-
-main.add_command(synth)

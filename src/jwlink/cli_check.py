@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from jwlink.catalog import Catalog
-from jwlink.cli_common import errors_to_click, json_option, print_json
+from jwlink.cli_common import errors_to_click, existing_catalog, json_option, print_json
 from jwlink.completeness import Completeness
 
 __all__ = ["check"]
@@ -22,8 +22,8 @@ EXAMPLES = 5
 
 @click.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
-@click.option("--db", envvar="JWLINK_DB", default=None,
-              help="Catalog to ingest into and to compare SHA-256 with "
+@click.option("--db", envvar="JWLINK_DB", default=None, callback=existing_catalog,
+              help="An existing catalog to ingest into and compare SHA-256 with "
                    "(default: a temporary one, so nothing is 'changed').")  # fmt: skip
 @click.option("--verbose", "-v", is_flag=True, help="List every extra file and every MRP file.")
 @json_option

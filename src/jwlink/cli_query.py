@@ -5,12 +5,17 @@ from __future__ import annotations
 import click
 
 from jwlink.catalog import Catalog
-from jwlink.cli_common import db_option, errors_to_click, json_option, print_json
+from jwlink.cli_common import (
+    db_option,
+    errors_to_click,
+    json_option,
+    print_json,
+)
 from jwlink.model import Kind
 from jwlink.prov import to_prov_json
 from jwlink.queries import ProductFilters
 
-__all__ = ["check", "impact", "lineage", "mrp", "products"]
+__all__ = ["impact", "lineage", "mrp", "products"]
 
 _KINDS = click.Choice([k.value for k in Kind] + ["own"])
 
@@ -133,7 +138,3 @@ def impact(name: str, db: str, as_json: bool) -> None:
         for level, names in sorted(levels.items()):
             click.echo(f"  L{level}: {', '.join(sorted(names))}")
     click.echo(f"{len(result.products)} products affected")
-
-
-# `check` lives in its own module; re-exported so cli.py registers it with the others.
-from jwlink.cli_check import check  # noqa: E402

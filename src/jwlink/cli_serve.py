@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import sys
 from collections.abc import Callable
@@ -11,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from jwlink.cli_common import db_option, errors_to_click, json_option, print_json
+from jwlink.cli_common import (
+    errors_to_click,
+    json_option,
+    print_json,
+    require_catalog,
+    unchecked_db_option,
+)
 
 if TYPE_CHECKING:
     from jwlink.download import DownloadReport
@@ -60,7 +65,7 @@ __all__ = ["download", "serve", "token_hash"]
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
-@db_option
+@unchecked_db_option
 @errors_to_click
 def serve(
     host: str,
@@ -84,6 +89,8 @@ def serve(
 
         click.echo(token_line(hash_token))
         return
+    # Refused up front, not at the first request: a server of nothing helps no one.
+    require_catalog(db)
     import uvicorn
 
     from jwlink.api import create_app
@@ -97,7 +104,9 @@ def serve(
         queue_timeout=queue_timeout,
     )
     _raise_open_files_limit()
-    shown = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", db)  # never print a DB password
+    from jwlink.store import shown_url
+
+    shown = shown_url(db)  # never print a DB password
     click.echo(f"jwlink serving {shown} on http://{host}:{port} (OpenAPI: /openapi.json)", err=True)
     if data_root is None:
         click.echo("no --data-root: listings work, but no file is served", err=True)
@@ -197,7 +206,7 @@ class _Bar:
     envvar=["JWLINK_TOKEN", "MAST_API_TOKEN"],
     help="Token for exclusive-access files (env JWLINK_TOKEN or MAST_API_TOKEN).",
 )
-@db_option
+@unchecked_db_option
 @json_option
 @errors_to_click
 def download(
@@ -233,6 +242,7 @@ def download(
         client = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
         source = HttpSource(client, server, token)
     elif data_root:
+        require_catalog(db)
         source = LocalSource(db, data_root)
     else:
         msg = "Give --server URL, or --db and --data-root for a local catalog."

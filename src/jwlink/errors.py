@@ -14,6 +14,7 @@ reach the HTTP surface carry the status they map to::
     ├── StoreError                   (500)  the catalog could not be read or written
     │   ├── CatalogReadOnly                 the catalog file or database refuses writes
     │   │   └── CatalogFull                 the catalog's disk or database is full
+    │   ├── CatalogMissing                  no catalog there, and reading never makes one
     │   └── CatalogUnavailable       (503)  the catalog database cannot be reached now
     └── MissingExtra                 (500)  an optional extra is not installed
 
@@ -28,6 +29,7 @@ from collections.abc import Sequence
 __all__ = [
     "AssociationError",
     "CatalogFull",
+    "CatalogMissing",
     "CatalogReadOnly",
     "CatalogUnavailable",
     "HeaderError",
@@ -121,6 +123,13 @@ class CatalogReadOnly(StoreError):
 
 class CatalogFull(CatalogReadOnly):
     """The disk holding the catalog, or the database itself, is full."""
+
+
+class CatalogMissing(StoreError):
+    """No catalog at the path or URL given, and a read must not create one.
+
+    The message names the place and the command that makes a catalog there.
+    """
 
 
 class CatalogUnavailable(StoreError):

@@ -8,13 +8,20 @@ the same input changes nothing.
 An ingest stopped at any point (killed, power lost) leaves a consistent
 catalog: every input recorded has all its rows, no other file has any, and
 the visits whose guide-star links are not derived yet stay queued in the
-catalog. Running the same ingest again completes it.
+catalog. Running the same ingest again completes it. Ctrl-C (SIGINT) stops
+the same way and raises `IngestInterrupted`, carrying the report so far.
+
+Files that never claim to be JWST evidence (no JWST name, and a ``.json`` or
+table whose first bytes say nothing JWST: a ``package.json``, a spreadsheet
+export) are passed over, not errors; a file that claims and cannot be read
+is an error.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,25 +33,69 @@ from jwlink.ingest.listing import LISTING_READERS, listing_kind, read_listing
 from jwlink.ingest.pool import looks_like_pool, read_pool
 from jwlink.ingest.table import read_product_table
 from jwlink.model import Batch, FoundFile
-from jwlink.naming import bare_name, describe
+from jwlink.naming import Form, bare_name, describe
 from jwlink.store.base import SqlStore
+from jwlink.suffixes import SUFFIXES
 
-__all__ = ["IngestReport", "classify", "ingest", "iter_files", "read_file", "shown"]
+__all__ = [
+    "IngestInterrupted",
+    "IngestReport",
+    "claims_jwst",
+    "classify",
+    "has_unknown_suffix",
+    "ingest",
+    "iter_files",
+    "read_file",
+    "shown",
+]
 
 _FITS_ENDINGS = (".fits", ".fit", ".fts")
+# How much of a file without a JWST name is read to see whether it claims to
+# be JWST evidence all the same (a MAST export named "products.csv").
+_HEAD_BYTES = 1 << 16
+# Lower-cased text that only association files carry (jwst associations'
+# top-level and member keys).
+_ASN_MARKERS = ('"asn_type"', '"asn_rule"', '"asn_pool"', '"asn_id"', '"expname"', '"exptype"')
+# ... and MAST product-list tables: their key columns (obsID, parent_obsid
+# contain "obsid"), or a VOTable (the format astroquery exports).
+_TABLE_MARKERS = ("productfilename", "obs_id", "obsid", "<votable")
+_JWST_NAME = re.compile(r"\bjw\d{5}")
+# Name forms whose suffix is free text (the others fix it: _asn, _pool, _msa;
+# the guide-star grammar lists its suffixes).
+_FREE_SUFFIX = (Form.EXPOSURE, Form.STAGE3, Form.DUMMY)
 
 
 @dataclass
 class IngestReport:
-    """What one ingest run did; ``errors`` holds ``(path, message)`` pairs."""
+    """What one ingest run did.
+
+    ``ingested`` files were read and written by this run, ``unchanged`` ones
+    skipped because the catalog already held the same content, ``errors``
+    holds one ``(path, message)`` per file that failed. ``products`` and
+    ``links`` are the rows the catalog gained during the run (counted in the
+    catalog before and after; None if the count could not be taken after an
+    interruption). ``passed_over`` lists the files that are not JWST
+    evidence, ``unknown_suffix`` the files ingested whose well-formed JWST
+    name has a suffix jwlink does not know.
+    """
 
     files: int = 0
     ingested: int = 0
     unchanged: int = 0
-    ignored: int = 0
-    products: int = 0
-    links: int = 0
+    products: int | None = 0
+    links: int | None = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
+    passed_over: list[str] = field(default_factory=list)
+    unknown_suffix: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    # The file being written, as (location, sha256): an interrupt between its
+    # commit and its count is resolved by asking the catalog.
+    _writing: tuple[str, str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def ignored(self) -> int:
+        """How many files were passed over (the older name of ``len(passed_over)``)."""
+        return len(self.passed_over)
 
     def as_dict(self) -> dict[str, object]:
         """Return the report as a JSON-ready dict."""
@@ -52,11 +103,28 @@ class IngestReport:
             "files": self.files,
             "ingested": self.ingested,
             "unchanged": self.unchanged,
-            "ignored": self.ignored,
+            "failed": len(self.errors),
             "products": self.products,
             "links": self.links,
+            "interrupted": self.interrupted,
             "errors": [{"path": p, "error": m} for p, m in self.errors],
+            "passed_over": self.passed_over,
+            "unknown_suffix": self.unknown_suffix,
         }
+
+
+class IngestInterrupted(KeyboardInterrupt):
+    """An ingest stopped by Ctrl-C; ``report`` says what it had done.
+
+    Every file it counts as ingested is committed; the file being written
+    when the interrupt came was rolled back. Running the same ingest again
+    completes the catalog. A `KeyboardInterrupt`, so a caller that does not
+    look for it still stops.
+    """
+
+    def __init__(self, report: IngestReport) -> None:
+        super().__init__("ingest interrupted")
+        self.report = report
 
 
 def classify(path: Path) -> str | None:
@@ -177,27 +245,122 @@ def ingest(
         The catalog database cannot be reached.
     """
     report = IngestReport()
-    for path in iter_files(paths):
-        report.files += 1
+    before = _rows(store)
+    try:
+        for path in iter_files(paths):
+            report.files += 1
+            _ingest_guarded(store, path, report, force)
+            if progress is not None:
+                progress(path)
+        # Also drains visits an earlier, interrupted run left queued.
+        store.link_guide_stars()
+    except KeyboardInterrupt as stop:
+        # The file being written was rolled back (SqlStore.transaction);
+        # every file counted as ingested is committed.
+        report.interrupted = True
         try:
-            _ingest_one(store, path, report, force)
-        except (CatalogReadOnly, CatalogUnavailable):
-            raise
-        except InputError as err:
-            report.errors.append((shown(path), err.problem))
-        except (JwlinkError, OSError) as err:
-            report.errors.append((shown(path), str(err)))
-        except Exception as err:  # noqa: BLE001 - one file's surprise must not end the batch
-            # The writer rolled the file back; every other file still lands.
-            problem = f"unexpected {type(err).__name__}: {err} (a jwlink bug: please report it)"
-            report.errors.append((shown(path), problem))
-        if progress is not None:
-            progress(path)
-    # Also drains visits an earlier, interrupted run left queued.
-    store.link_guide_stars()
+            _count_in_flight(store, report, force)
+            _count_added(store, before, report)
+        except Exception:  # noqa: BLE001 - the connection may have died with the interrupt
+            report.products = report.links = None
+        raise IngestInterrupted(report) from stop
+    _count_added(store, before, report)
     if report.ingested:
         store.optimize()
     return report
+
+
+def _ingest_guarded(store: SqlStore, path: Path, report: IngestReport, force: bool) -> None:
+    """Ingest one file; a failure of the file is recorded, one of the catalog raised."""
+    report._writing = None
+    try:
+        _ingest_one(store, path, report, force)
+    except (CatalogReadOnly, CatalogUnavailable):
+        raise
+    except InputError as err:
+        report.errors.append((shown(path), err.problem))
+    except (JwlinkError, OSError) as err:
+        report.errors.append((shown(path), str(err)))
+    except Exception as err:  # noqa: BLE001 - one file's surprise must not end the batch
+        # The writer rolled the file back; every other file still lands.
+        problem = f"unexpected {type(err).__name__}: {err} (a jwlink bug: please report it)"
+        report.errors.append((shown(path), problem))
+
+
+def _count_in_flight(store: SqlStore, report: IngestReport, force: bool) -> None:
+    """Count the file an interrupt caught if its transaction had committed after all."""
+    # With --force the fingerprint may have been recorded before this run:
+    # the file then stays uncounted (the catalog holds it either way).
+    if report._writing is not None and not force:
+        location, sha256 = report._writing
+        if store.fingerprint_of(location) == sha256:
+            report.ingested += 1
+        report._writing = None
+
+
+def _rows(store: SqlStore) -> tuple[int, int]:
+    """Count products and links in the catalog."""
+    products = store.execute("SELECT COUNT(*) FROM products")[0][0]
+    links = store.execute("SELECT COUNT(*) FROM links")[0][0]
+    return int(products), int(links)
+
+
+def _count_added(store: SqlStore, before: tuple[int, int], report: IngestReport) -> None:
+    # Counted in the catalog, not from the batches: a file re-read after an
+    # interrupted run, or one naming products other files brought, adds
+    # fewer rows than it holds. (A concurrent writer's rows count too.)
+    after = _rows(store)
+    report.products, report.links = after[0] - before[0], after[1] - before[1]
+
+
+def claims_jwst(path: Path, reader: str) -> bool:
+    """Return whether a file presents itself as JWST evidence, by name or first bytes.
+
+    Only association files and product tables are ever in doubt: their
+    endings (``.json``, ``.csv``, ``.xml``, ...) are shared with every other
+    tool. One claims if its name is a JWST name (or starts ``jw``, or ends
+    ``_asn.json``), or if its first 64 KiB hold association keys
+    (``"asn_type"``, ``"expname"``, ...), MAST product-list columns
+    (``obs_id``, ``obsID``, ``productFilename``), a VOTable, or a JWST file
+    name (``jw`` and five digits). A file that claims and cannot be read is
+    an error; one that never claimed is passed over.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    reader : str
+        The reader `classify` chose for it.
+
+    Returns
+    -------
+    bool
+        True also when the file cannot be read (its reader then says why).
+    """
+    if reader not in ("association", "table"):
+        return True
+    name = path.name.lower()
+    if name.startswith("jw") or name.endswith("_asn.json") or describe(path.name).form is not None:
+        return True
+    try:
+        with path.open("rb") as handle:
+            # NULs dropped: the ASCII of UTF-16 text (a Windows export) shows through.
+            head = handle.read(_HEAD_BYTES).replace(b"\0", b"").decode("utf-8", "replace").lower()
+    except OSError:
+        return True
+    markers = _ASN_MARKERS if reader == "association" else _TABLE_MARKERS
+    return any(m in head for m in markers) or _JWST_NAME.search(head) is not None
+
+
+def has_unknown_suffix(name: str) -> bool:
+    """Return whether a well-formed JWST name carries a suffix jwlink does not know.
+
+    Such a file is ingested (its name says the rest), and the report lists it.
+    """
+    # TODO(naming): switch to the naming module's own test of a known suffix
+    # once it has one; until then the suffix table is the whole knowledge.
+    info = describe(name)
+    return info.form in _FREE_SUFFIX and info.suffix is not None and info.suffix not in SUFFIXES
 
 
 def shown(path: Path) -> str:
@@ -214,8 +377,8 @@ def _ingest_one(store: SqlStore, path: Path, report: IngestReport, force: bool) 
             bare_name(path.name)
         except InvalidName as err:
             raise InputError(shown(path), f"file name refused: {err}") from err
-    if reader is None:
-        report.ignored += 1
+    if reader is None or not claims_jwst(path, reader):
+        report.passed_over.append(shown(path))
         return
     if not path.is_file():
         raise InputError(str(path), "no such file")
@@ -229,7 +392,9 @@ def _ingest_one(store: SqlStore, path: Path, report: IngestReport, force: bool) 
         report.unchanged += 1
         return
     batch = read_file(path, reader, sha256, size)
+    report._writing = (location, sha256)
     store.write(batch, fingerprint=sha256, reader=reader)
     report.ingested += 1
-    report.products += len({p.name for p in batch.products})
-    report.links += len({(x.source, x.target, x.kind, x.role) for x in batch.links})
+    report._writing = None
+    if has_unknown_suffix(path.name):
+        report.unknown_suffix.append(shown(path))

@@ -81,6 +81,16 @@ class PostgresStore(SqlStore):
         self._staged.clear()  # temporary staging tables die with their session
         return conn
 
+    def holds_catalog(self) -> bool:
+        """Return whether the session's schema has jwlink's tables."""
+        return bool(self.execute("SELECT to_regclass('jwlink_migrations') IS NOT NULL")[0][0])
+
+    def schema(self) -> str:
+        """Return the schema the session creates and reads tables in."""
+        # NULL when no schema of the search_path exists yet: show the path then.
+        sql = "SELECT COALESCE(current_schema(), current_setting('search_path'))"
+        return str(self.execute(sql)[0][0])
+
     def _reconnect_after(self, err: Exception) -> bool:
         """Replace a connection that died; return False if ``err`` was something else."""
         dead = self.conn.broken or self.conn.closed

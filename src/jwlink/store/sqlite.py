@@ -55,6 +55,37 @@ class SqliteStore(SqlStore):
         except sqlite3.Error as err:
             raise self._map_error(err) from err
 
+    @staticmethod
+    def holds_catalog(path: str | Path) -> bool:
+        """Return whether an existing file is a jwlink catalog (has its tables).
+
+        The probe opens the file read-only, so it neither creates nor
+        changes anything (a WAL switch would write to a foreign file).
+
+        Raises
+        ------
+        StoreError
+            The file cannot be read at all (permissions, a lock, I/O).
+        """
+        resolved = Path(path).resolve()
+        # On read-only media only "immutable" reads a WAL file (see _connect).
+        extra = "&immutable=1" if _on_read_only_media(resolved) else ""
+        try:
+            conn = sqlite3.connect(f"file:{resolved}?mode=ro{extra}", uri=True)
+            try:
+                rows = conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    ("jwlink_migrations",),
+                ).fetchall()
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as err:
+            if getattr(err, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_NOTADB:
+                return False  # some other file: not a catalog
+            msg = f"SQLite catalog '{path}': {err}"
+            raise StoreError(msg) from err
+        return bool(rows)
+
     def _connect(self, readonly: bool) -> sqlite3.Connection:
         resolved = Path(self.path).resolve()
         if self.path != ":memory:" and _on_read_only_media(resolved):
