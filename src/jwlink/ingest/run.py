@@ -33,9 +33,8 @@ from jwlink.ingest.listing import LISTING_READERS, listing_kind, read_listing
 from jwlink.ingest.pool import looks_like_pool, read_pool
 from jwlink.ingest.table import read_product_table
 from jwlink.model import Batch, FoundFile
-from jwlink.naming import Form, bare_name, describe
+from jwlink.naming import bare_name, describe
 from jwlink.store.base import SqlStore
-from jwlink.suffixes import SUFFIXES
 
 __all__ = [
     "IngestInterrupted",
@@ -60,9 +59,6 @@ _ASN_MARKERS = ('"asn_type"', '"asn_rule"', '"asn_pool"', '"asn_id"', '"expname"
 # contain "obsid"), or a VOTable (the format astroquery exports).
 _TABLE_MARKERS = ("productfilename", "obs_id", "obsid", "<votable")
 _JWST_NAME = re.compile(r"\bjw\d{5}")
-# Name forms whose suffix is free text (the others fix it: _asn, _pool, _msa;
-# the guide-star grammar lists its suffixes).
-_FREE_SUFFIX = (Form.EXPOSURE, Form.STAGE3, Form.DUMMY)
 
 
 @dataclass
@@ -357,10 +353,9 @@ def has_unknown_suffix(name: str) -> bool:
 
     Such a file is ingested (its name says the rest), and the report lists it.
     """
-    # TODO(naming): switch to the naming module's own test of a known suffix
-    # once it has one; until then the suffix table is the whole knowledge.
-    info = describe(name)
-    return info.form in _FREE_SUFFIX and info.suffix is not None and info.suffix not in SUFFIXES
+    # Only names whose suffix is free (exposure, stage 3, dummy) can hold an
+    # unknown one; the naming module says which (FileName.suffix_known).
+    return not describe(name).suffix_known
 
 
 def shown(path: Path) -> str:
