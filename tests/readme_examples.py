@@ -26,7 +26,7 @@ _ENV = re.compile(r"^(?:[A-Z_][A-Z0-9_]*=\S*\s+)+")
 # Upper-case words that are values, not placeholders.
 _LITERALS = {"PUBLIC", "EXCLUSIVE_ACCESS", "SCIENCE", "NIRCAM", "MIRI", "NIRSPEC", "NIRISS",
              "FGS", "MRP", "JSON", "SVG", "GET", "POST", "HEAD", "URL"}  # fmt: skip
-_PLACEHOLDER = re.compile(r"(?<![\w./:=-])[A-Z][A-Z_]{2,}(?![\w])")
+_PLACEHOLDER = re.compile(r"(?<![\w./:=$-])[A-Z][A-Z_]{2,}(?![\w])")
 _EXITS = re.compile(r"#\s*exits\s+(\d+)\s*$")
 
 

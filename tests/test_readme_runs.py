@@ -95,7 +95,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     made = shell.bash("jwlink demo --no-serve", timeout=600)
     assert made.returncode == 0, made.stdout + made.stderr
     # The reader does what the demo says: export the catalog it printed.
-    exports = re.findall(r"^export JWLINK_DB=(\S+)$", made.stdout + made.stderr, re.MULTILINE)
+    exports = re.findall(r"^\s*export JWLINK_DB=(\S+)$", made.stdout + made.stderr, re.MULTILINE)
     assert exports, f"jwlink demo printed no 'export JWLINK_DB=' line:\n{made.stdout}"
     shell.env["JWLINK_DB"] = exports[-1].strip("'\"")
     serve = next(e for e in EXAMPLES if e.kind == "command" and e.program == "jwlink serve")

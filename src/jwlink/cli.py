@@ -41,7 +41,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "impact": ("jwlink.cli_query:impact",
                "Products affected if this reference file (or any product) changes, transitively."),
     "check": ("jwlink.cli_check:check",
-              "Completeness of a folder of JWST files: what is missing, what is extra."),
+              "Completeness of a folder of JWST files: present, missing, extra, changed, MRP."),
     "serve": ("jwlink.cli_serve:serve",
               "Serve the catalog over HTTP: JSON API, MAST-compatible API, DataLink, downloads."),
     "download": ("jwlink.cli_serve:download",
@@ -298,10 +298,18 @@ def demo(port: int, host: str, directory: str, no_serve: bool) -> None:
     click.echo("\nFor the other jwlink commands (observations, show, products, ...) to read it:")
     click.echo(f"  export JWLINK_DB={db}")
     base = f"http://{host}:{port}"
+    if state.exclusive_programs:
+        click.echo(
+            f"Programs {', '.join(state.exclusive_programs)} are exclusive access: their files "
+            "need the demo's token, e.g.\n"
+            f"  JWLINK_TOKEN=$(cat {shlex.quote(str(state.token_file))}) jwlink download ..."
+        )
     if no_serve:
         where = "" if (host, port) == ("127.0.0.1", 8000) else f" --host {host} --port {port}"
-        data = shlex.quote(str(state.data))
-        click.echo(f"To serve it:\n  jwlink serve --db {db} --data-root {data}{where}")
+        data, tokens = shlex.quote(str(state.data)), shlex.quote(str(state.tokens))
+        click.echo(
+            f"To serve it:\n  jwlink serve --db {db} --data-root {data} --tokens {tokens}{where}"
+        )
         click.echo("\nThree things to try once it is served:")
     else:
         click.echo(f"\njwlink demo at {base}/  (API: {base}/api/v1/, OpenAPI: {base}/openapi.json)")
@@ -314,5 +322,5 @@ def demo(port: int, host: str, directory: str, no_serve: bool) -> None:
 
     from jwlink.api import create_app
 
-    app = create_app(str(state.db), data_root=state.data)
+    app = create_app(str(state.db), data_root=state.data, tokens=state.tokens)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -9,6 +9,8 @@ changed.
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -22,6 +24,10 @@ DEMO_SEED = 1
 # Big enough for every mode and a mosaic, small enough to write in seconds.
 DEMO_PRODUCTS = 3000
 _MARKER = "demo.json"
+# The demo's token for its exclusive-access programs: the secret in TOKEN
+# (readable by its owner only), its hash in TOKENS (what `jwlink serve --tokens`
+# reads). Made once per demo folder, never printed unasked.
+TOKEN, TOKENS = "demo-token", "tokens.txt"
 
 
 @dataclass
@@ -37,6 +43,17 @@ class Demo:
     l3_observation: str = ""
     per_source_observation: str = ""
     reference_file: str = ""
+    exclusive_programs: list[str] = field(default_factory=list)
+
+    @property
+    def token_file(self) -> Path:
+        """The file holding the demo's token (``JWLINK_TOKEN=$(cat ...)``)."""
+        return self.directory / TOKEN
+
+    @property
+    def tokens(self) -> Path:
+        """The token file `jwlink serve --tokens` reads: hashes only."""
+        return self.directory / TOKENS
 
     def things_to_try(self, base_url: str) -> list[str]:
         """Three things a newcomer can do right away against a server at ``base_url``."""
@@ -109,4 +126,31 @@ def prepare(directory: str | Path, seed: int = DEMO_SEED, products: int = DEMO_P
     else:
         modes = json.loads(marker.read_text()).get("modes", [])
     l3, per_source, reference = _pick(db)
-    return Demo(root, db, data, reused, report, modes, l3, per_source, reference)
+    exclusive = _exclusive_programs(db)
+    _write_token(root, exclusive)
+    return Demo(root, db, data, reused, report, modes, l3, per_source, reference, exclusive)
+
+
+def _exclusive_programs(db: Path) -> list[str]:
+    store = open_store(str(db), readonly=True)
+    try:
+        rows = store.execute(
+            "SELECT DISTINCT program FROM products WHERE UPPER(data_rights) = 'EXCLUSIVE_ACCESS' "
+            "AND program IS NOT NULL ORDER BY program"
+        )
+    finally:
+        store.close()
+    return [str(r[0]) for r in rows]
+
+
+def _write_token(root: Path, programs: list[str]) -> None:
+    """Give the demo a token for its exclusive programs, once (kept on reuse)."""
+    from jwlink.api.access import token_line
+
+    secret, tokens = root / TOKEN, root / TOKENS
+    if not secret.exists():
+        fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(24) + "\n")
+    token = secret.read_text().strip()
+    tokens.write_text(token_line(token, programs or ["*"], name="demo") + "\n")
