@@ -16,6 +16,11 @@ def _code(*lines: str) -> str:
 
 
 BAD = {
+    "dict_comprehension": _code(
+        "def f(store, v):",
+        "    table = {k: v for k in ('a', 'b')}",
+        "    store.execute(f\"SELECT 1 WHERE {table['a']}\")",
+    ),
     "fstring": _code("def f(store, v):", "    store.execute(f\"SELECT 1 WHERE a = '{v}'\")"),
     "concat": _code("def f(store, v):", "    store.execute('SELECT 1 WHERE a = ' + v)"),
     "percent": _code("def f(store, v):", "    store.execute(\"SELECT 1 WHERE a = '%s'\" % v)"),
@@ -68,6 +73,11 @@ BAD = {
     ),
 }
 GOOD = {
+    "dict_comprehension": _code(
+        "TABLE = {k: k.upper() for k in ('a', 'b')}",
+        "def f(store):",
+        "    store.execute(f\"SELECT {TABLE['a']} FROM t\")",
+    ),
     "literal": _code("def f(store, v):", "    store.execute('SELECT 1 WHERE a = ?', (v,))"),
     "placeholders": _code(
         "def f(store, names):",

@@ -166,6 +166,8 @@ class Checker:
                 return self.safe(node.value, func, module)
             case ast.GeneratorExp() | ast.ListComp() | ast.SetComp():
                 return self.safe(node.elt, func, module)
+            case ast.DictComp():
+                return every([node.key, node.value])
             case ast.Name():
                 return self._name(node, func, module)
             case ast.Attribute():

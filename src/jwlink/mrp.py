@@ -183,7 +183,8 @@ MRP_RULE_IDS = frozenset({r.id for r in RULES if r.mrp} | {"per-source-expected"
 
 def _in(column: str, values: frozenset[str], params: list[Any]) -> str:
     params.extend(sorted(values))
-    return f"{column} IN ({', '.join('?' for _ in values)})"
+    # One placeholder per value: the text depends on how many, never on what.
+    return f"{column} IN ({', '.join(['?'] * len(values))})"
 
 
 def sql_case(asn_type: str | None, has_l3: str, concrete_sources: str) -> tuple[str, list[Any]]:

@@ -27,6 +27,7 @@ from jwlink.model import (
     Observation,
     Product,
 )
+from jwlink.reftypes import stem_roles_sql
 from jwlink.store.merge import least_evidence, least_evidence_sql, merge_sql
 from jwlink.store.merge import merge as merge_observation
 
@@ -57,6 +58,9 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "CREATE INDEX products_obs_exclusive ON products (obs_id, release_date, data_rights) "
         "WHERE UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')",
     ),
+    # Reference roles say the CRDS reftype (reference:superbias), no longer
+    # the R_* keyword's stem (reference:superb): catalogs made before follow.
+    ("0005_reference_roles_by_reftype", stem_roles_sql()),
 )
 CREATE_MIGRATIONS = (
     "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"
