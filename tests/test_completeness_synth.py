@@ -119,6 +119,8 @@ def _flip_last_byte(path: Path) -> None:
 
 
 def test_changed_file_is_reported_against_the_catalog(program: Path, db_url: str) -> None:
+    # check --db reads an existing catalog (a read never creates one): ingest first.
+    assert CliRunner().invoke(main, ["ingest", str(program), "--db", db_url]).exit_code == 0
     code, doc = _json(program, "--db", db_url)
     assert code == 0 and doc["changed"] == []
     target = next(p for p in sorted(program.glob("*_cal.fits")))
