@@ -22,7 +22,9 @@ DIRECTIONS = ("up", "down", "both")
 _STEP = {"up": ("target", "source"), "down": ("source", "target")}
 
 
-def _walk(name: str, direction: str, kinds: Sequence[str], depth: int | None) -> tuple[str, list]:
+def _walk(
+    name: str, direction: str, kinds: Sequence[str], depth: int | None
+) -> tuple[str, list[Any]]:
     start, reach = _STEP[direction]
     kind_filter = f" AND l.kind IN ({', '.join('?' for _ in kinds)})" if kinds else ""
     if depth is None:

@@ -266,7 +266,7 @@ class ProductList:
 
     def to_table(self) -> Any:
         """Return the rows as an astropy Table with MAST's column names first."""
-        from astropy.table import Table  # type: ignore[import-untyped]
+        from astropy.table import Table
 
         rows = [[r[c] for c in PRODUCT_COLUMNS] for r in self.rows]
         dtypes = [_dtype(c) for c in PRODUCT_COLUMNS]

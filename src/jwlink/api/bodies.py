@@ -9,7 +9,7 @@ the limit, whoever reads the body (FastAPI's JSON parsing or `read_form`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
@@ -55,7 +55,7 @@ def bounded_request(request: Request, limit: int) -> Request:
 class BoundedBodyRoute(APIRoute):
     """An `APIRoute` whose request body is limited to the service's ``max_body``."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """Wrap the handler so that it reads the body through `bounded_request`."""
         handler = super().get_route_handler()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -143,15 +144,19 @@ def _check_document(path: Path, doc: object) -> None:
     if isinstance(doc, str):
         _check_text(path, doc, ())
     # Paths are built for containers only; a string's path is made if it is at fault.
-    stack = [((), doc)] if isinstance(doc, dict | list) else []
+    stack: list[tuple[tuple[Any, ...], dict[Any, Any] | list[Any]]] = (
+        [((), doc)] if isinstance(doc, dict | list) else []
+    )
     while stack:
         where, value = stack.pop()
         if len(where) > MAX_ASN_DEPTH:
             msg = f"JSON nested more than {MAX_ASN_DEPTH} levels deep at {_where(where[:8])}..."
             raise AssociationError(str(path), msg + " (an association is 4 levels deep)")
-        is_dict = isinstance(value, dict)
-        for key, item in value.items() if is_dict else enumerate(value):
-            if is_dict:
+        items: Iterable[tuple[Any, Any]] = (
+            value.items() if isinstance(value, dict) else enumerate(value)
+        )
+        for key, item in items:
+            if isinstance(value, dict):
                 _check_text(path, key, where)
             if isinstance(item, str):
                 _check_text(path, item, where, key)

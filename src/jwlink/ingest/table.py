@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from astropy.table import Table  # type: ignore[import-untyped]
+from astropy.table import Table
 
 from jwlink.errors import InvalidName, ProductTableError
 from jwlink.model import ListedProduct
