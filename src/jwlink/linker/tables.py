@@ -15,7 +15,7 @@ from jwlink.linker.products import (
 )
 from jwlink.model import Batch, Kind, Level, Link, ListedProduct, Member, PoolExposure, ProductType
 
-__all__ = ["link_listed", "link_pool"]
+__all__ = ["exposure_obs_id", "link_listed", "link_pool"]
 
 
 def link_pool(rows: list[PoolExposure]) -> Batch:
@@ -43,6 +43,10 @@ def link_pool(rows: list[PoolExposure]) -> Batch:
             # A pool row is an exposure's Level 1b file even when its name (a
             # 2015-layout "..._MIRIM_image" without suffix) does not say so.
             product = replace(product, level=Level.L1B)
+        if product.obs_id is None:
+            # ... and its exposure is the row's own columns when its name is
+            # of an older layout the grammar does not read.
+            product = replace(product, obs_id=exposure_obs_id(row.columns))
         batch.products.append(product)
         obs = observation_from_columns(product, row.columns)
         if obs is not None:
@@ -62,6 +66,36 @@ def link_pool(rows: list[PoolExposure]) -> Batch:
                     )
                 )
     return batch
+
+
+def exposure_obs_id(columns: dict[str, str]) -> str | None:
+    """Return the exposure observation id a pool row's columns spell, or None.
+
+    ``jw<PROGRAM><OBS_NUM><VISIT>_<VISITGRP><SEQ_ID><ACT_ID>_<EXPOSURE>_<detector>``
+    (file_naming.rst), for rows whose file name is of an earlier layout
+    (``jw93060001001_01101_00001_MIRIM_image_uncal.fits`` of a 2015 pool):
+    the detector as the pool writes it, in lower case.
+
+    Examples
+    --------
+    >>> exposure_obs_id({"program": "93060", "obs_num": "1", "visit": "1", "visitgrp": "1",
+    ...                  "seq_id": "1", "act_id": "1", "exposure": "1", "detector": "MIRIM"})
+    'jw93060001001_01101_00001_mirim'
+    """
+    try:
+        numbers = [int(columns[k]) for k in ("program", "obs_num", "visit", "visitgrp",
+                                             "seq_id", "exposure")]  # fmt: skip
+    except (KeyError, ValueError):
+        return None
+    program, obs, visit, group, seq, exposure = numbers
+    act = columns.get("act_id", "").strip().lower().zfill(2)
+    detector = columns.get("detector", "").strip().lower()
+    limits = (program < 10**5, obs < 10**3, visit < 10**3, group < 10**2, seq < 10,
+              exposure < 10**5)  # fmt: skip
+    if not (all(limits) and min(numbers) >= 0 and len(act) == 2 and act.isalnum()
+            and detector.isascii() and detector.isalnum()):  # fmt: skip
+        return None
+    return f"jw{program:05d}{obs:03d}{visit:03d}_{group:02d}{seq}{act}_{exposure:05d}_{detector}"
 
 
 _ACQ_EXP_TYPES = frozenset(
