@@ -26,18 +26,36 @@ def _walk(
     name: str, direction: str, kinds: Sequence[str], depth: int | None
 ) -> tuple[str, list[Any]]:
     start, reach = _STEP[direction]
-    kind_filter = f" AND l.kind IN ({', '.join('?' for _ in kinds)})" if kinds else ""
+    if not kinds:
+        if depth is None:
+            sql = (
+                f"{name}(name, kind) AS (SELECT name, NULL FROM roots UNION "
+                f"SELECT l.{reach}, NULL FROM links l JOIN {name} w ON l.{start} = w.name)"
+            )
+            return sql, []
+        sql = (
+            f"{name}(name, kind, depth) AS (SELECT name, NULL, 0 FROM roots UNION "
+            f"SELECT l.{reach}, NULL, w.depth + 1 FROM links l JOIN {name} w "
+            f"ON l.{start} = w.name WHERE w.depth < ?)"
+        )
+        return sql, [depth]
+    # Each row keeps the kind of the link that reached it, and the walk goes on
+    # only from rows reached by a wanted kind (the roots: NULL); `nodes` keeps
+    # those rows. Testing the kind on l instead would make SQLite filter a
+    # lookup it expects many of, and build a Bloom filter over all of links
+    # for it (a whole-table read per lineage) once links has statistics.
+    marks = ", ".join("?" for _ in kinds)
     if depth is None:
         sql = (
-            f"{name}(name) AS (SELECT name FROM roots UNION "
-            f"SELECT l.{reach} FROM links l JOIN {name} w ON l.{start} = w.name"
-            f"{kind_filter})"
+            f"{name}(name, kind) AS (SELECT name, NULL FROM roots UNION "
+            f"SELECT l.{reach}, l.kind FROM links l JOIN {name} w ON l.{start} = w.name "
+            f"WHERE w.kind IS NULL OR w.kind IN ({marks}))"
         )
         return sql, list(kinds)
     sql = (
-        f"{name}(name, depth) AS (SELECT name, 0 FROM roots UNION "
-        f"SELECT l.{reach}, w.depth + 1 FROM links l JOIN {name} w ON l.{start} = w.name "
-        f"WHERE w.depth < ?{kind_filter})"
+        f"{name}(name, kind, depth) AS (SELECT name, NULL, 0 FROM roots UNION "
+        f"SELECT l.{reach}, l.kind, w.depth + 1 FROM links l JOIN {name} w "
+        f"ON l.{start} = w.name WHERE w.depth < ? AND (w.kind IS NULL OR w.kind IN ({marks})))"
     )
     return sql, [depth, *kinds]
 
@@ -75,12 +93,14 @@ def lineage_sql(
         Parameters to bind after the root name.
     """
     roots = "SELECT name FROM products WHERE obs_id = ?" if root_is_observation else "VALUES (?)"
-    walks, params, names = [], [], []
+    walks, params, names, node_params = [], [], [], []
+    wanted = f" WHERE kind IS NULL OR kind IN ({', '.join('?' for _ in kinds)})" if kinds else ""
     for d in ("up", "down") if direction == "both" else (direction,):
         sql, p = _walk(f"walk_{d}", d, kinds, depth)
         walks.append(sql)
         params += p
-        names.append(f"SELECT name FROM walk_{d}")
+        names.append(f"SELECT name FROM walk_{d}{wanted}")
+        node_params += kinds
     kind_filter = f" AND l.kind IN ({', '.join('?' for _ in kinds)})" if kinds else ""
     if lateral:
         # OFFSET 0 keeps the planner from flattening the subqueries back into joins.
@@ -88,9 +108,17 @@ def lineage_sql(
             "CROSS JOIN LATERAL (SELECT * FROM products q WHERE q.name = n.name OFFSET 0) p"
         )
         link_join = "CROSS JOIN LATERAL (SELECT * FROM links k WHERE k.target = n.name OFFSET 0) l"
+        edges = f"FROM nodes n {link_join} WHERE l.source IN (SELECT name FROM nodes)"
     else:
         product_join = "JOIN products p ON p.name = n.name"
-        link_join = "JOIN links l ON l.target = n.name"
+        # SQLite: look the edges up by (target, source) pairs of nodes. As a
+        # join on nodes, once ANALYZE has sized links, the planner builds a
+        # Bloom filter over the whole links table for every lineage (4.5 ms
+        # instead of 0.3 ms at 10k products, growing with the archive).
+        edges = (
+            "FROM links l INDEXED BY links_target "
+            "WHERE l.target IN (SELECT name FROM nodes) AND l.source IN (SELECT name FROM nodes)"
+        )
     statement = (
         f"WITH RECURSIVE roots(name) AS ({roots}), {', '.join(walks)}, "
         f"nodes AS MATERIALIZED ({' UNION '.join(names)}) "
@@ -100,10 +128,9 @@ def lineage_sql(
         f"FROM nodes n {product_join} "
         "UNION ALL "
         "SELECT 'e', l.source, l.target, l.kind, l.role, NULL, NULL, l.evidence "
-        f"FROM nodes n {link_join} "
-        f"WHERE l.source IN (SELECT name FROM nodes){kind_filter}"
+        f"{edges}{kind_filter}"
     )
-    return statement, params + list(kinds)
+    return statement, params + node_params + list(kinds)
 
 
 def impact_sql(lateral: bool = False) -> str:
@@ -113,15 +140,18 @@ def impact_sql(lateral: bool = False) -> str:
     context calibrates everything), so unlike `lineage_sql` it returns no
     edges: only ``(name, obs_id, calib_level)`` of each product reached.
     """
-    join = (
-        "CROSS JOIN LATERAL (SELECT * FROM products q WHERE q.name = w.name OFFSET 0) p"
-        if lateral
-        else "JOIN products p ON p.name = w.name"
-    )
-    return (
+    walk = (
         "WITH RECURSIVE walk(name) AS (VALUES (?) UNION "
         "SELECT l.target FROM links l JOIN walk w ON l.source = w.name) "
-        f"SELECT p.name, p.obs_id, p.calib_level FROM walk w {join} WHERE p.name <> ?"
+    )
+    if lateral:
+        join = "CROSS JOIN LATERAL (SELECT * FROM products q WHERE q.name = w.name OFFSET 0) p"
+        return f"{walk}SELECT p.name, p.obs_id, p.calib_level FROM walk w {join} WHERE p.name <> ?"
+    # SQLite: products by the IN list of the walk, not joined to it (a join
+    # gets a Bloom filter over the whole products table once it has stats).
+    return (
+        f"{walk}SELECT p.name, p.obs_id, p.calib_level FROM products p "
+        "WHERE p.name IN (SELECT name FROM walk) AND p.name <> ?"
     )
 
 

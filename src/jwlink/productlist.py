@@ -43,6 +43,9 @@ _BRINGING = (
     "OR (l.kind = 'antecedent' AND l.role = 'association'))"
 )
 
+# links is read by the IN list of owned names, its outer loop (CROSS JOIN):
+# as the inner side of a join on owned, SQLite builds a Bloom filter over the
+# whole links table once ANALYZE has sized it (a full read per list).
 # Rows: (name, via_obs, kind, role, rank, prio); rank orders the paths to one
 # file, prio the roles one member exposure plays in this observation: an
 # exposure that is science here and background (or PSF, ...) too is listed as
@@ -66,8 +69,8 @@ owned AS MATERIALIZED (
 ),
 brought AS (
     SELECT l.source AS name, w.via, l.kind, l.role, 2 AS rank, 0 AS prio
-    FROM owned w JOIN links l ON l.target = w.name
-    WHERE {_BRINGING}
+    FROM links l CROSS JOIN owned w
+    WHERE l.target IN (SELECT name FROM owned) AND w.name = l.target AND {_BRINGING}
 ),
 paths AS (
     SELECT * FROM owned UNION ALL SELECT * FROM brought
