@@ -64,8 +64,7 @@ def _parse(text: str) -> FileName:
 
 
 def test_corpus_sources_carry_provenance() -> None:
-    for source in ("jwql", "jwst-docs", "jwst-regtest", "jwst-suffix", "jwst-header",
-                   "astroquery"):
+    for source in ("jwql", "jwst-docs", "jwst-regtest", "jwst-suffix", "jwst-header", "astroquery"):
         head = provenance(source)
         assert head["repository"].startswith("https://github.com/"), source
         assert re.fullmatch(r"[0-9a-f]{40}", head["commit"]), source

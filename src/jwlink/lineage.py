@@ -93,7 +93,8 @@ def lineage_sql(
         Parameters to bind after the root name.
     """
     roots = "SELECT name FROM products WHERE obs_id = ?" if root_is_observation else "VALUES (?)"
-    walks, params, names, node_params = [], [], [], []
+    walks, params, names = [], [], []
+    node_params: list[Any] = []
     wanted = f" WHERE kind IS NULL OR kind IN ({', '.join('?' for _ in kinds)})" if kinds else ""
     for d in ("up", "down") if direction == "both" else (direction,):
         sql, p = _walk(f"walk_{d}", d, kinds, depth)
