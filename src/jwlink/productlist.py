@@ -108,18 +108,12 @@ PRODUCT_FIELDS = (
 )  # fmt: skip
 
 
-# `PRODUCT_FIELDS` as SQL over ``p`` and ``o``, ``calib_level`` always given;
-# spelled out so that every piece of the statement is a visible constant.
-_PRODUCT_SQL = (
-    "p.name", "p.obs_id", "p.level", CALIB_LEVEL_SQL + " AS calib_level", "p.product_type",
-    "p.suffix", "p.extension", "p.program", "p.filters", "p.size", "p.sha256", "p.location",
-    "p.prvversion", "p.data_rights", "p.dataproduct_type",
-)  # fmt: skip
-
-
 def product_columns() -> list[str]:
     """Return `PRODUCT_FIELDS` as SQL over ``p`` and ``o``, ``calib_level`` always given."""
-    return list(_PRODUCT_SQL)
+    return [
+        f"{CALIB_LEVEL_SQL} AS calib_level" if c == "calib_level" else f"p.{c}"
+        for c in PRODUCT_FIELDS
+    ]
 
 
 def product_list_sql(
