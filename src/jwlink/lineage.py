@@ -26,38 +26,27 @@ def _walk(
     name: str, direction: str, kinds: Sequence[str], depth: int | None
 ) -> tuple[str, list[Any]]:
     start, reach = _STEP[direction]
-    if not kinds:
-        if depth is None:
-            sql = (
-                f"{name}(name, kind) AS (SELECT name, NULL FROM roots UNION "
-                f"SELECT l.{reach}, NULL FROM links l JOIN {name} w ON l.{start} = w.name)"
-            )
-            return sql, []
-        sql = (
-            f"{name}(name, kind, depth) AS (SELECT name, NULL, 0 FROM roots UNION "
-            f"SELECT l.{reach}, NULL, w.depth + 1 FROM links l JOIN {name} w "
-            f"ON l.{start} = w.name WHERE w.depth < ?)"
-        )
-        return sql, [depth]
     # Each row keeps the kind of the link that reached it, and the walk goes on
     # only from rows reached by a wanted kind (the roots: NULL); `nodes` keeps
     # those rows. Testing the kind on l instead would make SQLite filter a
     # lookup it expects many of, and build a Bloom filter over all of links
     # for it (a whole-table read per lineage) once links has statistics.
-    marks = ", ".join("?" for _ in kinds)
-    if depth is None:
-        sql = (
-            f"{name}(name, kind) AS (SELECT name, NULL FROM roots UNION "
-            f"SELECT l.{reach}, l.kind FROM links l JOIN {name} w ON l.{start} = w.name "
-            f"WHERE w.kind IS NULL OR w.kind IN ({marks}))"
-        )
-        return sql, list(kinds)
+    columns, seed, step = "name, kind", "name, NULL", f"l.{reach}, {'l.kind' if kinds else 'NULL'}"
+    conditions: list[str] = []
+    params: list[Any] = []
+    if depth is not None:
+        columns, seed, step = columns + ", depth", seed + ", 0", step + ", w.depth + 1"
+        conditions.append("w.depth < ?")
+        params.append(depth)
+    if kinds:
+        conditions.append(f"(w.kind IS NULL OR w.kind IN ({', '.join('?' for _ in kinds)}))")
+        params += kinds
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     sql = (
-        f"{name}(name, kind, depth) AS (SELECT name, NULL, 0 FROM roots UNION "
-        f"SELECT l.{reach}, l.kind, w.depth + 1 FROM links l JOIN {name} w "
-        f"ON l.{start} = w.name WHERE w.depth < ? AND (w.kind IS NULL OR w.kind IN ({marks})))"
+        f"{name}({columns}) AS (SELECT {seed} FROM roots UNION "
+        f"SELECT {step} FROM links l JOIN {name} w ON l.{start} = w.name{where})"
     )
-    return sql, [depth, *kinds]
+    return sql, params
 
 
 def lineage_sql(
