@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
-from importlib import resources
 from typing import Any, TypeVar
 
 from jwlink.errors import StoreError
@@ -27,44 +26,14 @@ from jwlink.model import (
     Observation,
     Product,
 )
-from jwlink.reftypes import stem_roles_sql
 from jwlink.store.merge import least_evidence, least_evidence_sql, merge_sql
 from jwlink.store.merge import merge as merge_observation
+from jwlink.store.migrations import CREATE_MIGRATIONS, MIGRATIONS
 
 __all__ = ["MIGRATIONS", "SqlStore", "Tracer"]
 
 Tracer = Callable[[str, Sequence[Any]], None]
 _T = TypeVar("_T")
-
-# Named migrations, applied in order, each once.
-MIGRATIONS: tuple[tuple[str, str], ...] = (
-    ("0001_initial", resources.files("jwlink.store").joinpath("schema.sql").read_text()),
-    # Visits whose guide-star links are still to be derived. Each file's
-    # transaction queues its visits, the end of an ingest drains the queue:
-    # an ingest killed in between leaves the work queued for the next run
-    # (which may find every file unchanged and read none of them).
-    ("0002_guide_star_queue", "CREATE TABLE guide_star_queue (visit_id TEXT PRIMARY KEY)"),
-    # A file with no rights of its own takes its program's (queries.program_rights):
-    # only the program's exclusive products need reading, not all of them.
-    (
-        "0003_program_rights",
-        "CREATE INDEX products_program_exclusive ON products (program, release_date, data_rights) "
-        "WHERE UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')",
-    ),
-    # An observation's rights follow its products' (jwlink.rights): its
-    # exclusive products are one index seek, read from the index alone.
-    (
-        "0004_observation_rights",
-        "CREATE INDEX products_obs_exclusive ON products (obs_id, release_date, data_rights) "
-        "WHERE UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')",
-    ),
-    # Reference roles say the CRDS reftype (reference:superbias), no longer
-    # the R_* keyword's stem (reference:superb): catalogs made before follow.
-    ("0005_reference_roles_by_reftype", stem_roles_sql()),
-)
-CREATE_MIGRATIONS = (
-    "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"
-)
 
 PRODUCT_COLUMNS = tuple(f.name for f in fields(Product))
 OBSERVATION_COLUMNS = (

@@ -1,0 +1,39 @@
+"""The catalog's schema as named migrations, applied in order, each once (`SqlStore.migrate`)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from jwlink.reftypes import stem_roles_sql
+
+__all__ = ["CREATE_MIGRATIONS", "MIGRATIONS"]
+
+# Named migrations, applied in order, each once.
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("0001_initial", resources.files("jwlink.store").joinpath("schema.sql").read_text()),
+    # Visits whose guide-star links are still to be derived. Each file's
+    # transaction queues its visits, the end of an ingest drains the queue:
+    # an ingest killed in between leaves the work queued for the next run
+    # (which may find every file unchanged and read none of them).
+    ("0002_guide_star_queue", "CREATE TABLE guide_star_queue (visit_id TEXT PRIMARY KEY)"),
+    # A file with no rights of its own takes its program's (queries.program_rights):
+    # only the program's exclusive products need reading, not all of them.
+    (
+        "0003_program_rights",
+        "CREATE INDEX products_program_exclusive ON products (program, release_date, data_rights) "
+        "WHERE UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')",
+    ),
+    # An observation's rights follow its products' (jwlink.rights): its
+    # exclusive products are one index seek, read from the index alone.
+    (
+        "0004_observation_rights",
+        "CREATE INDEX products_obs_exclusive ON products (obs_id, release_date, data_rights) "
+        "WHERE UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')",
+    ),
+    # Reference roles say the CRDS reftype (reference:superbias), no longer
+    # the R_* keyword's stem (reference:superb): catalogs made before follow.
+    ("0005_reference_roles_by_reftype", stem_roles_sql()),
+)
+CREATE_MIGRATIONS = (
+    "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"
+)
