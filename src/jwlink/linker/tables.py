@@ -14,6 +14,7 @@ from jwlink.linker.products import (
     program_of,
 )
 from jwlink.model import Batch, Kind, Level, Link, ListedProduct, Member, PoolExposure, ProductType
+from jwlink.naming import FileName, Form
 
 __all__ = ["exposure_obs_id", "link_listed", "link_pool"]
 
@@ -95,7 +96,12 @@ def exposure_obs_id(columns: dict[str, str]) -> str | None:
     if not (all(limits) and min(numbers) >= 0 and len(act) == 2 and act.isalnum()
             and detector.isascii() and detector.isalnum()):  # fmt: skip
         return None
-    return f"jw{program:05d}{obs:03d}{visit:03d}_{group:02d}{seq}{act}_{exposure:05d}_{detector}"
+    exposure_name = FileName(
+        Form.EXPOSURE, program=f"{program:05d}", observation=f"{obs:03d}", visit=f"{visit:03d}",
+        visit_group=f"{group:02d}", seq_id=str(seq), activity=act, exposure=f"{exposure:05d}",
+        detector=detector,
+    )  # fmt: skip
+    return exposure_name.stem
 
 
 _ACQ_EXP_TYPES = frozenset(
