@@ -255,6 +255,9 @@ def ingest(
         # every file counted as ingested is committed.
         report.interrupted = True
         try:
+            # The interrupt may have caught the connection mid-statement
+            # (PostgreSQL: mid-COPY), where no further query can run on it.
+            store.reset()
             _count_in_flight(store, report, force)
             _count_added(store, before, report)
         except Exception:  # noqa: BLE001 - the connection may have died with the interrupt

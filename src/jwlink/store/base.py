@@ -10,6 +10,7 @@ into SQL.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -29,6 +30,8 @@ from jwlink.model import (
 from jwlink.store.merge import least_evidence, least_evidence_sql, merge_sql
 from jwlink.store.merge import merge as merge_observation
 from jwlink.store.migrations import CREATE_MIGRATIONS, MIGRATIONS
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["MIGRATIONS", "SqlStore", "Tracer"]
 
@@ -222,6 +225,14 @@ class SqlStore:
     def close(self) -> None:
         """Close the connection."""
 
+    def reset(self) -> None:
+        """Make the connection usable again after an interrupt caught it mid-statement.
+
+        Whatever the interrupted transaction wrote is rolled back (it was
+        never committed); committed work stays.
+        """
+        self._rollback()
+
     # -- public ----------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one read statement with ``?`` placeholders and return its rows."""
@@ -246,8 +257,11 @@ class SqlStore:
             # transaction; the original exception is what the caller needs.
             try:
                 self._rollback()
-            except Exception:  # noqa: S110 - the first error matters more
-                pass
+            except Exception as failed:  # noqa: BLE001 - the first error matters more
+                # The connection is in no state to roll back (an interrupt
+                # caught it mid-statement): a new one ends the transaction.
+                _log.warning("rollback failed (%s); reconnecting", failed)
+                self.reset()
             mapped = self._map_error(err) if isinstance(err, Exception) else err
             if mapped is not err:
                 raise mapped from err

@@ -113,8 +113,16 @@ class PostgresStore(SqlStore):
         return cur.fetchall() if cur.description else []
 
     def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self.conn.cursor() as cur:
-            cur.executemany(_pg(sql), rows)
+        try:
+            with self.conn.cursor() as cur:
+                cur.executemany(_pg(sql), rows)
+        except psycopg.Error as err:
+            # executemany runs in pipeline mode; a Ctrl-C inside it makes the
+            # pipeline's exit fail ("cannot exit pipeline mode while busy"),
+            # and that error would hide the interrupt the user sent.
+            if isinstance(err.__context__, KeyboardInterrupt):
+                raise err.__context__ from None
+            raise
 
     def _begin(self, sql: str = "BEGIN") -> None:
         # Nothing has run in the transaction yet, so a connection found dead
@@ -198,6 +206,16 @@ class PostgresStore(SqlStore):
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
+
+    def reset(self) -> None:
+        """Replace the connection: an interrupt can leave one mid-statement or mid-COPY.
+
+        Closing the session ends its transaction, so the server rolls back
+        what it had not committed.
+        """
+        self._in_transaction = False
+        self.conn.close()
+        self.conn = self._connect()
 
 
 def _first_line(err: Exception) -> str:
