@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from jwlink import queries
+from jwlink.query import questions
 from jwlink.store import open_store
 
 PG_URL = os.environ.get("JWLINK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -142,9 +142,9 @@ def _queries(url: str, samples: int) -> dict[str, Any]:
     )
     if big:
         obs_id = big[0][0]
-        size = queries.product_list(store, obs_id).total
-        times = _timed(lambda: queries.product_list(store, obs_id), 5)
-        paged = _timed(lambda: queries.product_list(store, obs_id, page_size=100), 5)
+        size = questions.product_list(store, obs_id).total
+        times = _timed(lambda: questions.product_list(store, obs_id), 5)
+        paged = _timed(lambda: questions.product_list(store, obs_id, page_size=100), 5)
         out["l3_product_list"] = {
             "obs_id": obs_id,
             "rows": size,
@@ -155,8 +155,8 @@ def _queries(url: str, samples: int) -> dict[str, Any]:
         "SELECT program, COUNT(*) FROM products WHERE program IS NOT NULL "
         "GROUP BY program ORDER BY COUNT(*) DESC LIMIT 1"
     )[0][0]
-    rows = queries.program_product_list(store, program, page_size=1000).total
-    times = _timed(lambda: queries.program_product_list(store, program, page_size=1000), 3)
+    rows = questions.program_product_list(store, program, page_size=1000).total
+    times = _timed(lambda: questions.program_product_list(store, program, page_size=1000), 3)
     out["program_product_list"] = {
         "program": program,
         "rows": rows,
@@ -168,7 +168,7 @@ def _queries(url: str, samples: int) -> dict[str, Any]:
         times = [
             t
             for n in picks
-            for t in _timed(lambda n=n, d=direction: queries.lineage(store, n, d), 1)
+            for t in _timed(lambda n=n, d=direction: questions.lineage(store, n, d), 1)
         ]
         out[f"lineage_{direction}"] = {
             "n": len(times),
@@ -180,7 +180,7 @@ def _queries(url: str, samples: int) -> dict[str, Any]:
     mrp_times = [
         t
         for o in rnd.sample(obs, min(50, len(obs)))
-        for t in _timed(lambda o=o: queries.mrp(store, o), 1)
+        for t in _timed(lambda o=o: questions.mrp(store, o), 1)
     ]
     out["mrp"] = {"n": len(mrp_times), "p50_ms": _p(mrp_times, 0.5), "p95_ms": _p(mrp_times, 0.95)}
     refs = [
@@ -189,7 +189,7 @@ def _queries(url: str, samples: int) -> dict[str, Any]:
     impact_times, affected = [], []
     for ref in rnd.sample(refs, min(5, len(refs))):
         start = time.perf_counter()
-        affected.append(len(queries.impact(store, ref).products))
+        affected.append(len(questions.impact(store, ref).products))
         impact_times.append((time.perf_counter() - start) * 1000)
     out["impact"] = {
         "n": len(impact_times),
@@ -234,7 +234,7 @@ def _fits(count: int) -> dict[str, Any]:
 
     from astropy.io import fits
 
-    from jwlink.ingest.fits import read, read_header
+    from jwlink.readers.fits import read, read_header
     from jwlink.synth import generate_files
 
     with tempfile.TemporaryDirectory() as tmp:

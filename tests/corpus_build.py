@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-from jwlink.ingest.asn import MAX_ASN_BYTES, MAX_ASN_TOKENS
-from jwlink.ingest.fitscards import BLOCK_SIZE
-from jwlink.ingest.pool import MAX_LINE
+from jwlink.readers.asn import MAX_ASN_BYTES, MAX_ASN_TOKENS
+from jwlink.readers.fitscards import BLOCK_SIZE
+from jwlink.readers.pool import MAX_LINE
 
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTED = tomllib.loads((CORPUS / "EXPECTED.toml").read_text(encoding="utf-8"))

@@ -28,10 +28,10 @@ import pytest
 from astropy.io import fits
 from conftest import DATA, need_data, pg_schema
 
-from jwlink import linker
 from jwlink.api.access import token_line
+from jwlink.core import linker
+from jwlink.core.model import Batch, FoundFile, Kind, Link
 from jwlink.ingest import ingest
-from jwlink.model import Batch, FoundFile, Kind, Link
 from jwlink.store import open_store
 
 L3 = "jw87800-o017_t002_niriss_clear-f200w"

@@ -21,8 +21,8 @@ from test_api_archive import (  # noqa: F401 - archive is a fixture
     client_for,
 )
 
-from jwlink.catalog import Catalog
-from jwlink.prov import to_prov_json
+from jwlink.query.catalog import Catalog
+from jwlink.query.prov import to_prov_json
 
 
 @pytest.fixture(scope="module")

@@ -25,10 +25,10 @@ from test_api_archive import (  # noqa: F401 - archive is a fixture
     client_for,
 )
 
-from jwlink import linker
 from jwlink.api import create_app
+from jwlink.core import linker
+from jwlink.core.model import FoundFile
 from jwlink.errors import JwlinkError
-from jwlink.model import FoundFile
 from jwlink.store import open_store
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}

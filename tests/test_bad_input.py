@@ -10,7 +10,8 @@ import pytest
 from conftest import dump
 
 from jwlink.errors import AssociationError, PoolError, ProductTableError
-from jwlink.ingest import ingest, read_association, read_pool, read_product_table
+from jwlink.ingest import ingest
+from jwlink.readers import read_association, read_pool, read_product_table
 
 GOOD_ASN = {
     "asn_type": "image3",

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from jwlink.cli import main
-from jwlink.ingest import read_pool
 from jwlink.ingest.run import claims_jwst, iter_files
+from jwlink.readers import read_pool
 from jwlink.store import open_store
 
 JWLINK = [sys.executable, "-m", "jwlink"]

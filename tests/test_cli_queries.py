@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from jwlink import Catalog
 from jwlink.cli import main
-from jwlink.productlist import PRODUCT_COLUMNS
+from jwlink.query.productlist import PRODUCT_COLUMNS
 
 L3 = "jw87800-o017_t002_niriss_f200w-gr150r"
 MEMBER_CAL = "jw87800017001_02102_00003_nis_cal.fits"

@@ -50,7 +50,7 @@ def test_help_imports_only_the_command_line() -> None:
     modules = _modules("--help")
     assert _heavy(modules) == []
     assert sorted(m for m in modules if m.startswith("jwlink")) == [
-        "jwlink", "jwlink.cli", "jwlink.cli_common", "jwlink.errors"
+        "jwlink", "jwlink.cli", "jwlink.cli.common", "jwlink.errors"
     ]  # fmt: skip
 
 
@@ -59,11 +59,11 @@ def test_import_jwlink_is_cheap_and_still_offers_its_names() -> None:
         [sys.executable, "-c", "import sys, jwlink; print(sorted(sys.modules))"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    assert "jwlink.catalog" not in done.stdout and "astropy" not in done.stdout
+    assert "jwlink.query.catalog" not in done.stdout and "astropy" not in done.stdout
     import jwlink
 
-    assert jwlink.Catalog.__module__ == "jwlink.catalog"
-    assert jwlink.Kind.__module__ == "jwlink.model"
+    assert jwlink.Catalog.__module__ == "jwlink.query.catalog"
+    assert jwlink.Kind.__module__ == "jwlink.core.model"
     assert issubclass(jwlink.CatalogMissing, jwlink.JwlinkError)
     with pytest.raises(AttributeError):
         _ = jwlink.NoSuchThing  # type: ignore[attr-defined]
@@ -94,7 +94,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> str:
 )
 def test_query_commands_on_sqlite_load_no_heavy_module(catalog: str, args: list[str]) -> None:
     modules = _modules(*args, "--db", catalog)
-    assert "jwlink.catalog" in modules  # the command did run its query
+    assert "jwlink.query.catalog" in modules  # the command did run its query
     assert _heavy(modules) == []
 
 

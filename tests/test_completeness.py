@@ -12,7 +12,7 @@ from astropy.io import fits
 from click.testing import CliRunner
 
 from jwlink.cli import main
-from jwlink.ingest import read_association
+from jwlink.readers import read_association
 from jwlink.store import open_store
 
 FROM_POOL = "generated_asn/from_jw87800_pool"

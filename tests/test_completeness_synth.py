@@ -12,7 +12,7 @@ from astropy.table import Table
 from click.testing import CliRunner
 
 from jwlink.cli import main
-from jwlink.cli_check import EXAMPLES
+from jwlink.cli.check import EXAMPLES
 from jwlink.store import open_store
 from jwlink.synth import generate_files
 

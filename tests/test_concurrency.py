@@ -31,9 +31,9 @@ from test_faults import (  # noqa: F401 - archive_files is a fixture
     program_folders,
 )
 
+from jwlink.core.model import Product
 from jwlink.ingest import ingest, iter_files
 from jwlink.ingest.run import classify, read_file
-from jwlink.model import Product
 from jwlink.store import SqlStore, open_store
 
 # ---------------------------------------------------------------- serving while ingesting

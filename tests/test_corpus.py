@@ -33,10 +33,11 @@ from jwlink.errors import (
     PoolError,
     ProductTableError,
 )
-from jwlink.ingest import classify, ingest, read_association, read_pool, read_product_table
-from jwlink.ingest.fits import read_header, read_header_fast
+from jwlink.ingest import classify, ingest
 from jwlink.ingest.run import shown
 from jwlink.naming import bare_name, parse
+from jwlink.readers import read_association, read_pool, read_product_table
+from jwlink.readers.fits import read_header, read_header_fast
 from jwlink.store import open_store
 
 ENTRIES = all_entries()

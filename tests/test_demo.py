@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from jwlink import queries
 from jwlink.cli import main
+from jwlink.query import questions
 from jwlink.store import open_store
 from jwlink.synth import MODES
 from jwlink.synth.schedule import schedule
@@ -79,14 +79,14 @@ def test_every_mode_answers_the_queries(archive):
     for mode, products in by_mode.items():
         assert products, f"{mode} has no Level 3 product"
         for name in products:
-            listed = queries.product_list(store, name)
+            listed = questions.product_list(store, name)
             names = [r["productFilename"] for r in listed.rows]
             assert len(names) == len(set(names)), name
-            mrp = queries.mrp(store, name)
+            mrp = questions.mrp(store, name)
             assert mrp.products, f"{mode}: {name} has no MRP"
             chosen = [r for r in listed.rows if r["productFilename"] in mrp.products]
             assert all(r["level"] == "3" for r in chosen)
-            up = queries.lineage(store, name, "up")
+            up = questions.lineage(store, name, "up")
             assert any(n["suffix"] == "uncal" for n in up.nodes), f"{mode}: {name} misses L1b"
             assert any(n["product_type"] == "REFERENCE" for n in up.nodes), name
     store.close()
@@ -96,7 +96,7 @@ def test_mos_lists_one_spectrum_per_source(archive):
     _, db = archive
     store = open_store(db, readonly=True)
     for name in _level3_by_mode()["nirspec_mos"]:
-        mrp = queries.mrp(store, name).products
+        mrp = questions.mrp(store, name).products
         x1d = [n for n in mrp if n.endswith("_x1d.fits")]
         assert len(x1d) > 1 and all("{" not in n for n in x1d), mrp
     store.close()

@@ -10,7 +10,7 @@ import pytest
 
 import jwlink
 from jwlink.cli import main
-from jwlink.mrp import RULES
+from jwlink.core.mrp import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()

@@ -389,7 +389,7 @@ def test_read_only_mount_refuses_writes_and_still_reads(subset: Any, tmp_path: P
     writable.mkdir()
     db = writable / "catalog.db"
     assert rerun(str(db), inputs[:1], cli=False)["ingested"] > 0
-    from jwlink.catalog import Catalog
+    from jwlink.query.catalog import Catalog
 
     with Catalog(str(db)) as catalog:
         before = json.loads(json.dumps({"observations": catalog.observations()}, default=str))
@@ -420,7 +420,7 @@ def test_postgres_role_without_write_rights(subset: Any) -> None:
             assert as_role != url
             denied = _cli("ingest", *map(str, inputs), "--db", as_role)
             _clean_failure(denied, "PostgreSQL catalog refuses writes", "permission denied")
-            from jwlink.catalog import Catalog
+            from jwlink.query.catalog import Catalog
 
             with Catalog(as_role) as catalog:  # reading needs no write right, not even to migrate
                 assert catalog.observations()

@@ -217,8 +217,8 @@ class CuttingProxy:
 @pytest.fixture(scope="module")
 def file_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, bytes]]:
     """A real ``jwlink serve`` holding one 4,000-byte product, behind a cutting proxy."""
-    from jwlink import linker
-    from jwlink.model import FoundFile
+    from jwlink.core import linker
+    from jwlink.core.model import FoundFile
 
     root = tmp_path_factory.mktemp("download")
     data = root / "data"

@@ -14,10 +14,10 @@ from astropy.io import fits
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import jwlink.ingest.fits as fits_module
+import jwlink.readers.fits as fits_module
+from jwlink.core.model import HeaderEvidence
 from jwlink.errors import HeaderError
-from jwlink.ingest.fits import KEYWORDS, read, read_header, read_header_fast
-from jwlink.model import HeaderEvidence
+from jwlink.readers.fits import KEYWORDS, read, read_header, read_header_fast
 
 DATA = Path(__file__).parents[2] / "shared" / "data"
 READERS = [read_header, read_header_fast]

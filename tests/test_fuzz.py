@@ -19,7 +19,7 @@ from corpus_build import base_fits
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from jwlink import linker
+from jwlink.core import linker
 from jwlink.errors import (
     AssociationError,
     HeaderError,
@@ -27,9 +27,10 @@ from jwlink.errors import (
     PoolError,
     ProductTableError,
 )
-from jwlink.ingest import ingest, read_association, read_pool, read_product_table
-from jwlink.ingest.fits import read_header, read_header_fast
+from jwlink.ingest import ingest
 from jwlink.naming import bare_name, describe, parse
+from jwlink.readers import read_association, read_pool, read_product_table
+from jwlink.readers.fits import read_header, read_header_fast
 from jwlink.store import open_store
 
 SCALE = int(os.environ.get("JWLINK_FUZZ_SCALE", "1"))

@@ -7,10 +7,10 @@ from collections import defaultdict
 
 import pytest
 
-from jwlink import queries
+from jwlink.core.linker.headers import reference_name
 from jwlink.ingest import ingest
-from jwlink.ingest.fits import read_header
-from jwlink.linker.headers import reference_name
+from jwlink.query import questions
+from jwlink.readers.fits import read_header
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_every_reference_file_is_a_contributing_link(headers, data):
 
 def test_impact_of_a_reference_file_reaches_every_product_calibrated_with_it(headers, data):
     for reference, products in _calibrated_with(data).items():
-        affected = {p["name"] for p in queries.impact(headers, reference).products}
+        affected = {p["name"] for p in questions.impact(headers, reference).products}
         assert products <= affected, reference
 
 
@@ -69,7 +69,7 @@ def test_impact_is_transitive_through_level3(headers, data, tmp_path):
     path = tmp_path / "jw90001-a3001_image3_00001_asn.json"
     path.write_text(json.dumps(asn))
     assert ingest(headers, [path]).errors == []
-    result = queries.impact(headers, reference)
+    result = questions.impact(headers, reference)
     groups = result.grouped()
     assert (
         "jw90001-a3001_t001_niriss_clear-f150w_i2d.fits"
@@ -80,7 +80,7 @@ def test_impact_is_transitive_through_level3(headers, data, tmp_path):
 
 
 def test_header_metadata_reaches_the_observation(headers):
-    obs = queries.product_list(headers, "jw01075001001_03105_00009_nrca2").rows
+    obs = questions.product_list(headers, "jw01075001001_03105_00009_nrca2").rows
     assert {r["productFilename"] for r in obs} >= {"jw01075001001_03105_00009_nrca2_uncal.fits"}
     row = headers.execute(
         "SELECT program, instrument_name, exp_type, detector FROM observations WHERE obs_id = ?",

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import DATA, need_data
 
-from jwlink.catalog import Catalog
-from jwlink.ingest import ingest, read_association
+from jwlink.ingest import ingest
 from jwlink.naming import describe
+from jwlink.query.catalog import Catalog
+from jwlink.readers import read_association
 from jwlink.store import SqlStore, open_store
 
 # What each member exptype means for its link to the association's products,

@@ -31,7 +31,7 @@ from jwlink.api.limits import (
     DEFAULT_QUEUE_TIMEOUT,
     AdmissionLimiter,
 )
-from jwlink.cli_serve import serve
+from jwlink.cli.serve import serve
 from jwlink.errors import JwlinkError
 from jwlink.store import open_store
 

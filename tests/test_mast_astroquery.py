@@ -32,7 +32,7 @@ from test_api_archive import (  # noqa: F401 - archive is a fixture
     server,
 )
 
-from jwlink.catalog import Catalog
+from jwlink.query.catalog import Catalog
 
 pytest.importorskip("astroquery")
 

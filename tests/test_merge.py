@@ -8,7 +8,7 @@ from functools import reduce
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jwlink.model import Batch, Kind, Link, Member, Observation
+from jwlink.core.model import Batch, Kind, Link, Member, Observation
 from jwlink.store.merge import merge, pick
 
 OBS_ID = "jw01234-o001_t001_nircam_clear-f200w"

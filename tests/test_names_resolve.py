@@ -31,11 +31,11 @@ from test_rights_surfaces import (  # noqa: F401 - fixtures
     rights_server,
 )
 
-from jwlink import names
-from jwlink.api.selection import select_files
 from jwlink.cli import main
+from jwlink.core.model import obsid_for
 from jwlink.errors import NotFound
-from jwlink.model import obsid_for
+from jwlink.query import names
+from jwlink.query.selection import select_files
 from jwlink.store import open_store
 
 MISSPELLED = EXCL_OBS[:-3] + "nsi"  # jw87800017001_02102_00001_nsi

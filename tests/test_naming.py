@@ -12,10 +12,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from jwlink.core.model import Level, ProductType
 from jwlink.errors import InvalidName
-from jwlink.model import Level, ProductType
 from jwlink.naming import FileName, Form, NameInfo, describe, parse
-from jwlink.suffixes import (
+from jwlink.naming.suffixes import (
     ASN_TYPES,
     DETECTORS,
     EXTENSIONS,

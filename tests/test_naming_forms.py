@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from jwlink.core.model import Level, ProductType
 from jwlink.errors import InvalidName
-from jwlink.model import Level, ProductType
 from jwlink.naming import Form, describe, parse
-from jwlink.suffixes import SUFFIX_INFO
+from jwlink.naming.suffixes import SUFFIX_INFO
 
 HISTORY = json.loads((Path(__file__).parent / "data" / "names_history.json").read_text())["names"]
 

@@ -1,7 +1,7 @@
 """The suffix table against the installed jwst: every suffix parses, with the level of its stage.
 
 The expected stages come from jwst itself (``KNOW_SUFFIXES`` and the pipeline
-classes' ``step_defs``), not from `jwlink.suffix_table`; the only fact kept
+classes' ``step_defs``), not from `jwlink.naming.suffix_table`; the only fact kept
 here is which stage each calwebb pipeline is (docs/jwst/data_products/stages.rst).
 """
 
@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from jwlink.model import Level, ProductType
+from jwlink.core.model import Level, ProductType
 from jwlink.naming import Form, is_known_suffix, parse
-from jwlink.suffix_table import ROWS
-from jwlink.suffixes import ASN_LEVELS, ASN_TYPES, SUFFIX_INFO, SUFFIXES, level_of
+from jwlink.naming.suffix_table import ROWS
+from jwlink.naming.suffixes import ASN_LEVELS, ASN_TYPES, SUFFIX_INFO, SUFFIXES, level_of
 
 EXPOSURE = "jw01251004001_03107_00001_nrs1_{}.fits"
 EXPOSURE_ACID = "jw01251004001_03107_00001_nrs1_o005_{}.fits"

@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_ingest_real import EXPECTED_L2, EXPECTED_L3
 
-from jwlink import queries
-from jwlink.ingest import ingest, read_association
-from jwlink.lineage import impact_sql, lineage_sql
-from jwlink.productlist import product_list_sql
+from jwlink.ingest import ingest
+from jwlink.query import questions
+from jwlink.query.lineage import impact_sql, lineage_sql
+from jwlink.query.productlist import product_list_sql
+from jwlink.readers import read_association
 from jwlink.store import open_store
 
 L3_TYPES = ("image3", "spec3", "coron3", "ami3", "tso3", "wfs-image3")
@@ -69,7 +70,7 @@ def test_lineage_up_holds_every_member_with_its_kind(catalogs):
         for asn in asns:
             table = EXPECTED_L3 if _level3(asn) else EXPECTED_L2
             for product in asn.products:
-                graph = queries.lineage(store, product.name, "up")
+                graph = questions.lineage(store, product.name, "up")
                 edges = {(e["source"], e["kind"], e["role"]) for e in graph.edges}
                 for member in product.members:
                     assert member.expname in graph.names()
@@ -81,14 +82,14 @@ def test_l3_lineage_reaches_cal_rate_uncal_and_back(catalogs):
     for store, asns in catalogs.values():
         for asn in filter(_level3, asns):
             for product in asn.products:
-                up = queries.lineage(store, product.name, "up").names()
+                up = questions.lineage(store, product.name, "up").names()
                 for member in product.members:
                     if member.exptype != "science" or not member.expname.endswith("_cal.fits"):
                         continue
                     stem = member.expname.removesuffix("_cal.fits")
                     assert {f"{stem}_cal.fits", f"{stem}_rate.fits", f"{stem}_uncal.fits"} <= up
-                    down = queries.lineage(store, member.expname, "down")
-                    _, obs_id = queries.resolve(store, product.name)
+                    down = questions.lineage(store, member.expname, "down")
+                    _, obs_id = questions.resolve(store, product.name)
                     assert obs_id in down.observations, (member.expname, obs_id)
 
 
@@ -96,20 +97,20 @@ def test_l3_product_list_lists_every_member_once(catalogs):
     for store, asns in catalogs.values():
         for asn in filter(_level3, asns):
             for product in asn.products:
-                rows = queries.product_list(store, product.name).rows
+                rows = questions.product_list(store, product.name).rows
                 counts = Counter(r["productFilename"] for r in rows)
                 assert max(counts.values()) == 1, counts.most_common(3)
                 for member in product.members:
                     assert counts[member.expname] == 1, (asn.path, member.expname)
-                obsid = queries.product_list(store, product.name).obsid
+                obsid = questions.product_list(store, product.name).obsid
                 assert {r["parent_obsid"] for r in rows} == {obsid}
 
 
 def test_all_duplicates_restores_mast_behaviour(catalogs):
     store, _ = catalogs["generated"]
     name = "jw87800-o017_t002_niriss_f200w-gr150r"
-    once = queries.product_list(store, name).rows
-    every = queries.product_list(store, name, all_duplicates=True).rows
+    once = questions.product_list(store, name).rows
+    every = questions.product_list(store, name, all_duplicates=True).rows
     assert len(every) >= len(once)
     assert {r["productFilename"] for r in every} == {r["productFilename"] for r in once}
 
@@ -118,9 +119,10 @@ def test_mrp_follows_the_rules_table(catalogs):
     for store, asns in catalogs.values():
         for asn in asns:
             for product in asn.products:
-                result = queries.mrp(store, product.name)
+                result = questions.mrp(store, product.name)
                 rows = {
-                    r["productFilename"]: r for r in queries.product_list(store, product.name).rows
+                    r["productFilename"]: r
+                    for r in questions.product_list(store, product.name).rows
                 }
                 chosen = [rows[n] for n in result.products]
                 if _level3(asn):
@@ -146,7 +148,7 @@ def test_mrp_follows_the_rules_table(catalogs):
 
 def test_mrp_of_l2_only_observation_is_its_cal(catalogs):
     store, _ = catalogs["generated"]
-    result = queries.mrp(store, "jw87800017001_02101_00001_nis")
+    result = questions.mrp(store, "jw87800017001_02101_00001_nis")
     assert result.products == ["jw87800017001_02101_00001_nis_cal.fits"]
     rules = {e["name"]: e["rule"] for e in result.explain}
     assert rules["jw87800017001_02101_00001_nis_uncal.fits"] == "uncalibrated"
@@ -156,7 +158,7 @@ def test_mrp_of_l2_only_observation_is_its_cal(catalogs):
 def test_no_product_twice_in_default_lists(catalogs):
     for store, _ in catalogs.values():
         for (obs_id,) in store.execute("SELECT obs_id FROM observations"):
-            rows = queries.product_list(store, obs_id).rows
+            rows = questions.product_list(store, obs_id).rows
             names = [r["productFilename"] for r in rows]
             assert len(names) == len(set(names)), obs_id
 
@@ -170,11 +172,11 @@ def test_backends_agree(catalogs, tmp_path):
     for asn in asns:
         for product in asn.products:
             for direction in ("up", "down", "both"):
-                a = queries.lineage(store, product.name, direction).as_dict()
-                b = queries.lineage(other, product.name, direction).as_dict()
+                a = questions.lineage(store, product.name, direction).as_dict()
+                b = questions.lineage(other, product.name, direction).as_dict()
                 assert a == b
-            a = queries.product_list(store, product.name).as_dict()
-            b = queries.product_list(other, product.name).as_dict()
+            a = questions.product_list(store, product.name).as_dict()
+            b = questions.product_list(other, product.name).as_dict()
             assert a == b
     other.close()
 
@@ -185,12 +187,12 @@ def test_lineage_properties(catalogs, data):
     store, _ = catalogs["generated"]
     names = [r[0] for r in store.execute("SELECT DISTINCT source FROM links ORDER BY source")]
     x = data.draw(st.sampled_from(names))
-    up = queries.lineage(store, x, "up")
+    up = questions.lineage(store, x, "up")
     for y in sorted(up.names() - {x})[:5]:
-        assert x in queries.lineage(store, y, "down").names()
+        assert x in questions.lineage(store, y, "down").names()
     depth = data.draw(st.integers(min_value=0, max_value=3))
-    assert queries.lineage(store, x, "up", depth=depth).names() <= up.names()
-    assert queries.lineage(store, x, "both").names() >= up.names()
+    assert questions.lineage(store, x, "up", depth=depth).names() <= up.names()
+    assert questions.lineage(store, x, "both").names() >= up.names()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
@@ -199,13 +201,13 @@ def test_mrp_is_a_subset_of_the_product_list(catalogs, data):
     store, _ = catalogs["generated"]
     obs_ids = [r[0] for r in store.execute("SELECT obs_id FROM observations ORDER BY obs_id")]
     obs_id = data.draw(st.sampled_from(obs_ids))
-    listed = {r["productFilename"] for r in queries.product_list(store, obs_id).rows}
-    assert set(queries.mrp(store, obs_id).products) <= listed
+    listed = {r["productFilename"] for r in questions.product_list(store, obs_id).rows}
+    assert set(questions.mrp(store, obs_id).products) <= listed
 
 
 def test_cycles_and_diamonds_terminate(store):
-    from jwlink.linker.products import product_for
-    from jwlink.model import Batch, Kind, Link
+    from jwlink.core.linker.products import product_for
+    from jwlink.core.model import Batch, Kind, Link
 
     names = [f"jw_0000{i}_cal.fits" for i in range(1, 5)]
     links = [Link(names[0], names[1], Kind.ANTECEDENT, "stage", "t"),
@@ -214,12 +216,14 @@ def test_cycles_and_diamonds_terminate(store):
              Link(names[2], names[3], Kind.COMPOSITION, "science", "t"),
              Link(names[3], names[0], Kind.LINKED, "preview", "t")]  # fmt: skip
     store.write(Batch("t", products=[product_for(n) for n in names], links=links))
-    graph = queries.lineage(store, names[3], "up")
+    graph = questions.lineage(store, names[3], "up")
     assert graph.names() == set(names)
     assert len(graph.edges) == 5
-    limited = queries.lineage(store, names[3], "up", depth=1)
+    limited = questions.lineage(store, names[3], "up", depth=1)
     assert limited.names() == {names[1], names[2], names[3]}
-    assert queries.lineage(store, names[3], "up", kinds=["composition"]).names() == set(names[1:4])
+    assert questions.lineage(store, names[3], "up", kinds=["composition"]).names() == set(
+        names[1:4]
+    )
 
 
 def test_query_plans_use_indexes(tmp_path, data):
@@ -246,13 +250,13 @@ def test_query_plans_use_indexes(tmp_path, data):
 
 def test_sql_and_python_policies_agree(catalogs):
     """The MRP rules decide the same in the database (lists) and in Python (explain)."""
-    from jwlink.mrp import explain
-    from jwlink.productlist import mast_row
+    from jwlink.core.mrp import explain
+    from jwlink.query.productlist import mast_row
 
     for store, _ in catalogs.values():
         for (obs_id,) in store.execute("SELECT obs_id FROM observations"):
             raw = store.execute(product_list_sql(False, collate=store.collate), (obs_id, obs_id))
             rows = [mast_row(r, "0") for r in raw]
-            python = {d.name: d.rule for d in explain(rows, queries._asn_type(store, obs_id))}
-            sql = {e["name"]: e["rule"] for e in queries.mrp(store, obs_id).explain}
+            python = {d.name: d.rule for d in explain(rows, questions._asn_type(store, obs_id))}
+            sql = {e["name"]: e["rule"] for e in questions.mrp(store, obs_id).explain}
             assert python == sql, obs_id

@@ -25,10 +25,10 @@ from real.corpus import (
     suffix_level,
 )
 
+from jwlink.core.model import Level
 from jwlink.errors import InvalidName
-from jwlink.model import Level
 from jwlink.naming import FileName, parse
-from jwlink.suffixes import classify
+from jwlink.naming.suffixes import classify
 
 JWQL = rows("jwql", "name")
 DOC_NAMES = rows("jwst-docs", "name")

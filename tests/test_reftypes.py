@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
-from jwlink import reftypes
+from jwlink.core import reftypes
+from jwlink.core.reftypes import REFTYPES, reference_role, reftype_for
 from jwlink.ingest import ingest
-from jwlink.queries import impact
-from jwlink.reftypes import REFTYPES, reference_role, reftype_for
+from jwlink.query.questions import impact
 from jwlink.store import open_store
 
 

@@ -37,11 +37,11 @@ from conftest import need_data, pg_schema
 from test_api_archive import Archive, Server, client_for, running_server
 
 from jwlink.api.access import is_public
-from jwlink.api.selection import files_by_name
-from jwlink.catalog import Catalog
 from jwlink.cli import main
+from jwlink.core.model import obsid_for
 from jwlink.ingest import ingest
-from jwlink.model import obsid_for
+from jwlink.query.catalog import Catalog
+from jwlink.query.selection import files_by_name
 from jwlink.store import open_store
 
 PROGRAM = "87800"
@@ -332,7 +332,7 @@ def test_portal_pages_agree(rights_archive: Archive) -> None:
 
 def test_a_release_date_that_passes_opens_the_observation(rights_archive: Archive) -> None:
     # Computed when asked: the same catalog read after 2100 says PUBLIC, with no ingest.
-    from jwlink.rights import RELEASE_SQL, RIGHTS_SQL, now_params
+    from jwlink.query.rights import RELEASE_SQL, RIGHTS_SQL, now_params
 
     later = datetime(2100, 6, 1, tzinfo=UTC)
     sql = f"SELECT {RIGHTS_SQL}, {RELEASE_SQL} FROM observations WHERE obs_id = ?"

@@ -32,8 +32,8 @@ from conftest import pg_schema
 from test_api_archive import Archive, Server, running_server
 
 from jwlink.api.access import token_line
+from jwlink.core.model import Batch, Level, Observation, Product, ProductType
 from jwlink.download import safe_relative_path
-from jwlink.model import Batch, Level, Observation, Product, ProductType
 from jwlink.store import open_store
 
 OBS = "jw01234-o001_t001_nircam_clear-f200w"

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from test_semantics_pipeline import _doc_example, _jwst_file
 
-from jwlink import naming, queries
+from jwlink import naming
+from jwlink.core.linker import associations, names
 from jwlink.errors import InvalidName
 from jwlink.ingest import ingest
-from jwlink.linker import associations, names
+from jwlink.query import questions
 from jwlink.store import open_store
 
 PRODUCT = "jw00626-c1003_t001_nrs"
@@ -51,7 +52,7 @@ def _read_old_instrument(monkeypatch: pytest.MonkeyPatch) -> None:
 
     for module in (naming, associations, names):
         monkeypatch.setattr(module, "parse", parse)
-    from jwlink import pipeline_modes
+    from jwlink.core import pipeline_modes
 
     monkeypatch.setattr(pipeline_modes, "parse", parse)
     naming.describe.cache_clear()
@@ -75,13 +76,13 @@ def test_old_l3_is_level3_and_its_spectra_are_the_mrp(db_url: str, old_asn: Path
             "SELECT calib_level FROM observations WHERE obs_id = ?", [PRODUCT]
         )[0]
         assert level == 3
-        result = queries.mrp(store, PRODUCT)
+        result = questions.mrp(store, PRODUCT)
         assert sorted(result.products) == [f"{PRODUCT}_s3d.fits", f"{PRODUCT}_x1d.fits"]
         rules = {e["name"]: e["rule"] for e in result.explain}
         assert rules[f"{PRODUCT}_s3d.fits"] == "spec3-combined"
         members = [n for n in rules if n.endswith("_cal.fits")]
         assert members and not set(members) & set(result.products)
-        rows = queries.product_list(store, PRODUCT).rows
+        rows = questions.product_list(store, PRODUCT).rows
         assert {r["productFilename"]: r["level"] for r in rows}[f"{PRODUCT}_s3d.fits"] == "3"
     finally:
         store.close()

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from conftest import DATA, need_data
 
-from jwlink import pipeline_modes as pm
-from jwlink.ingest import read_association
-from jwlink.linker import link_association
-from jwlink.model import Batch, Kind
+from jwlink.core import pipeline_modes as pm
+from jwlink.core.linker import link_association
+from jwlink.core.model import Batch, Kind
+from jwlink.readers import read_association
 
 JWST_MIRROR = Path("/work/.mirror/spacetelescope+jwst/repo")
 
@@ -289,8 +289,8 @@ def test_readme_table_has_every_row_with_its_source() -> None:
 
 def test_coron3_psfstack_lineage_in_the_catalog(db_url: str) -> None:
     """Ingested (pool + associations), psfstack is composed of PSF members only; both backends."""
-    from jwlink import queries
     from jwlink.ingest import ingest
+    from jwlink.query import questions
     from jwlink.store import open_store
 
     need_data()
@@ -308,7 +308,7 @@ def test_coron3_psfstack_lineage_in_the_catalog(db_url: str) -> None:
             psf = {m.expname for m in product.members if m.exptype == "psf"}
             science = {m.expname for m in product.members if m.exptype == "science"}
             stack = f"{product.name}_psfstack.fits"
-            graph = queries.lineage(store, stack, "up")
+            graph = questions.lineage(store, stack, "up")
             composing = {
                 e["source"]
                 for e in graph.edges
@@ -316,7 +316,7 @@ def test_coron3_psfstack_lineage_in_the_catalog(db_url: str) -> None:
             }
             assert composing and composing <= psf, path
             assert not composing & science, path
-            i2d_in = queries.lineage(store, f"{product.name}_i2d.fits", "up").edges
+            i2d_in = questions.lineage(store, f"{product.name}_i2d.fits", "up").edges
             assert science <= {e["source"] for e in i2d_in if e["kind"] == "composition"}, path
     finally:
         store.close()

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from jwlink import pipeline_modes as pm
-from jwlink.ingest import read_association
-from jwlink.linker import link_association
+from jwlink.core import pipeline_modes as pm
+from jwlink.core.linker import link_association
+from jwlink.readers import read_association
 from jwlink.synth.modes import BUILDERS, MODES
 from jwlink.synth.plan import ObsContext, Program, Target
 from jwlink.synth.products import References, observation_files

@@ -10,10 +10,10 @@ from conftest import DATA, dump
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jwlink.core.linker.products import product_for
+from jwlink.core.model import Batch, Kind, Link, Observation
 from jwlink.errors import CatalogReadOnly, StoreError
 from jwlink.ingest import ingest
-from jwlink.linker.products import product_for
-from jwlink.model import Batch, Kind, Link, Observation
 from jwlink.store import open_store
 
 

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from jwlink.ingest import ingest, read_pool, read_product_table
+from jwlink.cli.synth import synth
+from jwlink.ingest import ingest
 from jwlink.naming import parse
+from jwlink.readers import read_pool, read_product_table
 from jwlink.store import open_store
 from jwlink.synth import MODES, SynthReport, generate_catalog, generate_files
-from jwlink.synth.cli import synth
 from jwlink.synth.documents import POOL_COLUMNS
 from jwlink.synth.jpeg import jpeg_size
 from jwlink.synth.schedule import BIG_MOSAIC, ObsSpec, Scheduled, per_observation, schedule
@@ -139,7 +140,7 @@ def test_every_name_parses(archive: dict) -> None:
 
 def _read_header(path: Path) -> dict:
     try:
-        from jwlink.ingest.fits import read_header
+        from jwlink.readers.fits import read_header
     except ImportError:  # the reader is being written elsewhere: read with astropy
         from astropy.io import fits
 

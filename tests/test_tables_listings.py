@@ -17,8 +17,8 @@ from astropy.table import Table
 
 from jwlink.errors import ProductTableError
 from jwlink.ingest import classify, ingest
-from jwlink.ingest.listing import read_listing
-from jwlink.queries import mrp, product_list
+from jwlink.query.questions import mrp, product_list
+from jwlink.readers.listing import read_listing
 
 LISTINGS = Path(__file__).parent / "data" / "listings"
 POOL = "pools/jw87800_20180412T163456_pool.csv"

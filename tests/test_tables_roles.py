@@ -10,9 +10,9 @@ import shutil
 
 import pytest
 
-from jwlink.catalog import Catalog
 from jwlink.ingest import ingest
-from jwlink.queries import product_list, program_product_list
+from jwlink.query.catalog import Catalog
+from jwlink.query.questions import product_list, program_product_list
 from jwlink.store import open_store
 
 MEGA = "generated_asn/from_mega_pool"

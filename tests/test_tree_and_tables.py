@@ -8,8 +8,8 @@ import shutil
 import pytest
 from astropy.table import Table
 
-from jwlink.catalog import Catalog
 from jwlink.ingest import classify, ingest
+from jwlink.query.catalog import Catalog
 
 MAST_COLUMNS = {
     "obsID": ["100", "100", "200", "200"],

@@ -15,7 +15,7 @@ import typing
 from importlib import import_module
 
 if typing.TYPE_CHECKING:
-    from jwlink.catalog import Catalog
+    from jwlink.core.model import Kind, Level, Link, Observation, Product, ProductType
     from jwlink.errors import (
         AssociationError,
         CatalogMissing,
@@ -30,7 +30,7 @@ if typing.TYPE_CHECKING:
         ProductTableError,
         StoreError,
     )
-    from jwlink.model import Kind, Level, Link, Observation, Product, ProductType
+    from jwlink.query.catalog import Catalog
 
 __all__ = [
     "AssociationError",
@@ -56,9 +56,9 @@ __all__ = [
 
 # Where each public name lives.
 _HOME = {
-    "Catalog": "jwlink.catalog",
+    "Catalog": "jwlink.query.catalog",
     **dict.fromkeys(("Kind", "Level", "Link", "Observation", "Product", "ProductType"),
-                    "jwlink.model"),
+                    "jwlink.core.model"),
 }  # fmt: skip
 
 

@@ -291,7 +291,7 @@ class LocalSource:
         self, obs_ids: Sequence[str], names: Sequence[str], mrp: bool, flat: bool
     ) -> list[ManifestEntry]:
         """Build the manifest from the catalog."""
-        from jwlink.api.selection import name_from_uri, select_files, served_path
+        from jwlink.query.selection import name_from_uri, select_files, served_path
         from jwlink.store import open_store
 
         store = open_store(self.db_url, readonly=True)
@@ -313,7 +313,7 @@ class LocalSource:
     @contextmanager
     def open(self, entry: ManifestEntry, offset: int) -> Iterator[tuple[int, Iterator[bytes]]]:
         """Read the file from ``offset``."""
-        from jwlink.api.selection import open_served
+        from jwlink.query.selection import open_served
 
         opened = open_served(self._locations.get(entry.name), self.data_root)
         if opened is None:

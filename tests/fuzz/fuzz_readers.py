@@ -26,9 +26,9 @@ import jsonschema  # noqa: F401
 
 with atheris.instrument_imports(include=["jwlink"]):
     from jwlink.errors import HeaderError, InputError, InvalidName
-    from jwlink.ingest import read_association, read_pool, read_product_table
-    from jwlink.ingest.fits import read_header, read_header_fast
     from jwlink.naming import bare_name, describe, parse
+    from jwlink.readers import read_association, read_pool, read_product_table
+    from jwlink.readers.fits import read_header, read_header_fast
 
 FOLDER = Path(tempfile.mkdtemp(prefix="jwlink-fuzz-"))
 FILES = {

@@ -26,15 +26,15 @@ from jwlink.api.bodies import BoundedBodyRoute
 from jwlink.api.errors import BadRequest, NotServed
 from jwlink.api.files import may_read, require_access
 from jwlink.api.scripts import again_get, again_mast, curl_script, public_url
-from jwlink.api.selection import (
+from jwlink.api.state import ServeState, StateDep, clean_text, read_form
+from jwlink.api.streams import Entry, manifest_csv, tar_stream, zip_stream
+from jwlink.query.selection import (
     SelectedFile,
     is_file_name,
     name_from_uri,
     select_files,
     served_path,
 )
-from jwlink.api.state import ServeState, StateDep, clean_text, read_form
-from jwlink.api.streams import Entry, manifest_csv, tar_stream, zip_stream
 
 __all__ = ["FORM_URIS", "Selection", "left_out", "plan", "refusal", "router"]
 

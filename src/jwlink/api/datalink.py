@@ -2,7 +2,7 @@
 
 ``GET``/``POST /datalink/links?ID=...`` (``ID`` repeatable; a ``dataURI``
 ``mast:JWST/product/<file>``, a file name, a path or ``crds://`` URI of one:
-any name `jwlink.names` resolves to a product). Each ID gets a ``#this``
+any name `jwlink.query.names` resolves to a product). Each ID gets a ``#this``
 row for the file itself, then one row per linked product with semantics
 mapped from the link's kind (``reference/standards.md`` §10), all rows of one
 ID together. Unknown IDs get a ``NotFoundFault`` row. Core terms are written
@@ -23,14 +23,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from jwlink import names
 from jwlink.api.access import Principal, is_public
 from jwlink.api.bodies import BoundedBodyRoute
 from jwlink.api.errors import BadRequest
 from jwlink.api.files import content_type, may_read
-from jwlink.api.selection import SelectedFile, files_by_name, is_file_name, served_path
 from jwlink.api.state import ServeState, StateDep, clean_text, read_form
 from jwlink.errors import JwlinkError, NotFound
+from jwlink.query import names
+from jwlink.query.selection import SelectedFile, files_by_name, is_file_name, served_path
 from jwlink.store import SqlStore
 
 __all__ = [

@@ -20,9 +20,9 @@ from fastapi.responses import Response, StreamingResponse
 
 from jwlink.api.access import Principal, is_public
 from jwlink.api.errors import Forbidden, NotServed, RangeNotSatisfiable, Unauthorized
-from jwlink.api.selection import SelectedFile, files_by_name, name_from_uri, open_served
 from jwlink.api.state import ServeState, StateDep, clean_text
 from jwlink.errors import NotFound
+from jwlink.query.selection import SelectedFile, files_by_name, name_from_uri, open_served
 
 __all__ = ["content_type", "file_response", "may_read", "parse_range", "require_access", "router"]
 

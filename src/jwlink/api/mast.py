@@ -18,7 +18,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from jwlink import names, queries
 from jwlink.api.bodies import BoundedBodyRoute
 from jwlink.api.errors import BadRequest
 from jwlink.api.mast_columns import (
@@ -29,9 +28,10 @@ from jwlink.api.mast_columns import (
     product_type,
 )
 from jwlink.api.state import StateDep, clean_text, read_form
-from jwlink.catalog import OBSERVATION_COLUMNS
 from jwlink.errors import JwlinkError, NotFound
-from jwlink.search import (
+from jwlink.query import names, questions
+from jwlink.query.catalog import OBSERVATION_COLUMNS
+from jwlink.query.search import (
     Cone,
     Criterion,
     ObservationQuery,
@@ -229,14 +229,14 @@ def _obs_id_of(store: SqlStore, obsid: str) -> str | None:
     """Return the obs_id an ``obsid`` value stands for; None for a number the catalog lacks.
 
     MAST wants the numeric Product Group ID; jwlink also takes any name
-    `jwlink.names` resolves (an obs_id, a product: its owner's list).
+    `jwlink.query.names` resolves (an obs_id, a product: its owner's list).
     """
     number = names.obsid_of(obsid)
     if number is not None:
         rows = store.execute("SELECT obs_id FROM observations WHERE obsid = ?", (number,))
         return str(rows[0][0]) if rows else None  # MAST answers an unknown obsid with nothing
     try:
-        obs_id, _ = queries.observation_of(store, obsid)
+        obs_id, _ = questions.observation_of(store, obsid)
     except NotFound as err:
         msg = (
             f"obsid must be a numeric Product Group ID (or a name this archive holds): "
@@ -262,7 +262,7 @@ def _products(store: SqlStore, params: dict[str, Any], page: int, size: int) -> 
         obs_id = _obs_id_of(store, obsid)
         if obs_id is None:
             continue
-        listing = queries.product_list(store, obs_id)
+        listing = questions.product_list(store, obs_id)
         rows += [{c: r.get(c) for c in PRODUCT_FIELDS} for r in listing.rows]
     start = (page - 1) * size
     chosen = rows[start : start + size]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jwlink.catalog import OBSERVATION_COLUMNS
-from jwlink.productlist import MAST_COLUMNS
+from jwlink.query.catalog import OBSERVATION_COLUMNS
+from jwlink.query.productlist import MAST_COLUMNS
 
 __all__ = ["COLUMN_CONFIGS", "PRODUCT_FIELDS", "fields", "observation_type", "product_type"]
 

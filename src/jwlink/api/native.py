@@ -11,16 +11,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query
 from pydantic import Field
 
-from jwlink import queries
 from jwlink.api.bodies import BoundedBodyRoute
 from jwlink.api.completeness import completeness
 from jwlink.api.errors import BadRequest, WrongKind
 from jwlink.api.state import StateDep, clean_text
-from jwlink.catalog import Catalog
-from jwlink.model import Kind
-from jwlink.prov import to_prov_json
-from jwlink.queries import ProductFilters
-from jwlink.search import Cone, Criterion, ObservationQuery, search_observations
+from jwlink.core.model import Kind
+from jwlink.query import questions
+from jwlink.query.catalog import Catalog
+from jwlink.query.prov import to_prov_json
+from jwlink.query.questions import ProductFilters
+from jwlink.query.search import Cone, Criterion, ObservationQuery, search_observations
 
 __all__ = ["router"]
 
@@ -110,8 +110,8 @@ def observations(
 
 
 def _observation_key(store: Any, key: str) -> str:
-    """Return the obs_id a name stands for (any form of `jwlink.names`; a product: its owner)."""
-    obs_id, _ = queries.observation_of(store, key)
+    """Return the obs_id a name stands for (any form `names` resolves; a product: its owner)."""
+    obs_id, _ = questions.observation_of(store, key)
     return obs_id
 
 
@@ -146,7 +146,7 @@ def products(
     )
     with state.pool.store() as store:
         key = _observation_key(store, clean_text(obs_id, "obs_id"))
-        result = queries.product_list(store, key, filters, all_duplicates, page, page_size)
+        result = questions.product_list(store, key, filters, all_duplicates, page, page_size)
     return result.as_dict()
 
 
@@ -187,7 +187,7 @@ def lineage(
 ) -> dict[str, Any]:
     """Return the linkage subgraph around a product or observation (JSON or PROV-JSON)."""
     with state.pool.store() as store:
-        result = queries.lineage(store, clean_text(name, "name"), direction, kind, depth)
+        result = questions.lineage(store, clean_text(name, "name"), direction, kind, depth)
     return to_prov_json(result) if format == "prov-json" else result.as_dict()
 
 
@@ -196,14 +196,14 @@ def mrp(obs_id: str, state: StateDep) -> dict[str, Any]:
     """Return the minimum recommended products of an observation, each decision explained."""
     with state.pool.store() as store:
         key = _observation_key(store, clean_text(obs_id, "obs_id"))
-        return queries.mrp(store, key).as_dict()
+        return questions.mrp(store, key).as_dict()
 
 
 @router.get("/impact/{name:path}")
 def impact(name: str, state: StateDep) -> dict[str, Any]:
     """Every product downstream of a file (a reference file, or any product), transitively."""
     with state.pool.store() as store:
-        return queries.impact(store, clean_text(name, "name")).as_dict()
+        return questions.impact(store, clean_text(name, "name")).as_dict()
 
 
 @router.post("/completeness")

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from jwlink.api.selection import open_served
+from jwlink.query.selection import open_served
 
 __all__ = ["MANIFEST", "Entry", "checksum", "manifest_csv", "one_line", "tar_stream", "zip_stream"]
 

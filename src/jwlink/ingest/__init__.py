@@ -1,23 +1,11 @@
-"""Readers of JWST evidence and the ingest loop that feeds the catalog.
+"""The ingest pipeline: walk files and folders, read each, link it, write one batch per file.
 
-Readers (`read_association`, `read_pool`, `read_header`, `read_product_table`)
-only read: they return model evidence and never touch SQL. `ingest` walks
-files and folders, links each file's evidence and writes one batch per file.
+The readers it drives live in `jwlink.readers`; `evidence` reads what a
+folder's own documents say it should hold (for `jwlink check`).
 """
 
 from __future__ import annotations
 
-from jwlink.ingest.asn import read_association
-from jwlink.ingest.pool import read_pool
 from jwlink.ingest.run import IngestReport, classify, ingest, iter_files
-from jwlink.ingest.table import read_product_table
 
-__all__ = [
-    "IngestReport",
-    "classify",
-    "ingest",
-    "iter_files",
-    "read_association",
-    "read_pool",
-    "read_product_table",
-]
+__all__ = ["IngestReport", "classify", "ingest", "iter_files"]

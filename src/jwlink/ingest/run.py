@@ -26,14 +26,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jwlink import linker
+from jwlink.core import linker
+from jwlink.core.model import Batch, FoundFile
 from jwlink.errors import CatalogReadOnly, CatalogUnavailable, InputError, InvalidName, JwlinkError
-from jwlink.ingest.asn import read_association
-from jwlink.ingest.listing import LISTING_READERS, listing_kind, read_listing
-from jwlink.ingest.pool import looks_like_pool, read_pool
-from jwlink.ingest.table import read_product_table
-from jwlink.model import Batch, FoundFile
 from jwlink.naming import bare_name, describe
+from jwlink.readers.asn import read_association
+from jwlink.readers.listing import LISTING_READERS, listing_kind, read_listing
+from jwlink.readers.pool import looks_like_pool, read_pool
+from jwlink.readers.table import read_product_table
 from jwlink.store.base import SqlStore
 
 __all__ = [
@@ -191,7 +191,7 @@ def read_file(path: Path, reader: str, sha256: str, size: int) -> Batch:
     elif reader == "pool":
         batch.extend(linker.link_pool(list(read_pool(path))))
     elif reader == "fits":
-        from jwlink.ingest.fits import read as read_fits
+        from jwlink.readers.fits import read as read_fits
 
         header = read_fits(path)
         batch.extend(linker.link_header(header))

@@ -1,7 +1,7 @@
 """What the linkage picture needs to know beyond the lineage JSON: columns, colours, rules.
 
 Lineage nodes carry ``calib_level`` (1, 2, 3) and ``suffix`` but not the
-finer level (2a, 2b, 2c); the suffix table of `jwlink.suffixes` decides it,
+finer level (2a, 2b, 2c); the suffix table of `jwlink.naming.suffixes` decides it,
 sent to the page as data so that the browser and the naming grammar agree.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from jwlink.naming.suffixes import SUFFIXES
 from jwlink.portal.palette import KIND_COLOURS, LEVEL_FILLS
-from jwlink.suffixes import SUFFIXES
 
 __all__ = ["ANCILLARY_TYPES", "COLLAPSE_AT", "COLUMNS", "graph_settings", "suffix_levels"]
 

@@ -13,16 +13,16 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from jwlink import queries
 from jwlink.api import native
 from jwlink.api.state import StateDep, clean_text
+from jwlink.core.model import Kind
 from jwlink.errors import JwlinkError, NotFound
-from jwlink.model import Kind
 from jwlink.portal import views
 from jwlink.portal.graphdata import graph_settings
 from jwlink.portal.query import PortalInputError, search_twin, split_values
 from jwlink.portal.render import Safe, render, render_page
 from jwlink.portal.static import static_response
+from jwlink.query import questions
 
 __all__ = ["CSP", "router"]
 
@@ -183,7 +183,7 @@ def lineage_page(name: str, request: Request, state: StateDep) -> HTMLResponse:
         json_url = _api(base, f"lineage/{key}", pairs)
         with state.pool.store() as store:
             # clean_text first: PostgreSQL answers a NUL in a bound text with an error, not a miss
-            what, resolved = queries.resolve(store, clean_text(name, "name"))
+            what, resolved = questions.resolve(store, clean_text(name, "name"))
     except (JwlinkError, PortalInputError) as err:
         return _error(request, err, _api(base, f"lineage/{key}"))
     target = "observations" if what == "observation" else "products"

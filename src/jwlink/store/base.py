@@ -18,8 +18,7 @@ from contextlib import contextmanager
 from dataclasses import fields
 from typing import Any, TypeVar
 
-from jwlink.errors import StoreError
-from jwlink.model import (
+from jwlink.core.model import (
     Association,
     Batch,
     Link,
@@ -27,6 +26,7 @@ from jwlink.model import (
     Observation,
     Product,
 )
+from jwlink.errors import StoreError
 from jwlink.store.merge import least_evidence, least_evidence_sql, merge_sql
 from jwlink.store.merge import merge as merge_observation
 from jwlink.store.migrations import CREATE_MIGRATIONS, MIGRATIONS

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from jwlink.model import Observation
+from jwlink.core.model import Observation
 
 __all__ = ["EARLIEST", "least_evidence", "least_evidence_sql", "merge", "merge_sql", "pick"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from jwlink.reftypes import stem_roles_sql
+from jwlink.core.reftypes import stem_roles_sql
 
 __all__ = ["CREATE_MIGRATIONS", "MIGRATIONS"]
 
@@ -23,7 +23,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "CREATE INDEX products_program_exclusive ON products (program, release_date, data_rights) "
         "WHERE UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')",
     ),
-    # An observation's rights follow its products' (jwlink.rights): its
+    # An observation's rights follow its products' (jwlink.query.rights): its
     # exclusive products are one index seek, read from the index alone.
     (
         "0004_observation_rights",

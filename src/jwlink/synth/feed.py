@@ -15,10 +15,9 @@ from dataclasses import fields
 from operator import attrgetter
 from typing import Any
 
-from jwlink import linker
-from jwlink.ingest.pool import NULL_VALUES
-from jwlink.linker.products import add_named, product_for
-from jwlink.model import (
+from jwlink.core import linker
+from jwlink.core.linker.products import add_named, product_for
+from jwlink.core.model import (
     AsnEvidence,
     AsnMember,
     AsnProduct,
@@ -32,6 +31,7 @@ from jwlink.model import (
     PoolExposure,
     Product,
 )
+from jwlink.readers.pool import NULL_VALUES
 from jwlink.store.base import SqlStore
 from jwlink.synth.documents import POOL_COLUMNS
 from jwlink.synth.items import Item
@@ -57,7 +57,7 @@ _COLUMNS = tuple(c.lower() for c in POOL_COLUMNS)
 def _reader_keywords() -> Callable[[str], bool]:
     """Which primary keywords the FITS reader keeps (all, if it does not say)."""
     try:
-        from jwlink.ingest.fits import KEYWORDS
+        from jwlink.readers.fits import KEYWORDS
     except (ImportError, AttributeError):
         return lambda _key: True
     keep = frozenset(KEYWORDS)

@@ -11,8 +11,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from jwlink.model import obsid_for
-from jwlink.suffixes import classify
+from jwlink.core.model import obsid_for
+from jwlink.naming.suffixes import classify
 from jwlink.synth.headers import CAL_VER
 from jwlink.synth.plan import Program
 

@@ -67,7 +67,7 @@ class Exposure:
     ``role`` is the member exptype the association generator gives it
     (``science``, ``background``, ``imprint``, ``psf``,
     ``target_acquisition``). The stage-2 products besides ``_cal`` follow
-    from ``exp_type`` (`jwlink.pipeline_modes.LEVEL2`).
+    from ``exp_type`` (`jwlink.core.pipeline_modes.LEVEL2`).
     """
 
     program: str

@@ -3,7 +3,7 @@
 Per exposure: ``_uncal``, ``_rate(ints)``, its Level 2 association,
 ``_cal(ints)``, the stage-2 spectral products, previews and a pool row.
 Per Level 3 association: the association, the combined, derived,
-per-source and per-member products (`jwlink.pipeline_modes`, the same
+per-source and per-member products (`jwlink.core.pipeline_modes`, the same
 table the linker expects them from), with previews. Per visit: the
 guide-star products. Then MSA files and any CRDS reference file not yet
 made in this run.
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from jwlink import pipeline_modes
+from jwlink.core import pipeline_modes
 from jwlink.naming import parse
 from jwlink.synth import crds
 from jwlink.synth.documents import level2_document, level3_document, pool_row

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from jwlink import pipeline_modes
+from jwlink.core import pipeline_modes
 from jwlink.naming import parse
 from jwlink.synth.fields import position
 from jwlink.synth.headers import mjd_iso

@@ -1,0 +1,83 @@
+"""``jwlink check DIR``: whether a downloaded folder is complete."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from jwlink.cli.common import errors_to_click, existing_catalog, json_option, print_json
+from jwlink.query.catalog import Catalog
+from jwlink.query.completeness import Completeness
+
+__all__ = ["check"]
+
+# Extra files are listed by name only up to this many without --verbose: a
+# folder of unrelated files must not bury the verdict.
+EXAMPLES = 5
+
+
+@click.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--db", envvar="JWLINK_DB", default=None, callback=existing_catalog,
+              help="An existing catalog to ingest into and compare SHA-256 with "
+                   "(default: a temporary one, so nothing is 'changed').")  # fmt: skip
+@click.option("--verbose", "-v", is_flag=True, help="List every extra file and every MRP file.")
+@json_option
+@errors_to_click
+def check(folder: str, db: str | None, verbose: bool, as_json: bool) -> None:
+    """Completeness of a folder of JWST files: present, missing, extra, changed, MRP.
+
+    Every association, pool, MAST product table and FITS header in FOLDER
+    names the files it expects; a file any of them names that is not here is
+    missing, a file none names is extra. Exits 1 when anything is missing,
+    changed or unreadable.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        url = db or str(Path(tmp) / "check.db")
+        with Catalog(url) as catalog:
+            result = catalog.check(folder)
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        _print(result, verbose)
+    if not result.complete:
+        sys.exit(1)
+
+
+def _named_by(entry: dict[str, Any]) -> str:
+    sources = entry["named_by"]
+    shown = "; ".join(f"{s['source']}: {s['why']}" for s in sources[:2])
+    more = f"; and {len(sources) - 2} more" if len(sources) > 2 else ""
+    return f"  (named by {shown}{more})"
+
+
+def _print(result: Completeness, verbose: bool) -> None:
+    counts = result.counts()
+    click.echo(f"{result.folder}: {counts['files']} files")
+    for key in ("present", "missing", "extra", "changed"):
+        click.echo(f"  {key:<8} {counts[key]:>6}")
+    if result.not_held:
+        click.echo(f"  not held {len(result.not_held):>6}  (named, not required: pools, "
+                   "reference files; --json lists them)")  # fmt: skip
+    mrp_files = sum(len(v) for v in result.mrp.values())
+    click.echo(f"MRP present: {mrp_files} files in {len(result.mrp)} observations")
+    for obs_id, names in result.mrp.items():
+        short = [n.removeprefix(obs_id) if n.startswith(obs_id) else n for n in names]
+        click.echo(f"  {obs_id}: {', '.join(names if verbose else short)}")
+    for entry in result.missing:
+        click.echo(f"missing {entry['name']}{_named_by(entry)}")
+    for entry in result.changed:
+        click.echo(f"changed {entry['path']}  (SHA-256 {entry['sha256'][:12]}..., "
+                   f"catalog has {entry['catalog_sha256'][:12]}...)")  # fmt: skip
+    shown = result.extra if verbose else result.extra[:EXAMPLES]
+    for path in shown:
+        click.echo(f"extra   {path}")
+    if len(shown) < len(result.extra):
+        click.echo(f"extra   ... and {len(result.extra) - len(shown)} more (--verbose lists all)")
+    for error in result.errors:
+        click.echo(f"error   {error['path']}: {error['error']}", err=True)
+    click.echo(result.verdict)

@@ -1,0 +1,290 @@
+"""Commands of the HTTP side: ``jwlink serve``, ``jwlink download``, ``jwlink token-hash``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from jwlink.cli.common import (
+    errors_to_click,
+    json_option,
+    print_json,
+    require_catalog,
+    unchecked_db_option,
+)
+
+if TYPE_CHECKING:
+    from jwlink.download import DownloadReport
+
+__all__ = ["download", "serve", "token_hash"]
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--data-root",
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder whose files may be downloaded (none served without it).",
+)
+@click.option(
+    "--tokens",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Token file granting exclusive-access programs (see token-hash).",
+)
+@click.option("--hash-token", metavar="TOKEN", help="Print the token-file line for TOKEN and exit.")
+@click.option(
+    "--max-inflight",
+    default=40,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Requests at work at once (the worker thread pool has 40 threads).",
+)
+@click.option(
+    "--max-queue",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(0, 100_000),
+    help="Requests that may wait for a slot; beyond, 503 with Retry-After.",
+)
+@click.option(
+    "--queue-timeout",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0, 600),
+    help="Seconds a request may wait for a slot before it gets 503.",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+@unchecked_db_option
+@errors_to_click
+def serve(
+    host: str,
+    port: int,
+    data_root: str | None,
+    tokens: str | None,
+    hash_token: str | None,
+    max_inflight: int,
+    max_queue: int,
+    queue_timeout: float,
+    log_level: str,
+    db: str,
+) -> None:
+    """Serve the catalog over HTTP: JSON API, MAST-compatible API, DataLink, downloads.
+
+    At most --max-inflight requests run at once and --max-queue more wait up
+    to --queue-timeout seconds; the rest are answered 503 with Retry-After.
+    """
+    if hash_token is not None:
+        from jwlink.api.access import token_line
+
+        click.echo(token_line(hash_token))
+        return
+    # Refused up front, not at the first request: a server of nothing helps no one.
+    require_catalog(db)
+    import uvicorn
+
+    from jwlink.api import create_app
+
+    app = create_app(
+        db,
+        data_root=data_root,
+        tokens=tokens,
+        max_inflight=max_inflight,
+        max_queue=max_queue,
+        queue_timeout=queue_timeout,
+    )
+    _raise_open_files_limit()
+    from jwlink.store import shown_url
+
+    shown = shown_url(db)  # never print a DB password
+    click.echo(f"jwlink serving {shown} on http://{host}:{port} (OpenAPI: /openapi.json)", err=True)
+    if data_root is None:
+        click.echo("no --data-root: listings work, but no file is served", err=True)
+    # uvicorn's own limit_concurrency stays off: it answers 503 without
+    # Retry-After, where ours queues first and says when to come back.
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+def _raise_open_files_limit() -> None:
+    """Lift the soft limit on open files to the hard limit (a socket per client).
+
+    The usual soft limit of 1,024 descriptors would fail ``accept`` with
+    EMFILE near a thousand clients, each download holding a file as well.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            pass  # keep the soft limit; only very many clients would notice
+
+
+@click.command("token-hash")
+@click.argument("token", required=False)
+@click.argument("programs", nargs=-1)
+@click.option("--name", help="Who holds the token (shown by /whoami).")
+def token_hash(token: str | None, programs: tuple[str, ...], name: str | None) -> None:
+    """Print the token-file line for TOKEN granting PROGRAMS (``*`` = all).
+
+    TOKEN ``-`` reads it from stdin (keeps it out of shell history); no TOKEN
+    generates a new one and prints it on stderr. Only the hash goes into the
+    token file.
+    """
+    from jwlink.api.access import token_line
+
+    if token == "-":  # noqa: S105 - "-" means "read it from stdin", not a password
+        token = sys.stdin.readline().strip()
+    if not token:
+        token = secrets.token_urlsafe(32)
+        click.echo(f"new token (give it to its holder; it is not stored): {token}", err=True)
+    try:
+        click.echo(token_line(token, programs, name))
+    except ValueError as err:
+        raise click.ClickException(str(err)) from err
+
+
+class _Bar:
+    """A rich progress bar that a download advances with byte counts."""
+
+    def __init__(self) -> None:
+        self.progress: Any = None
+
+    def __call__(self, total: int, files: int) -> Callable[[int], None]:
+        from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+        self.progress = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            transient=True,
+        )
+        self.progress.start()
+        task = self.progress.add_task(f"{files} files", total=total)
+        return lambda n: self.progress.advance(task, n)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+@click.command()
+@click.argument("obs_ids", nargs=-1)
+@click.option("--name", "names", multiple=True, help="Also this product (repeatable).")
+@click.option(
+    "--mrp/--no-mrp",
+    default=True,
+    show_default=True,
+    help="Only the minimum recommended products of each observation.",
+)
+@click.option("--dest", required=True, type=click.Path(file_okay=False), help="Destination folder.")
+@click.option("--server", help="A jwlink server, e.g. http://127.0.0.1:8000.")
+@click.option(
+    "--data-root",
+    type=click.Path(exists=True, file_okay=False),
+    help="Without --server: copy from this data root of the --db catalog.",
+)
+@click.option("--flat", is_flag=True, help="All files in DEST, no sub-folders.")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--token",
+    envvar=["JWLINK_TOKEN", "MAST_API_TOKEN"],
+    help="Token for exclusive-access files (env JWLINK_TOKEN or MAST_API_TOKEN).",
+)
+@unchecked_db_option
+@json_option
+@errors_to_click
+def download(
+    obs_ids: tuple[str, ...],
+    names: tuple[str, ...],
+    mrp: bool,
+    dest: str,
+    server: str | None,
+    data_root: str | None,
+    flat: bool,
+    workers: int,
+    token: str | None,
+    db: str,
+    as_json: bool,
+) -> None:
+    """Fetch products: resumable, parallel, SHA-256 verified against the manifest.
+
+    Ends with a summary; exits 1 if any file is not in place (not authorized,
+    not held, failed, checksum mismatch), counting them by reason.
+    """
+    from jwlink.download import HttpSource, LocalSource, Source
+    from jwlink.download import download as run
+
+    if not obs_ids and not names:
+        msg = "Give at least one OBS_ID or --name."
+        raise click.UsageError(msg)
+    show = sys.stderr.isatty() and not as_json
+    client: Any = None
+    source: Source
+    if server:
+        import httpx
+
+        client = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
+        source = HttpSource(client, server, token)
+    elif data_root:
+        require_catalog(db)
+        source = LocalSource(db, data_root)
+    else:
+        msg = "Give --server URL, or --db and --data-root for a local catalog."
+        raise click.UsageError(msg)
+    # A path or URI to a file names the file (jwlink.query.names); the server takes
+    # only bare product names, so the client sends the last component.
+    from jwlink.query.names import last_component
+
+    names = tuple(last_component(name) for name in names)
+    bar = _Bar()
+    try:
+        report = run(source, obs_ids, dest, names, mrp, flat, workers, bar if show else None)
+    finally:
+        bar.stop()
+        if client is not None:
+            client.close()
+    lines = report.summary() + _token_hint(report, token)
+    if as_json:
+        print_json({**report.as_dict(), "summary": lines})
+    else:
+        for item in report.files:
+            note = f"  {item.message}" if item.message else ""
+            click.echo(f"{item.status:<10} {os.path.relpath(item.path, dest)}{note}")
+    # The closing summary goes to stderr under --json, so stdout stays JSON.
+    for line in lines:
+        click.echo(line, err=as_json)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _token_hint(report: DownloadReport, token: str | None) -> list[str]:
+    """Say how to pass a token when exclusive-access files were refused."""
+    refused = [f for f in report.files if f.reason == "NOT_AUTHORIZED"]
+    if not refused:
+        return []
+    if token:
+        return [
+            f"the token given (--token, JWLINK_TOKEN or MAST_API_TOKEN) was refused for "
+            f"{len(refused)} file(s): it is not valid, or does not grant their program",
+            f"  the archive says: {refused[0].message}",
+        ]
+    return [
+        f"{len(refused)} exclusive-access file(s) need a token granting their program: "
+        "pass --token TOKEN, or set JWLINK_TOKEN (or MAST_API_TOKEN)"
+    ]

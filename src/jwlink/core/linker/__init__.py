@@ -1,0 +1,80 @@
+"""Evidence -> catalog rows: products, observations and typed links (pure).
+
+Each ``link_*`` function takes one piece of evidence from a reader and
+returns a `Batch`. Every link records its evidence, the input file (with its
+line or keyword) or the naming rule that implied it, so any edge can be
+explained. The rules, in DESIGN.md's order of authority:
+
+* association membership: each member's exptype maps to a kind and role
+  (`jwlink.core.expected.member_role`); the association file feeds the products
+  it defines (antecedent/association);
+* file names: a stage product implies its stage inputs (``_cal`` <- ``_rate``
+  <- ``_uncal``; ``_crf`` <- ``_cal``), per-source files come from their
+  placeholder product (multiplicity), previews show a product (linked);
+* FITS headers: ``R_*``/``CRDS_CTX`` (contributing), ``ASNTABLE``,
+  ``ASNPOOL``, ``MSAMETFL``, WFSS catalogs, ``MASTERBG``, ``OSF_FILE``,
+  ``HDRTAB`` members (composition);
+* pools: every row an L1b exposure; target acquisitions are prerequisites;
+* MAST product-list tables: products with sizes, rights and membership.
+"""
+
+from __future__ import annotations
+
+from jwlink.core.linker.associations import link_association
+from jwlink.core.linker.headers import header_links
+from jwlink.core.linker.products import add_named, observation_from_header, product_for
+from jwlink.core.linker.tables import link_listed, link_pool
+from jwlink.core.model import Batch, FoundFile, HeaderEvidence
+
+__all__ = ["link_association", "link_file", "link_header", "link_listed", "link_pool"]
+
+
+def link_header(header: HeaderEvidence) -> Batch:
+    """Derive rows from a FITS file's headers.
+
+    Parameters
+    ----------
+    header : HeaderEvidence
+        Keywords, reference files and HDRTAB members of one file.
+
+    Returns
+    -------
+    Batch
+        The product with its header metadata, its observation, and links
+        from every reference file, catalog, association and input it names.
+    """
+    batch = Batch(source=header.path)
+    name = header.filename
+    add_named(batch, name)
+    cal_ver = header.keywords.get("CAL_VER")
+    product = product_for(name, prvversion=str(cal_ver) if cal_ver is not None else None)
+    batch.products.append(product)
+    obs = observation_from_header(product, header.keywords)
+    if obs is not None:
+        batch.observations.append(obs)
+    for link in header_links(header):
+        add_named(batch, link.source)
+        batch.links.append(link)
+    batch.headers[name] = dict(header.keywords)
+    return batch
+
+
+def link_file(found: FoundFile) -> Batch:
+    """Derive rows from a file seen on disk: its location, size and checksum.
+
+    Parameters
+    ----------
+    found : FoundFile
+        Name, location, size and SHA-256 of the file.
+
+    Returns
+    -------
+    Batch
+        The product (now present) and what its name implies.
+    """
+    batch = Batch(source=found.location)
+    add_named(batch, found.name)
+    batch.products.append(
+        product_for(found.name, size=found.size, sha256=found.sha256, location=found.location)
+    )
+    return batch

@@ -1,0 +1,215 @@
+"""Association files -> the products they define and their members' links."""
+
+from __future__ import annotations
+
+import re
+
+from jwlink.core import expected, pipeline_modes
+from jwlink.core.linker.headers import pool_file_name
+from jwlink.core.linker.products import add_named, add_product, product_for, program_of
+from jwlink.core.model import AsnEvidence, AsnProduct, Batch, Kind, Link, Member, Observation
+from jwlink.errors import InvalidName
+from jwlink.naming import Form, describe, parse
+
+__all__ = ["link_association"]
+
+_FILE_ENDING = re.compile(r"\.(fits|ecsv|asdf|json)$")
+
+
+def link_association(asn: AsnEvidence) -> Batch:
+    """Derive rows from one association file.
+
+    Parameters
+    ----------
+    asn : AsnEvidence
+        A validated association.
+
+    Returns
+    -------
+    Batch
+        The association, its file as an INFO product, every member and
+        expected product, the observations they belong to, and their links.
+    """
+    info = asn.association
+    batch = Batch(source=asn.path, associations=[info])
+    add_product(batch, product_for(info.name))
+    pool = pool_file_name(info.pool)
+    if pool is not None:
+        add_product(batch, product_for(pool))
+        batch.links.append(Link(pool, info.name, Kind.AGGREGATION, "pool", f"asn:{info.name}"))
+    for entry in asn.products:
+        if _is_level3(info.asn_type, entry):
+            _link_level3(batch, asn, entry)
+        else:
+            _link_level2(batch, asn, entry)
+    return batch
+
+
+def _is_level3(asn_type: str | None, entry: AsnProduct) -> bool:
+    # Legacy files say "image"/"mosaic" for what are Level 3 rules today;
+    # hand-made ones ("user_built", None) are judged by the product name.
+    if asn_type and (asn_type.endswith("3") or asn_type in ("image", "mosaic")):
+        return True
+    if asn_type and asn_type.endswith("2"):
+        return False
+    if _name_form(entry.name) is Form.STAGE3:
+        return True
+    return any(m.expname.rsplit(".", 1)[0].endswith(("_cal", "_calints")) for m in entry.members)
+
+
+def _name_form(name: str) -> Form | None:
+    try:
+        return parse(name).form
+    except InvalidName:
+        return None
+
+
+def _link_level2(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
+    evidence = f"asn:{asn.association.name}"
+    science = [m for m in entry.members if m.exptype == "science"]
+    science_suffix = describe(science[0].expname).suffix if science else None
+    suffix = expected.l2_output_suffix(asn.association.asn_type, science_suffix)
+    output = _with_suffix(entry.name, suffix, "fits")
+    obs_id = describe(output).obs_id or entry.name
+    add_named(batch, output)
+    # Outside the JWST grammar the name says nothing; the association does.
+    batch.products.append(product_for(output, obs_id=obs_id))
+    batch.observations.append(Observation(obs_id=obs_id, calib_level=2))
+    if obs_id != entry.name:
+        batch.aliases[entry.name] = obs_id
+    batch.links.append(Link(asn.association.name, output, Kind.ANTECEDENT, "association", evidence))
+    batch.asn_outputs.append((asn.association.name, entry.name, output))
+    for member in entry.members:
+        batch.asn_members.append((asn.association.name, entry.name, member.expname, member.exptype))
+        add_named(batch, member.expname)
+        kind, role = _level2_kind(asn.association.asn_type, member.exptype)
+        batch.links.append(Link(member.expname, output, Kind(kind), role, evidence))
+
+
+def _level2_kind(asn_type: str | None, exptype: str) -> tuple[str, str]:
+    # Every Level 2 row feeds its _cal the same way; the exposure type that
+    # would pick the row is not in the association.
+    cal = pipeline_modes.level2_mode(asn_type, None).output("cal")
+    for feed in cal.feeds:
+        if feed.member == exptype and feed.output is None:
+            return feed.kind, feed.role
+    return expected.member_role(exptype, level3=False)
+
+
+def _with_suffix(stem: str, suffix: str, extension: str) -> str:
+    if _FILE_ENDING.search(stem):
+        # Legacy associations name the output file itself (..._mosaic.fits).
+        return stem
+    if "{suffix}" in stem:
+        return f"{stem.replace('{suffix}', suffix)}.{extension}"
+    try:
+        return str(parse(stem).with_suffix(suffix, extension))
+    except (InvalidName, ValueError):
+        return f"{stem}_{suffix}.{extension}"
+
+
+def _link_level3(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
+    info = asn.association
+    evidence = f"asn:{info.name}"
+    try:
+        fn = parse(entry.name)
+        obs_id = fn.obs_id or entry.name
+        instrument, optelems = fn.instrument or "", fn.optelems or ""
+    except InvalidName:
+        obs_id, instrument, optelems = _FILE_ENDING.sub("", entry.name), "", ""
+    instrument = pipeline_modes.INSTRUMENT_ABBREVIATIONS.get(instrument, instrument)
+    mode = pipeline_modes.level3_mode(
+        info.asn_type, info.asn_rule, instrument, optelems, "{source_id}" in entry.name
+    )
+    batch.observations.append(
+        Observation(
+            obs_id=obs_id,
+            calib_level=3,
+            program=program_of(info.program),
+            instrument_name=instrument.upper() or None,
+            filters=optelems.upper().replace("-", ";") or None,
+            target_name=info.target,
+            is_association=True,
+        )
+    )
+    if obs_id != entry.name:
+        batch.aliases[entry.name] = obs_id
+    made = _output_names(entry, info.asn_id, mode)
+    for (_suffix, exptype, _member), name in made.items():
+        batch.asn_outputs.append((info.name, entry.name, name))
+        add_product(batch, product_for(name, obs_id=None if exptype else obs_id))
+        batch.links.append(Link(info.name, name, Kind.ANTECEDENT, "association", evidence))
+    for member in entry.members:
+        batch.asn_members.append((info.name, entry.name, member.expname, member.exptype))
+        add_named(batch, member.expname)
+        member_obs = describe(member.expname).obs_id
+        if member_obs is not None:
+            batch.members.append(Member(obs_id, member_obs, member.exptype, evidence))
+    batch.links += _feed_links(entry, mode, made, evidence)
+
+
+# Key of a product an association makes: (suffix, member exptype, member name);
+# the last two are empty for products made once per association product.
+_Made = dict[tuple[str, str, str], str]
+
+
+def _output_names(entry: AsnProduct, acid: str | None, mode: pipeline_modes.Mode) -> _Made:
+    made: _Made = {}
+    for out in mode.outputs:
+        if out.per_member is None:
+            made[(out.suffix, "", "")] = _with_suffix(entry.name, out.suffix, out.ext)
+            continue
+        for member in entry.members:
+            if member.exptype != out.per_member or acid is None:
+                continue
+            name = pipeline_modes.member_output_name(member.expname, acid, out.suffix)
+            if name is not None:
+                made[(out.suffix, member.exptype, member.expname)] = name
+    return made
+
+
+def _feed_links(
+    entry: AsnProduct, mode: pipeline_modes.Mode, made: _Made, evidence: str
+) -> list[Link]:
+    """Link every input to the products it feeds, as the table row says."""
+    links: list[Link] = []
+    for (suffix, exptype, expname), target in made.items():
+        out = next(
+            o for o in mode.outputs if o.suffix == suffix and (o.per_member or "") == exptype
+        )
+        for feed in out.feeds:
+            for source in _feed_sources(entry, feed, made, (exptype, expname)):
+                links.append(Link(source, target, Kind(feed.kind), feed.role, evidence))
+    # Members the pipeline does not read keep their exptype's generic kind
+    # toward the products the members it reads feed directly.
+    read = pipeline_modes.consumed(mode)
+    fed = [
+        made[(o.suffix, "", "")]
+        for o in mode.outputs
+        if o.per_member is None and any(f.member and not f.output for f in o.feeds)
+    ]
+    for member in entry.members:
+        if member.exptype in read:
+            continue
+        kind, role = expected.member_role(member.exptype, level3=True)
+        links += [Link(member.expname, t, Kind(kind), role, evidence) for t in fed]
+    return links
+
+
+def _feed_sources(
+    entry: AsnProduct, feed: pipeline_modes.Feed, made: _Made, own: tuple[str, str]
+) -> list[str]:
+    own_type, own_name = own
+    if feed.output is None:
+        # The member itself: a per-member product reads only its own member.
+        if own_name and feed.member == own_type:
+            return [own_name]
+        return [m.expname for m in entry.members if m.exptype == feed.member]
+    if feed.member is None:
+        source = made.get((feed.output, "", ""))
+        return [source] if source is not None else []
+    if own_name and feed.member == own_type:
+        # ... and that same member's earlier product.
+        source = made.get((feed.output, own_type, own_name))
+        return [source] if source is not None else []
+    return [made[k] for k in made if k[0] == feed.output and k[1] == feed.member]

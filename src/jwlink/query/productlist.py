@@ -1,0 +1,288 @@
+"""MAST-style product lists: one SQL statement, MAST's columns, each file once.
+
+An observation's list holds the products it owns; for a Level 3
+observation, also its member exposures' products (each row's
+``parent_obsid`` is the observation asked for, as MAST does); and the
+products linked into those (association files, guide-star products,
+previews, MSA catalogs, calibration exposures), each tagged with the kind and
+role of the link that brought it in. MAST repeats a file once per path that
+reaches it (astropy/astroquery#2496); jwlink lists it once unless asked,
+and then by the role it plays in this observation (science before
+background). Every row has a ``calib_level``, as every MAST row does
+(`CALIB_LEVEL_SQL` says where it comes from when the name gives none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "CALIB_LEVEL_SQL",
+    "PRODUCT_COLUMNS",
+    "ProductList",
+    "product_columns",
+    "product_list_sql",
+]
+
+# MAST Mast.Caom.Products columns in MAST's order (mast-api.md §2), then jwlink's own.
+MAST_COLUMNS = (
+    "obsID", "obs_collection", "dataproduct_type", "obs_id", "description", "type", "dataURI",
+    "productType", "productGroupDescription", "productSubGroupDescription",
+    "productDocumentationURL", "project", "prvversion", "proposal_id", "productFilename", "size",
+    "parent_obsid", "dataRights", "calib_level", "filters",
+)  # fmt: skip
+PRODUCT_COLUMNS = (*MAST_COLUMNS, "sha256", "kind", "role", "present", "level", "suffix")
+MRP_LABEL = "Minimum Recommended Products"
+
+# Links that bring a product into an observation's list: everything that
+# describes or supports its products, but not the reference files (contributing)
+# nor the downstream products that used them.
+_BRINGING = (
+    "(l.kind IN ('linked', 'aggregation', 'prerequisite', 'calibration') "
+    "OR (l.kind = 'antecedent' AND l.role = 'association'))"
+)
+
+# links is read by the IN list of owned names, its outer loop (CROSS JOIN):
+# as the inner side of a join on owned, SQLite builds a Bloom filter over the
+# whole links table once ANALYZE has sized it (a full read per list).
+# Rows: (name, via_obs, kind, role, rank, prio); rank orders the paths to one
+# file, prio the roles one member exposure plays in this observation: an
+# exposure that is science here and background (or PSF, ...) too is listed as
+# science, whatever the names of the kinds sort to. Lineage keeps every edge.
+_ROWS = f"""
+WITH owners(obs_id, kind, role, prio) AS (
+    SELECT ?, NULL, NULL, 0
+    UNION ALL
+    SELECT member_obs_id,
+           CASE exptype WHEN 'science' THEN 'composition'
+                        WHEN 'target_acquisition' THEN 'prerequisite'
+                        ELSE 'calibration' END,
+           exptype,
+           CASE exptype WHEN 'science' THEN 0 WHEN 'member' THEN 2 ELSE 1 END
+    FROM members WHERE obs_id = ?
+),
+owned AS MATERIALIZED (
+    SELECT p.name, o.obs_id AS via, o.kind, o.role,
+           CASE WHEN o.kind IS NULL THEN 0 ELSE 1 END AS rank, o.prio
+    FROM owners o JOIN products p ON p.obs_id = o.obs_id
+),
+brought AS (
+    SELECT l.source AS name, w.via, l.kind, l.role, 2 AS rank, 0 AS prio
+    FROM links l CROSS JOIN owned w
+    WHERE l.target IN (SELECT name FROM owned) AND w.name = l.target AND {_BRINGING}
+),
+paths AS (
+    SELECT * FROM owned UNION ALL SELECT * FROM brought
+)
+"""
+_DEDUP = """,
+ranked AS (
+    SELECT paths.*, ROW_NUMBER() OVER (
+        PARTITION BY name ORDER BY rank, prio, via {collate}, kind {collate}, role {collate}
+    ) AS n
+    FROM paths
+),
+picked AS (SELECT name, via, kind, role, rank FROM ranked WHERE n = 1)
+"""
+_ALL = """,
+picked AS (SELECT DISTINCT name, via, kind, role, rank FROM paths)
+"""
+
+# A product's calib_level where its level does not give one (MAST gives every
+# row one, mast-api.md §2): an association file's by its type (``*2`` -> 2,
+# ``*3`` -> 3), an MSA metadata file 1 (a Level 1b input: keyword dictionary,
+# MSAMETFL), a pool 2 (the first stage whose associations it defines), else
+# the level of the observation that owns it or that it is listed through.
+# Over ``p`` (the product) and ``o`` (that observation).
+CALIB_LEVEL_SQL = (
+    "COALESCE(p.calib_level, "
+    "(SELECT CASE WHEN a.asn_type LIKE '%2' THEN 2 WHEN a.asn_type LIKE '%3' THEN 3 END "
+    "FROM associations a WHERE a.name = p.name), "
+    "CASE p.suffix WHEN 'msa' THEN 1 WHEN 'pool' THEN 2 END, o.calib_level)"
+)
+
+PRODUCT_FIELDS = (
+    "name", "obs_id", "level", "calib_level", "product_type", "suffix", "extension", "program",
+    "filters", "size", "sha256", "location", "prvversion", "data_rights", "dataproduct_type",
+)  # fmt: skip
+
+
+def product_columns() -> list[str]:
+    """Return `PRODUCT_FIELDS` as SQL over ``p`` and ``o``, ``calib_level`` always given."""
+    return [
+        f"{CALIB_LEVEL_SQL} AS calib_level" if c == "calib_level" else f"p.{c}"
+        for c in PRODUCT_FIELDS
+    ]
+
+
+def product_list_sql(
+    all_duplicates: bool = False,
+    rule_case: str = "NULL",
+    where: str = "1 = 1",
+    collate: str = "COLLATE BINARY",
+    paged: bool = False,
+) -> str:
+    """Return the statement listing an observation's products with their paths.
+
+    Bind the observation id twice, then the parameters of ``rule_case`` and
+    ``where``, then ``LIMIT``/``OFFSET`` when ``paged``. Each row is the path
+    columns ``(name, via_obs_id, kind, role, rank)``, `PRODUCT_FIELDS` of the
+    product, ``obsid``, ``dataproduct_type`` and ``data_rights`` of its
+    observation (for products no observation owns: the one it was listed
+    through), the MRP rule id, and the number of rows before paging.
+
+    Parameters
+    ----------
+    all_duplicates : bool
+        One row per path to a file (MAST's behaviour) instead of one per file.
+    rule_case : str
+        SQL expression naming each row's MRP rule (`jwlink.core.mrp.sql_case`),
+        over ``p`` (the product) and ``x`` (its path).
+    where : str
+        Filter over the listed columns (``name``, ``level``, ``calib_level``,
+        ``product_type``, ``suffix``, ``kind``, ``rule``).
+    collate : str
+        The backend's byte-order collation clause, so every backend sorts alike.
+    paged : bool
+        End with ``LIMIT ? OFFSET ?``.
+    """
+    fields = ", ".join(PRODUCT_FIELDS)
+    return (
+        _ROWS
+        + (_ALL if all_duplicates else _DEDUP).format(collate=collate)
+        + ", listed AS (SELECT x.via, x.kind, x.role, x.rank, "
+        + ", ".join(product_columns())
+        + ", o.obsid, o.dataproduct_type AS obs_dataproduct_type, o.data_rights AS obs_rights, "
+        f"{rule_case} AS rule "
+        "FROM picked x JOIN products p ON p.name = x.name "
+        "LEFT JOIN observations o ON o.obs_id = COALESCE(p.obs_id, x.via)) "
+        f"SELECT name, via, kind, role, rank, {fields}, obsid, obs_dataproduct_type, obs_rights, "
+        f"rule, COUNT(*) OVER () FROM listed WHERE {where} "
+        f"ORDER BY COALESCE(calib_level, 0) DESC, name {collate}, COALESCE(via, '') {collate}, "
+        f"COALESCE(kind, '') {collate}" + (" LIMIT ? OFFSET ?" if paged else "")
+    )
+
+
+# Short descriptions by suffix, in the words of the JWST product docs.
+_DESCRIPTIONS = {
+    "uncal": "Uncalibrated 4D exposure data", "rate": "Countrate exposure",
+    "rateints": "Countrate exposure per integration", "cal": "Calibrated exposure",
+    "calints": "Calibrated exposure per integration", "crf": "Outlier-flagged exposure",
+    "crfints": "Outlier-flagged exposure per integration", "i2d": "Resampled 2D image",
+    "s2d": "Resampled 2D spectrum", "s3d": "Spectral cube", "x1d": "Extracted 1D spectrum",
+    "x1dints": "Extracted 1D spectra per integration", "c1d": "Combined 1D spectrum",
+    "cat": "Source catalog", "segm": "Segmentation map", "psfstack": "PSF stack",
+    "psfalign": "Aligned PSF images", "psfsub": "PSF-subtracted exposure",
+    "ami-oi": "AMI interferometric observables", "aminorm-oi": "Normalized AMI observables",
+    "phot": "TSO photometry", "whtlt": "TSO white-light curve", "wfscmb": "Combined WFS&C image",
+    "asn": "Association", "pool": "Association pool", "msa": "MSA metadata",
+}  # fmt: skip
+_TYPE_CODES = {"SCIENCE": "S", "CALIBRATION": "C", "AUXILIARY": "A", "INFO": "I"}
+
+
+def _subgroup(product: dict[str, Any]) -> str:
+    name = str(product["name"])
+    if name.endswith("_asn.json"):
+        return "ASN"
+    if "_gs-" in name:
+        return "GS-" + name.split("_gs-", 1)[1].split("_", 1)[0].upper()
+    return str(product["suffix"] or product["extension"]).upper()
+
+
+def mast_row(raw: tuple[Any, ...], parent_obsid: str) -> dict[str, Any]:
+    """Shape one row of `product_list_sql` into MAST columns plus jwlink's."""
+    name, via, kind, role, rank = raw[:5]
+    product = dict(zip(PRODUCT_FIELDS, raw[5 : 5 + len(PRODUCT_FIELDS)], strict=True))
+    obsid, dataproduct_type, obs_rights = raw[5 + len(PRODUCT_FIELDS) : 8 + len(PRODUCT_FIELDS)]
+    program = product["program"]
+    suffix = product["suffix"] or ""
+    return {
+        "obsID": str(obsid) if obsid is not None else parent_obsid,
+        "obs_collection": "JWST",
+        "dataproduct_type": product["dataproduct_type"] or dataproduct_type or "",
+        "obs_id": product["obs_id"] or via,
+        "description": _DESCRIPTIONS.get(suffix, suffix),
+        "type": _TYPE_CODES.get(product["product_type"], "A"),
+        "dataURI": f"mast:JWST/product/{name}",
+        "productType": product["product_type"],
+        "productGroupDescription": "",
+        "productSubGroupDescription": _subgroup(product),
+        "productDocumentationURL": "",
+        "project": "CALJWST",
+        "prvversion": product["prvversion"] or "",
+        "proposal_id": str(int(program)) if program else "",
+        "productFilename": name,
+        "size": product["size"],
+        "parent_obsid": parent_obsid,
+        "dataRights": product["data_rights"] or obs_rights,  # None: the program's (queries)
+        "calib_level": product["calib_level"],
+        "filters": product["filters"] or "",
+        "sha256": product["sha256"],
+        "kind": kind,
+        "role": role,
+        "present": product["location"] is not None,
+        "level": product["level"],
+        "suffix": suffix,
+        "brought_in": rank == 2,
+        "location": product["location"],
+    }
+
+
+def sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Most calibrated first, then by name (the same order on every backend)."""
+    return (
+        -(row["calib_level"] or 0),
+        row["productFilename"],
+        row["obs_id"] or "",
+        row["kind"] or "",
+    )
+
+
+@dataclass
+class ProductList:
+    """An observation's product list: MAST rows plus jwlink's columns."""
+
+    obs_id: str
+    obsid: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    page_size: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON shape of DESIGN.md (``obs_id`` and ``products``), with paging."""
+        return {
+            "obs_id": self.obs_id,
+            "obsid": self.obsid,
+            "total": self.total,
+            "page": self.page,
+            "page_size": self.page_size,
+            "products": self.rows,
+        }
+
+    def to_table(self) -> Any:
+        """Return the rows as an astropy Table with MAST's column names first."""
+        from astropy.table import Table
+
+        rows = [[r[c] for c in PRODUCT_COLUMNS] for r in self.rows]
+        dtypes = [_dtype(c) for c in PRODUCT_COLUMNS]
+        if not rows:
+            return Table(names=PRODUCT_COLUMNS, dtype=dtypes)
+        columns = list(zip(*rows, strict=True))
+        fixed = [[_fill(v, d) for v in col] for col, d in zip(columns, dtypes, strict=True)]
+        return Table(fixed, names=PRODUCT_COLUMNS, dtype=dtypes)
+
+
+def _dtype(column: str) -> str:
+    if column in ("size", "calib_level"):
+        return "i8"
+    if column == "present":
+        return "bool"
+    return "str"
+
+
+def _fill(value: Any, dtype: str) -> Any:
+    if value is None:
+        return -999 if dtype == "i8" else ("" if dtype == "str" else False)
+    return value

@@ -1,0 +1,239 @@
+"""Which files a download covers, and where each one lives on disk.
+
+A selection is observations (each expanded to its product list, MRP only by
+default, as MAST's checkbox) plus explicit product names. Files are read only
+from catalog ``location``s whose real path lies inside the data root; any
+other location, a symlink leading out, or a missing file is "not served".
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from jwlink.errors import NotFound
+from jwlink.query import names as resolver
+from jwlink.query import questions
+from jwlink.query.questions import ProductFilters
+from jwlink.store import SqlStore
+
+__all__ = [
+    "MAST_URI_PREFIX",
+    "SelectedFile",
+    "files_by_name",
+    "is_file_name",
+    "name_from_uri",
+    "open_served",
+    "path_component",
+    "select_files",
+    "served_path",
+]
+
+MAST_URI_PREFIX = "mast:JWST/product/"
+_FILE_SQL = (
+    "SELECT p.name, p.obs_id, p.size, p.sha256, p.location, "
+    "COALESCE(p.data_rights, o.data_rights), COALESCE(p.release_date, o.release_date), "
+    "COALESCE(p.program, o.program), p.product_type, p.suffix, p.extension, p.calib_level, "
+    "COALESCE(p.dataproduct_type, o.dataproduct_type) "
+    "FROM products p LEFT JOIN observations o ON o.obs_id = p.obs_id WHERE p.name IN "
+)
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class SelectedFile:
+    """One product to deliver: identity, checksum, rights and where it is."""
+
+    name: str
+    obs_id: str | None
+    size: int | None
+    sha256: str | None
+    location: str | None
+    data_rights: str
+    release_date: str | None
+    program: str | None
+    product_type: str | None = None
+    suffix: str | None = None
+    extension: str | None = None
+    calib_level: int | None = None
+    dataproduct_type: str | None = None
+    obs_collection: str = "JWST"
+
+    @property
+    def uri(self) -> str:
+        """The product's MAST ``dataURI``."""
+        return MAST_URI_PREFIX + self.name
+
+    def path(self, flat: bool = False) -> str:
+        """Relative path in a download: ``<obs_collection>/<obs_id>/<file>`` or ``<file>``.
+
+        Every part is one safe path component (see `path_component`), whatever
+        the catalog holds, so no archive entry or script line can climb out
+        of the folder it is unpacked in.
+        """
+        name = path_component(self.name, "unnamed")
+        if flat:
+            return name
+        folder = path_component(self.obs_id or "", "shared")
+        return f"{path_component(self.obs_collection, 'JWST')}/{folder}/{name}"
+
+
+def name_from_uri(uri: str) -> str:
+    """Return the file name a ``mast:JWST/product/<file>`` URI (or a bare name) names.
+
+    A path is refused here: only a product name ever reaches a file. The
+    name's case and surrounding blanks are forgiven later (`select_files`
+    resolves through `jwlink.query.names`).
+
+    Raises
+    ------
+    NotFound
+        The URI names another collection, or the name is a path.
+    """
+    name = uri[len(MAST_URI_PREFIX) :] if uri.startswith(MAST_URI_PREFIX) else uri
+    if not is_file_name(name):
+        raise NotFound(uri)
+    return name
+
+
+# Separators, drive/stream colons and control characters (C0, DEL, C1): none of
+# them belongs in a product file name, and each can steer a path or a script line.
+_UNSAFE = re.compile(r"[/\\:\x00-\x1f\x7f-\x9f]")
+
+
+def is_file_name(name: str) -> bool:
+    """Whether ``name`` is one plain path component (no separator, ``..``, colon or control)."""
+    return bool(name) and name not in (".", "..") and _UNSAFE.search(name) is None
+
+
+def path_component(text: str, fallback: str) -> str:
+    """Return ``text`` as one safe path component: unsafe characters become ``_``."""
+    cleaned = _UNSAFE.sub("_", text)
+    return fallback if cleaned in ("", ".", "..") else cleaned
+
+
+def files_by_name(store: SqlStore, names: Sequence[str]) -> dict[str, SelectedFile]:
+    """Return the catalog facts of each named product that exists.
+
+    A product whose own row and observation say nothing about its rights
+    (a pool, an association file) takes its program's: a file of an
+    exclusive program is never served as public by default.
+    """
+    found: dict[str, SelectedFile] = {}
+    programs: dict[str, tuple[str | None, str | None]] = {}
+    unique = sorted(set(names))
+    for start in range(0, len(unique), _CHUNK):
+        chunk = unique[start : start + _CHUNK]
+        sql = _FILE_SQL + "(" + ", ".join("?" for _ in chunk) + ")"
+        for row in store.execute(sql, chunk):
+            name, obs_id, size, sha256, location, rights, release, program, *kinds = row
+            if rights is None and program is not None:
+                if program not in programs:
+                    programs[program] = questions.program_rights(store, program)
+                rights, release = programs[program]
+            found[name] = SelectedFile(
+                name, obs_id, size, sha256, location, rights or "PUBLIC", release, program, *kinds
+            )
+    return found
+
+
+def select_files(
+    store: SqlStore, obs_ids: Sequence[str] = (), names: Sequence[str] = (), mrp: bool = True
+) -> list[SelectedFile]:
+    """Return the files of some observations and some named products, each once.
+
+    Parameters
+    ----------
+    store : SqlStore
+        The catalog.
+    obs_ids : sequence of str
+        Observations (ids, association product names or numeric obsids);
+        each contributes its product list, only MRP when ``mrp``.
+    names : sequence of str
+        Products wanted whatever their MRP status.
+    mrp : bool
+        Keep only minimum recommended products of the observations.
+
+    Returns
+    -------
+    list of SelectedFile
+        In request order; a file listed through an observation carries the
+        obs_id it is listed under (its owner's, or the observation's for
+        shared files).
+
+    Raises
+    ------
+    NotFound
+        An observation or product is not in the catalog.
+    """
+    order: dict[str, str | None] = {}
+    for obs in obs_ids:
+        listing = questions.product_list(store, obs, ProductFilters(mrp_only=mrp))
+        for row in listing.rows:
+            order.setdefault(row["productFilename"], row["obs_id"])
+    wanted = [_product_key(store, name) for name in names]
+    for name in wanted:
+        order.setdefault(name, None)
+    facts = files_by_name(store, list(order))
+    missing = [n for n in wanted if n not in facts]
+    if missing:
+        raise resolver.not_found(store, missing[0])
+    result = []
+    for name, listed_obs in order.items():
+        item = facts[name]
+        if item.obs_id is None and listed_obs is not None:
+            item = replace(item, obs_id=listed_obs)
+        result.append(item)
+    return result
+
+
+def _product_key(store: SqlStore, name: str) -> str:
+    """Return the catalog name of a product named in any form (`jwlink.query.names`)."""
+    what, key = resolver.resolve(store, name)
+    if what != "product":
+        msg = f"'{name}' is observation {key}: select it as an obs_id, not as a name"
+        raise ValueError(msg)
+    return key
+
+
+def served_path(location: str | None, data_root: Path | None) -> Path | None:
+    """Return the real path of a location if it is a regular file inside the data root.
+
+    Symlinks are resolved first, so a link pointing out of the root is refused.
+    """
+    if location is None or data_root is None or "\x00" in location:
+        return None
+    root = Path(os.path.realpath(data_root))
+    real = Path(os.path.realpath(location))
+    if not real.is_relative_to(root) or real == root:
+        return None
+    try:
+        mode = real.stat().st_mode
+    except OSError:
+        return None
+    return real if stat.S_ISREG(mode) else None
+
+
+def open_served(location: str | None, data_root: Path | None) -> tuple[int, int] | None:
+    """Open a served file; return ``(fd, size)`` or None if it is not served.
+
+    The final path component is opened with ``O_NOFOLLOW``, so a file swapped
+    for a symlink after the check is refused too.
+    """
+    real = served_path(location, data_root)
+    if real is None:
+        return None
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(real, flags)
+    except OSError:
+        return None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None
+    return fd, info.st_size
