@@ -50,7 +50,7 @@ def test_help_imports_only_the_command_line() -> None:
     modules = _modules("--help")
     assert _heavy(modules) == []
     assert sorted(m for m in modules if m.startswith("jwlink")) == [
-        "jwlink", "jwlink.cli", "jwlink.cli.common", "jwlink.errors"
+        "jwlink", "jwlink.cli", "jwlink.cli.common", "jwlink.cli.main", "jwlink.errors"
     ]  # fmt: skip
 
 
