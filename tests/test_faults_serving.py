@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
-import shutil
 import socket
 import subprocess
 import tempfile
@@ -20,7 +18,6 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +26,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pgcluster import private_cluster
 from portal_server import free_port
 from test_faults import JWLINK, _wait_for, archive_files, subset  # noqa: F401 - fixtures
 
@@ -37,55 +35,6 @@ from jwlink.download import HttpSource, download
 from jwlink.store import open_store
 
 # ---------------------------------------------------------------- PostgreSQL restarts
-
-
-def _pg_bin(name: str) -> str:
-    found = shutil.which(name) or next(
-        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))), None
-    )
-    if found is None:
-        pytest.skip(f"{name} not found: cannot run a private PostgreSQL cluster")
-    return found
-
-
-class Cluster:
-    """A private PostgreSQL cluster in a temporary folder (never the shared one on 5432)."""
-
-    def __init__(self, folder: Path, port: int) -> None:
-        self.folder, self.port = folder, port
-        self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-        # As root, the cluster runs as the postgres user (initdb refuses root).
-        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-    def pg_ctl(self, *args: str) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        command = [_pg_bin("pg_ctl"), "-D", str(self.folder / "data"), "-w", "-t", "60"]
-        command += ["-l", str(self.folder / "log"), "-o", options, *args]
-        subprocess.run([*self.prefix, *command], check=True, capture_output=True)
-
-
-@contextmanager
-def private_cluster() -> Iterator[Cluster]:
-    """initdb and start a cluster on a free port; stop and remove it afterwards."""
-    initdb = _pg_bin("initdb")
-    folder = Path(tempfile.mkdtemp(prefix="jwlink-pg-"))
-    cluster = Cluster(folder, free_port())
-    if cluster.prefix:
-        shutil.chown(folder, "postgres", "postgres")
-    try:
-        subprocess.run(
-            [*cluster.prefix, initdb, "-D", str(folder / "data"), "-A", "trust", "-U", "postgres"]
-            + ["--no-sync", "-E", "UTF8"],
-            check=True,
-            capture_output=True,
-        )
-        cluster.pg_ctl("start")
-        try:
-            yield cluster
-        finally:
-            cluster.pg_ctl("stop", "-m", "immediate")
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _answers(client: httpx.Client, paths: list[str], rounds: int) -> list[httpx.Response]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -21,10 +21,11 @@ from jwlink.api.limits import (
     AdmissionLimiter,
     check_limits,
 )
-from jwlink.api.state import ServeState, StorePool
+from jwlink.api.replicas import ReadPools
+from jwlink.api.state import ReadPool, ServeState, StorePool
 from jwlink.errors import JwlinkError
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "check_replicas", "create_app"]
 
 DESCRIPTION = """\
 jwlink serves a JWST data-product linkage catalog:
@@ -49,6 +50,7 @@ def create_app(
     queue_timeout: float = DEFAULT_QUEUE_TIMEOUT,
     refusal_pause: float = DEFAULT_REFUSAL_PAUSE,
     max_target: int = DEFAULT_MAX_TARGET,
+    replicas: Sequence[str] = (),
 ) -> FastAPI:
     """Build the jwlink HTTP application.
 
@@ -69,6 +71,9 @@ def create_app(
         Seconds a request refused at once (queue full) waits for its 503.
     max_target : int
         Longest request target in bytes (414 above).
+    replicas : sequence of str
+        PostgreSQL streaming replicas of ``db_url`` that serve the reads
+        (see `jwlink.api.replicas`); the primary answers when none does.
 
     Returns
     -------
@@ -88,9 +93,13 @@ def create_app(
         raise JwlinkError(msg)
     # As many idle PostgreSQL connections as requests may run at once: under
     # load a smaller pool opened and closed a connection per request.
-    pool = StorePool(db_url, max_idle=max_inflight)
-    with pool.store():  # fail now, not at the first request, if the catalog is unusable
+    primary = StorePool(db_url, max_idle=max_inflight)
+    with primary.store():  # fail now, not at the first request, if the catalog is unusable
         pass
+    pool: ReadPool = primary
+    if replicas:
+        check_replicas(db_url, replicas)
+        pool = ReadPools(primary, replicas, max_idle=max_inflight)
     state = ServeState(db_url=db_url, data_root=root, tokens=TokenFile(tokens), pool=pool)
     install_log_filter()
 
@@ -127,3 +136,42 @@ def _version() -> str:
         return version("jwlink")
     except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
         return "0"
+
+
+def check_replicas(db_url: str, replicas: Sequence[str]) -> None:
+    """Refuse replicas of a SQLite catalog, and any URL that is not PostgreSQL.
+
+    Raises
+    ------
+    JwlinkError
+        The primary is SQLite, or a replica URL is not ``postgresql://``.
+    """
+    if not db_url.startswith(("postgresql://", "postgres://")):
+        msg = "--db-replica needs a PostgreSQL primary (--db postgresql://...): SQLite has none"
+        raise JwlinkError(msg)
+    for url in replicas:
+        if not url.startswith(("postgresql://", "postgres://")):
+            msg = f"--db-replica {url!r}: expected a postgresql:// URL of a streaming replica"
+            raise JwlinkError(msg)
+
+
+# The settings `jwlink serve --workers N` hands its worker processes.
+SETTINGS_VARIABLE = "JWLINK_SERVE_SETTINGS"
+
+
+def app_from_environment() -> FastAPI:
+    """Build the application from the settings `jwlink serve` put in the environment.
+
+    uvicorn starts each worker process by importing an application factory;
+    the settings (the keyword arguments of `create_app`) travel as JSON in
+    ``$JWLINK_SERVE_SETTINGS``.
+
+    Returns
+    -------
+    FastAPI
+        The application of one worker.
+    """
+    import json
+
+    settings = json.loads(os.environ[SETTINGS_VARIABLE])
+    return create_app(**settings)

@@ -13,6 +13,7 @@ with ``Retry-After`` (`ServiceUnavailable`), and serving resumes by itself.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import weakref
@@ -20,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from urllib.parse import parse_qsl
 
 from fastapi import Depends, Request
@@ -30,7 +31,15 @@ from jwlink.api.errors import BadRequest, PayloadTooLarge, ServiceUnavailable
 from jwlink.errors import CatalogUnavailable
 from jwlink.store import SqlStore, open_store
 
-__all__ = ["ServeState", "StateDep", "StorePool", "clean_text", "get_state", "read_form"]
+__all__ = [
+    "ReadPool",
+    "ServeState",
+    "StateDep",
+    "StorePool",
+    "clean_text",
+    "get_state",
+    "read_form",
+]
 
 logger = logging.getLogger("jwlink.api")
 
@@ -158,6 +167,23 @@ class StorePool:
             item.close()
 
 
+class ReadPool(Protocol):
+    """What request handlers read through: `StorePool`, or `jwlink.api.replicas.ReadPools`."""
+
+    @property
+    def url(self) -> str:
+        """The catalog's URL."""
+        ...
+
+    def store(self) -> contextlib.AbstractContextManager[SqlStore]:
+        """Lend a read-only store reading one snapshot for the duration of the block."""
+        ...
+
+    def close(self) -> None:
+        """Close every connection."""
+        ...
+
+
 @dataclass
 class ServeState:
     """Settings and shared resources of one application instance."""
@@ -165,7 +191,7 @@ class ServeState:
     db_url: str
     data_root: Path | None
     tokens: TokenFile
-    pool: StorePool
+    pool: ReadPool
     max_page_size: int = 10_000
     max_names: int = 1_000
     max_body: int = 16 * 1024 * 1024

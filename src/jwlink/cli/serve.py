@@ -60,6 +60,20 @@ __all__ = ["download", "serve", "token_hash"]
     help="Seconds a request may wait for a slot before it gets 503.",
 )
 @click.option(
+    "--workers",
+    default=os.cpu_count() or 1,
+    show_default="the number of cores",
+    type=click.IntRange(1, 256),
+    help="Worker processes serving requests (each with its own limits and connections).",
+)
+@click.option(
+    "--db-replica",
+    "replicas",
+    multiple=True,
+    metavar="URL",
+    help="A PostgreSQL streaming replica of --db to read from (repeatable).",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -76,13 +90,17 @@ def serve(
     max_inflight: int,
     max_queue: int,
     queue_timeout: float,
+    workers: int,
+    replicas: tuple[str, ...],
     log_level: str,
     db: str,
 ) -> None:
     """Serve the catalog over HTTP: JSON API, MAST-compatible API, DataLink, downloads.
 
-    At most --max-inflight requests run at once and --max-queue more wait up
-    to --queue-timeout seconds; the rest are answered 503 with Retry-After.
+    At most --max-inflight requests run at once per worker and --max-queue
+    more wait up to --queue-timeout seconds; the rest are answered 503 with
+    Retry-After. Reads go to the --db-replica servers in turn (the primary
+    when none answers).
     """
     if hash_token is not None:
         from jwlink.api.access import token_line
@@ -95,24 +113,60 @@ def serve(
 
     from jwlink.api import create_app
 
-    app = create_app(
-        db,
-        data_root=data_root,
-        tokens=tokens,
-        max_inflight=max_inflight,
-        max_queue=max_queue,
-        queue_timeout=queue_timeout,
-    )
+    settings: dict[str, Any] = {
+        "db_url": db,
+        "data_root": data_root,
+        "tokens": tokens,
+        "max_inflight": max_inflight,
+        "max_queue": max_queue,
+        "queue_timeout": queue_timeout,
+        "replicas": list(replicas),
+    }
+    # Built here even when workers build their own: a bad catalog, token
+    # file or replica URL is refused before any process starts.
+    app = create_app(**settings)
     _raise_open_files_limit()
     from jwlink.store import shown_url
 
     shown = shown_url(db)  # never print a DB password
-    click.echo(f"jwlink serving {shown} on http://{host}:{port} (OpenAPI: /openapi.json)", err=True)
+    click.echo(
+        f"jwlink serving {shown} on http://{host}:{port} with {_count(workers, 'worker')}"
+        f"{_replica_note(replicas)} (OpenAPI: /openapi.json)",
+        err=True,
+    )
     if data_root is None:
         click.echo("no --data-root: listings work, but no file is served", err=True)
     # uvicorn's own limit_concurrency stays off: it answers 503 without
     # Retry-After, where ours queues first and says when to come back.
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level=log_level)
+        return
+    app.state.jwlink.pool.close()
+    import json
+
+    from jwlink.api.app import SETTINGS_VARIABLE
+
+    os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
+    uvicorn.run(
+        "jwlink.api.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=log_level,
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _replica_note(replicas: tuple[str, ...]) -> str:
+    if not replicas:
+        return ""
+    from jwlink.store import shown_url
+
+    return ", reading from " + ", ".join(shown_url(url) for url in replicas)
 
 
 def _raise_open_files_limit() -> None:
