@@ -269,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-inflight", type=int, help="jwlink serve --max-inflight")
     parser.add_argument("--max-queue", type=int, help="jwlink serve --max-queue")
     parser.add_argument("--queue-timeout", type=float, help="jwlink serve --queue-timeout")
+    parser.add_argument("--workers", type=int, nargs="+", default=[os.cpu_count() or 1],
+                        help="jwlink serve --workers, one server per value (e.g. 1 2)")  # fmt: skip
     parser.add_argument("--wrk", default="wrk", help="the wrk executable")
     parser.add_argument("--out", help="results JSON (default benchmarks/results-load-BACKEND.json)")
     args = parser.parse_args(argv)
@@ -291,29 +293,34 @@ def main(argv: list[str] | None = None) -> int:
     }
     log = workdir / f"serve-{args.size}-{args.backend}.log"
     log.write_bytes(b"")
-    with server(url, info["files"]["root"], log, limits) as (base, process):
-        paths = checked(base, candidate_paths(url, args.samples))
-        report["targets"] = {k: len(v) for k, v in paths.items()}
-        for kind in args.kinds:
-            listing = workdir / f"paths-{kind}.txt"
-            listing.write_text("\n".join(paths[kind]) + "\n")
-            for connections in args.connections:
-                load = os.getloadavg()[0]
-                result = wrk(base, listing, connections, args)
-                alive = answering(base, process, 60)
-                report["runs"].append(
-                    {
-                        "kind": kind,
-                        "connections": connections,
-                        "loadavg_before": load,
-                        **result,
-                        "server_answering_after": alive,
-                    }  # fmt: skip
-                )
-                print(row(report["runs"][-1]), flush=True)
-                if not alive:
-                    break
-        report["server_alive_at_end"] = process.poll() is None
+    for workers in args.workers:
+        with server(url, info["files"]["root"], log, [*limits, f"--workers={workers}"]) as (
+            base,
+            process,
+        ):
+            paths = checked(base, candidate_paths(url, args.samples))
+            report["targets"] = {k: len(v) for k, v in paths.items()}
+            for kind in args.kinds:
+                listing = workdir / f"paths-{kind}.txt"
+                listing.write_text("\n".join(paths[kind]) + "\n")
+                for connections in args.connections:
+                    load = os.getloadavg()[0]
+                    result = wrk(base, listing, connections, args)
+                    alive = answering(base, process, 60)
+                    report["runs"].append(
+                        {
+                            "workers": workers,
+                            "kind": kind,
+                            "connections": connections,
+                            "loadavg_before": load,
+                            **result,
+                            "server_answering_after": alive,
+                        }  # fmt: skip
+                    )
+                    print(row(report["runs"][-1]), flush=True)
+                    if not alive:
+                        break
+            report["server_alive_at_end"] = process.poll() is None
     report["server_log_tracebacks"] = log.read_text(errors="replace").count("Traceback")
     out = Path(args.out or f"benchmarks/results-load-{args.backend}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -324,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 HEADER = (
-    "| kind | clients | requests/s | 2xx/s | p50 ms | p99 ms | non-2xx | 503 share "
+    "| workers | kind | clients | requests/s | 2xx/s | p50 ms | p99 ms | non-2xx | 503 share "
     "| 503 without Retry-After | socket errors |"
 )
 
@@ -332,7 +339,8 @@ HEADER = (
 def row(r: dict[str, Any]) -> str:
     """One markdown table row of a run."""
     return (
-        f"| {r['kind']} | {r['connections']:,} | {r['requests_per_s']:,.0f} | "
+        f"| {r.get('workers', 1)} | {r['kind']} | {r['connections']:,} | "
+        f"{r['requests_per_s']:,.0f} | "
         f"{r['ok_per_s']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['non_2xx']:,} | "
         f"{100 * r['share_503']:.1f} % | {r['no_retry_after']} | {r['socket_error_count']:,} |"
     )
@@ -347,7 +355,7 @@ def table(report: dict[str, Any]) -> str:
         f"{m['nproc']} x {m['cpu_model']}, {m['ram_gb']} GB; wrk {report['settings']['duration']}"
         f" s per run, {report['settings']['threads']} threads"
     )
-    lines = [head, "", HEADER, "|" + "---|" * 10]
+    lines = [head, "", HEADER, "|" + "---|" * 11]
     lines += [row(r) for r in report["runs"]]
     return "\n".join(lines)
 

@@ -29,7 +29,7 @@ def test_load_smoke_run(tmp_path: Path) -> None:
     cmd = [sys.executable, str(ROOT / "benchmarks/load.py"), "--size", "2000",
            "--workdir", str(tmp_path / "work"), "--connections", "20", "200",
            "--duration", "2", "--samples", "100", "--files", "50", "--max-queue", "20",
-           "--out", str(out)]  # fmt: skip
+           "--workers", "1", "--out", str(out)]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "| kind | clients | requests/s |" in done.stdout
