@@ -13,7 +13,9 @@ catalog, `CatalogArchive`):
 - *new*: a file the archive now holds, of the selection the folder came
   from (the observations given, or those the folder's files belong to;
   their MRP or every product), that the folder lacks;
-- *gone*: a file the archive no longer lists;
+- *gone*: a file a download put in the folder that the archive no longer
+  lists (a file the archive never listed, say the user's own, is only
+  *unlisted*: nothing to update);
 - *unchecked*: a file that could not be compared (unreadable, or the
   archive records neither checksum nor a differing version).
 
@@ -54,6 +56,7 @@ from jwlink.ingest import iter_files
 __all__ = [
     "OLD",
     "RECORD",
+    "Record",
     "Archive",
     "ArchiveFile",
     "CatalogArchive",
@@ -201,20 +204,29 @@ class Selection:
                 "mrp": self.mrp, "flat": self.flat}  # fmt: skip
 
 
-def read_record(folder: str | os.PathLike[str]) -> list[Selection]:
-    """Return the selections ``jwlink download`` recorded in a folder (none: no record).
+@dataclass
+class Record:
+    """What ``jwlink download`` put in a folder: its selections and the files it placed."""
+
+    selections: list[Selection] = field(default_factory=list)
+    files: set[str] = field(default_factory=set)
+
+
+def read_record(folder: str | os.PathLike[str]) -> Record:
+    """Return the download record of a folder (empty: none).
 
     Raises
     ------
     JwlinkError
-        The record is not the JSON ``{"selections": [{"obs_ids", "names", "mrp", "flat"}]}``.
+        The record is not the JSON ``{"selections": [{"obs_ids", "names",
+        "mrp", "flat"}], "files": [name, ...]}``.
     """
     path = Path(folder) / RECORD
     if not path.is_file():
-        return []
+        return Record()
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        return [
+        selections = [
             Selection(
                 tuple(map(str, s["obs_ids"])),
                 tuple(map(str, s.get("names", []))),
@@ -223,21 +235,30 @@ def read_record(folder: str | os.PathLike[str]) -> list[Selection]:
             )  # fmt: skip
             for s in doc["selections"]
         ]
+        return Record(selections, {str(n) for n in doc.get("files", [])})
     except (OSError, ValueError, KeyError, TypeError) as err:
         msg = (
             f"{path}: not a download record ({type(err).__name__}: {err}); expected "
-            '{"selections": [{"obs_ids": [...], "names": [...], "mrp": true, "flat": false}]}'
+            '{"selections": [{"obs_ids": [...], "names": [...], "mrp": true, "flat": false}], '
+            '"files": [...]}'
         )
         raise JwlinkError(msg) from err
 
 
-def record_download(folder: str | os.PathLike[str], selection: Selection) -> None:
-    """Add a download's selection to the folder's record (kept once)."""
-    kept = read_record(folder)
-    if selection in kept:
-        return
-    doc = {"selections": [s.as_dict() for s in (*kept, selection)]}
+def record_download(
+    folder: str | os.PathLike[str], selection: Selection | None, placed: Sequence[str]
+) -> None:
+    """Add a download's selection and the names of the files it placed to the folder's record."""
+    record = read_record(folder)
+    if selection is not None and selection not in record.selections:
+        record.selections.append(selection)
+    record.files.update(placed)
+    doc = {
+        "selections": [s.as_dict() for s in record.selections],
+        "files": sorted(record.files),
+    }
     path = Path(folder) / RECORD
+    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     temporary.replace(path)
@@ -257,6 +278,7 @@ class ChangeReport:
     new: list[dict[str, Any]] = field(default_factory=list)
     gone: list[dict[str, Any]] = field(default_factory=list)
     unchecked: list[dict[str, Any]] = field(default_factory=list)
+    unlisted: list[str] = field(default_factory=list)
 
     @property
     def same(self) -> bool:
@@ -295,11 +317,13 @@ class ChangeReport:
                 "new": len(self.new),
                 "gone": len(self.gone),
                 "unchecked": len(self.unchecked),
+                "unlisted": len(self.unlisted),
             },
             "changed": self.changed,
             "new": self.new,
             "gone": self.gone,
             "unchecked": self.unchecked,
+            "unlisted": self.unlisted,
         }
 
 
@@ -393,7 +417,8 @@ def detect(
     """
     root = Path(folder).resolve()
     local = _layout(root)
-    chosen = list(selections) if selections is not None else read_record(root)
+    record = read_record(root)
+    chosen = list(selections) if selections is not None else record.selections
     held = sorted(local)
     answers = [(s, archive.now(held, s.obs_ids, s.names, s.mrp)) for s in chosen]
     if not answers:
@@ -405,8 +430,10 @@ def detect(
     unknown = set(answers[0][1].unknown)
     for name, paths in sorted(local.items()):
         for relative in paths:
-            if name in unknown:
+            if name in unknown and name in record.files:
                 report.gone.append({"name": name, "path": relative})
+            elif name in unknown:
+                report.unlisted.append(relative)
             elif name in files:
                 _compare(root / relative, relative, files[name], report)
     seen: set[str] = set(local)

@@ -285,7 +285,8 @@ def download(
     from jwlink.changes import Selection, record_download
 
     # What this folder was downloaded from: `check` and `download --update` compare with it.
-    record_download(dest, Selection(obs_ids, names, mrp, flat))
+    placed = [f.name for f in report.files if f.status in ("downloaded", "resumed", "unchanged")]
+    record_download(dest, Selection(obs_ids, names, mrp, flat), placed)
     lines = report.summary() + _token_hint(report, token)
     if as_json:
         print_json({**report.as_dict(), "summary": lines})
@@ -327,8 +328,8 @@ def _update(
     given = Selection(obs_ids, names, mrp, flat) if obs_ids or names else None
     changes = detect(dest, archive, [given] if given else None, mrp)
     report = update(changes, source, replace, workers)
-    if given is not None:
-        record_download(dest, given)
+    placed = [f.name for f in report.files if f.status in ("downloaded", "resumed")]
+    record_download(dest, given, placed)
     fetched = report.summary() if report.files else ["nothing to fetch"]
     lines = [changes.summary(), *fetched, *_token_hint(report, token)]
     if changes.gone:
