@@ -261,10 +261,13 @@ def test_unreachable_server_is_an_error(story: Story) -> None:
 
 
 def test_check_against_the_catalog_says_the_same(story: Story) -> None:
-    # Last: the completeness half of check --db ingests the folder into the catalog.
-    code, report = jwlink("check", str(story.other), "--db", story.archive.db_url)
-    changes = report["changes"]
-    assert code == 1
-    assert _names(changes["changed"]) == [story.changed]
-    assert changes["changed"][0]["why"] == ["sha256", "prvversion"]
-    assert _names(changes["new"]) == [story.new] and _names(changes["gone"]) == [story.gone]
+    only = ("--changes-only",)
+    # Last: without --changes-only, check --db ingests the folder into the catalog.
+    for extra in (only, only, ()):
+        code, report = jwlink("check", str(story.other), "--db", story.archive.db_url, *extra)
+        changes = report if extra else report["changes"]
+        assert code == 1
+        assert _names(changes["changed"]) == [story.changed]
+        assert changes["changed"][0]["why"] == ["sha256", "prvversion"]
+        assert _names(changes["new"]) == [story.new] and _names(changes["gone"]) == [story.gone]
+        assert changes["against"] != story.server.url

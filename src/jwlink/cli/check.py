@@ -34,6 +34,9 @@ EXAMPLES = 5
 @click.option("--all-products", is_flag=True,
               help="With --against or --db: a product of the folder's observations the folder "
                    "lacks is new whether MRP or not (default: MRP only, as download).")  # fmt: skip
+@click.option("--changes-only", is_flag=True,
+              help="With --against or --db: only what changed there since the download "
+                   "(no completeness; nothing ingested).")  # fmt: skip
 @click.option("--verbose", "-v", is_flag=True, help="List every extra file and every MRP file.")
 @json_option
 @errors_to_click
@@ -42,6 +45,7 @@ def check(
     db: str | None,
     against: str | None,
     all_products: bool,
+    changes_only: bool,
     verbose: bool,
     as_json: bool,
 ) -> None:
@@ -52,11 +56,20 @@ def check(
     missing, a file none names is extra. With --against URL (or --db), also
     what changed in that archive since the download: files whose SHA-256 (or
     prvversion) differs, files it now has that the folder lacks, files it no
-    longer lists. Exits 1 when anything is missing, changed, new, gone or
-    unreadable.
+    longer lists (--changes-only: that alone). Exits 1 when anything is
+    missing, changed, new, gone or unreadable.
     """
+    if changes_only and not (against or db):
+        msg = "--changes-only needs --against URL or --db DB to compare with."
+        raise click.UsageError(msg)
     # Before the completeness ingest below writes the folder into --db.
     changes = _changes(folder, against, db, not all_products) if against or db else None
+    if changes is not None and changes_only:
+        if as_json:
+            print_json(changes.as_dict())
+        else:
+            print_changes(changes)
+        sys.exit(0 if changes.same else 1)
     with tempfile.TemporaryDirectory() as tmp:
         url = db or str(Path(tmp) / "check.db")
         with Catalog(url) as catalog:
