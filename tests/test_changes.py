@@ -27,12 +27,13 @@ from click.testing import CliRunner
 from conftest import pg_schema
 from test_api_archive import Archive, Server, free_port, running_server
 
-from jwlink.changes import OLD, RECORD
 from jwlink.cli import main
 from jwlink.ingest import ingest
 from jwlink.query.catalog import Catalog
+from jwlink.record import RECORD
 from jwlink.store import open_store
 from jwlink.synth.run import generate_files
+from jwlink.update import OLD
 
 REPROCESSED = "9.9.9"  # CAL_VER of the upstream copy; the synthesizer writes another
 
@@ -271,3 +272,45 @@ def test_check_against_the_catalog_says_the_same(story: Story) -> None:
         assert changes["changed"][0]["why"] == ["sha256", "prvversion"]
         assert _names(changes["new"]) == [story.new] and _names(changes["gone"]) == [story.gone]
         assert changes["against"] != story.server.url
+
+
+def _fits_with_version(path: Path, version: str | None, seed: int) -> None:
+    hdu = fits.PrimaryHDU(np.random.default_rng(seed).normal(size=16).astype(">f4"))
+    hdu.header["FILENAME"] = path.name
+    hdu.header["TELESCOP"] = "JWST"
+    if version is not None:
+        hdu.header["CAL_VER"] = version
+    hdu.writeto(path)
+
+
+def test_the_version_decides_only_without_a_checksum(db_url: str, tmp_path: Path) -> None:
+    """No SHA-256 in the catalog: a differing version is a change, anything else unchecked."""
+    exposure = "jw01234001001_02101_00001_nrca"
+    upstream, folder = tmp_path / "upstream", tmp_path / "folder"
+    upstream.mkdir()
+    names = {f"{exposure}{d}_cal.fits": v for d, v in ((1, "1.0"), (2, "1.0"), (3, None))}
+    for seed, (name, version) in enumerate(names.items()):
+        _fits_with_version(upstream / name, version, seed)
+    store = open_store(db_url)
+    try:
+        assert not ingest(store, [upstream]).errors
+        with store.transaction():
+            store.execute("UPDATE products SET sha256 = NULL")
+            newer = ("2.0", f"{exposure}1_cal.fits")
+            store.execute("UPDATE products SET prvversion = ? WHERE name = ?", newer)
+    finally:
+        store.close()
+    shutil.copytree(upstream, folder)
+    code, changes = jwlink("check", str(folder), "--db", db_url, "--changes-only")
+    assert code == 1
+    assert [(c["name"], c["why"]) for c in changes["changed"]] == [
+        (f"{exposure}1_cal.fits", ["prvversion"])
+    ]
+    assert changes["changed"][0]["prvversion"] == "1.0"
+    assert changes["changed"][0]["archive_prvversion"] == "2.0"
+    unchecked = {u["name"]: u["why"] for u in changes["unchecked"]}
+    assert unchecked == {
+        f"{exposure}2_cal.fits": "the archive records no SHA-256; prvversion agrees (1.0)",
+        f"{exposure}3_cal.fits": "the archive records no SHA-256",
+    }
+    assert changes["new"] == [] and changes["gone"] == []

@@ -19,62 +19,38 @@ catalog, `CatalogArchive`):
 - *unchecked*: a file that could not be compared (unreadable, or the
   archive records neither checksum nor a differing version).
 
-`update` then fetches the changed and new files alone, with the download
-client (`jwlink.download.fetch_one`: resumed with ``Range``, verified
-against the SHA-256), each into a hidden part file that replaces the old
-file only once verified; the old copy is kept in
-``.jwlink-old/<its sha8>/<path>`` unless ``replace``.
+`jwlink.update.update` then fetches the changed and new files alone; the
+folder's download record (`jwlink.record`) says what it was downloaded from.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import shutil
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 
-from jwlink.download import (
-    DownloadError,
-    DownloadReport,
-    FileResult,
-    ManifestEntry,
-    Progress,
-    Source,
-    fetch_one,
-    safe_relative_path,
-)
-from jwlink.errors import JwlinkError
+from jwlink.download import DownloadError
 from jwlink.ingest import iter_files
+from jwlink.record import Selection, read_record
 
 __all__ = [
-    "OLD",
-    "RECORD",
-    "Record",
     "Archive",
     "ArchiveFile",
     "CatalogArchive",
     "ChangeReport",
     "HttpArchive",
     "Now",
-    "Selection",
     "detect",
-    "read_record",
-    "record_download",
-    "update",
+    "local_version",
 ]
 
-OLD = ".jwlink-old"  # hidden: ingest and check skip it, so old copies never count twice
-RECORD = ".jwlink-download.json"  # what `jwlink download` selected into this folder
 _CHUNK = 1 << 20
 _VERSION_KEYWORDS = ("PRVVERSION", "CAL_VER")
-_NAMES_PER_MANIFEST = 200  # a GET manifest names its files in the query string
 
 
 @dataclass(frozen=True)
@@ -187,81 +163,6 @@ class CatalogArchive:
                 status, message,
             )  # fmt: skip
         return Now(files, facts.unknown, facts.selection, facts.obs_ids)
-
-
-@dataclass(frozen=True)
-class Selection:
-    """What a download selected: observations (MRP or all), named products, layout."""
-
-    obs_ids: tuple[str, ...]
-    names: tuple[str, ...] = ()
-    mrp: bool = True
-    flat: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form, as the record keeps it."""
-        return {"obs_ids": list(self.obs_ids), "names": list(self.names),
-                "mrp": self.mrp, "flat": self.flat}  # fmt: skip
-
-
-@dataclass
-class Record:
-    """What ``jwlink download`` put in a folder: its selections and the files it placed."""
-
-    selections: list[Selection] = field(default_factory=list)
-    files: set[str] = field(default_factory=set)
-
-
-def read_record(folder: str | os.PathLike[str]) -> Record:
-    """Return the download record of a folder (empty: none).
-
-    Raises
-    ------
-    JwlinkError
-        The record is not the JSON ``{"selections": [{"obs_ids", "names",
-        "mrp", "flat"}], "files": [name, ...]}``.
-    """
-    path = Path(folder) / RECORD
-    if not path.is_file():
-        return Record()
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        selections = [
-            Selection(
-                tuple(map(str, s["obs_ids"])),
-                tuple(map(str, s.get("names", []))),
-                bool(s.get("mrp", True)),
-                bool(s.get("flat", False)),
-            )  # fmt: skip
-            for s in doc["selections"]
-        ]
-        return Record(selections, {str(n) for n in doc.get("files", [])})
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        msg = (
-            f"{path}: not a download record ({type(err).__name__}: {err}); expected "
-            '{"selections": [{"obs_ids": [...], "names": [...], "mrp": true, "flat": false}], '
-            '"files": [...]}'
-        )
-        raise JwlinkError(msg) from err
-
-
-def record_download(
-    folder: str | os.PathLike[str], selection: Selection | None, placed: Sequence[str]
-) -> None:
-    """Add a download's selection and the names of the files it placed to the folder's record."""
-    record = read_record(folder)
-    if selection is not None and selection not in record.selections:
-        record.selections.append(selection)
-    record.files.update(placed)
-    doc = {
-        "selections": [s.as_dict() for s in record.selections],
-        "files": sorted(record.files),
-    }
-    path = Path(folder) / RECORD
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-    temporary.replace(path)
 
 
 @dataclass
@@ -448,84 +349,3 @@ def detect(
                  "sha256": item.sha256, "status": item.status, "message": item.message}
             )  # fmt: skip
     return report
-
-
-def _part(path: str) -> str:
-    relative = safe_relative_path(path)
-    return str(relative.with_name(f".{relative.name}.jwlink-part"))
-
-
-def _fetch(
-    source: Source,
-    entry: ManifestEntry,
-    root: Path,
-    old_sha: str | None,
-    keep: bool,
-    tick: Progress,
-) -> FileResult:
-    """Fetch into the part file, then put it in place, the old copy aside unless not ``keep``."""
-    result = fetch_one(source, replace(entry, path=_part(entry.path)), root, tick)
-    target = root.joinpath(*safe_relative_path(entry.path).parts)
-    result.path = str(target)
-    if result.status not in ("downloaded", "resumed", "unchanged"):
-        return result
-    if result.status == "unchanged":
-        result.status = "downloaded"  # finished earlier, verified now, put in place below
-    part = root.joinpath(*safe_relative_path(_part(entry.path)).parts)
-    if target.exists() and keep:
-        aside = root / OLD / (old_sha or "unknown")[:8] / entry.path
-        aside.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(target, aside)
-        result.message = f"old copy kept in {aside.relative_to(root).as_posix()}"
-    elif target.exists():
-        result.message = "old copy replaced"
-    part.replace(target)
-    return result
-
-
-def update(
-    report: ChangeReport,
-    source: Source,
-    replace_old: bool = False,
-    workers: int = 4,
-) -> DownloadReport:
-    """Fetch the changed and new files of a `ChangeReport`, and nothing else.
-
-    Parameters
-    ----------
-    report : ChangeReport
-        What `detect` found.
-    source : Source
-        Where the bytes come from (`jwlink.download.HttpSource` or ``LocalSource``);
-        its manifest of the files to fetch gives each one's size, SHA-256 and status.
-    replace_old : bool
-        Replace changed files without keeping the old copy.
-    workers : int
-        Parallel transfers.
-
-    Returns
-    -------
-    DownloadReport
-        One result per fetched file; ``ok`` is False when any is not in place.
-
-    Raises
-    ------
-    DownloadError
-        The manifest could not be obtained.
-    """
-    root = Path(report.folder)
-    wanted = {i["name"]: (i["path"], i["sha256"]) for i in report.changed}
-    for item in report.new:
-        wanted.setdefault(item["name"], (item["path"], None))
-    entries: list[ManifestEntry] = []
-    names = list(wanted)
-    for start in range(0, len(names), _NAMES_PER_MANIFEST):
-        entries += source.manifest([], names[start : start + _NAMES_PER_MANIFEST], False, False)
-    # Where the file is now (changed) or where its selection puts it (new), not the manifest's.
-    jobs = [(replace(e, path=wanted[e.name][0]), wanted[e.name][1]) for e in entries]
-    tick: Progress = lambda _n: None  # noqa: E731 - no progress bar for a handful of files
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = list(
-            pool.map(lambda job: _fetch(source, job[0], root, job[1], not replace_old, tick), jobs)
-        )
-    return DownloadReport(dest=str(root), files=results)
