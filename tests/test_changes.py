@@ -48,6 +48,7 @@ class Story:
     dest: Path  # the download, updated by the tests in order
     spare: Path  # a copy of the download, for --replace
     other: Path  # a copy of the download, for --db
+    local: Path  # a copy of the download, updated from the catalog and data root
     before: dict[str, tuple[int, int]]  # relative path -> (inode, mtime_ns) after the download
     old_cal: bytes
     changed: str
@@ -132,9 +133,9 @@ def story(
         code, report = jwlink("download", exposure, "--no-mrp", "--server", server.url,
                               "--dest", str(dest))  # fmt: skip
         assert code == 0 and report["ok"], report["summary"]
-        spare, other = root / "spare", root / "other"
-        shutil.copytree(dest, spare)
-        shutil.copytree(dest, other)
+        spare, other, local = root / "spare", root / "other", root / "local"
+        for copy in (spare, other, local):
+            shutil.copytree(dest, copy)
         before = _stats(dest)
         changed, new, gone = (f"{exposure}_cal.fits", f"{exposure}_o002_crf.fits",
                               f"{exposure}_rate.fits")  # fmt: skip
@@ -153,7 +154,7 @@ def story(
         finally:
             store.close()
         next(data.rglob(gone)).unlink()
-        yield Story(archive, server, exposure, dest, spare, other, before, old_cal,
+        yield Story(archive, server, exposure, dest, spare, other, local, before, old_cal,
                     changed, new, gone)  # fmt: skip
 
 
@@ -252,6 +253,19 @@ def test_a_file_the_archive_never_listed_is_not_gone(story: Story) -> None:
     changes = report["changes"]
     assert changes["unlisted"] == ["my-notes.txt"] and _names(changes["gone"]) == [story.gone]
     assert code == 1 and changes["summary"].endswith(": 1 gone")
+
+
+def test_update_from_the_catalog_and_data_root(story: Story) -> None:
+    archive = story.archive
+    source = ("--db", archive.db_url, "--data-root", str(archive.data_root))
+    code, report = jwlink("download", "--update", *source, "--dest", str(story.local))
+    assert code == 0, report["summary"]
+    assert _names(report["files"]) == sorted([story.changed, story.new])
+    assert _names(report["changes"]["gone"]) == [story.gone]
+    for name in (story.changed, story.new):
+        placed = next(p for p in story.local.rglob(name) if OLD not in p.parts)
+        assert placed.read_bytes() == next(archive.data_root.rglob(name)).read_bytes()
+    assert [p.read_bytes() for p in (story.local / OLD).rglob(story.changed)] == [story.old_cal]
 
 
 def test_unreachable_server_is_an_error(story: Story) -> None:
