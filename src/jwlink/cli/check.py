@@ -88,8 +88,7 @@ def _changes(folder: str, against: str | None, db: str | None, mrp: bool) -> Cha
     from jwlink.changes import CatalogArchive, HttpArchive, detect
 
     if against is None:
-        assert db is not None  # noqa: S101 - the caller asks only with one of them
-        return detect(folder, CatalogArchive(db), mrp=mrp)
+        return detect(folder, CatalogArchive(str(db)), mrp=mrp)  # asked only with one of them
     import httpx
 
     with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True) as client:
