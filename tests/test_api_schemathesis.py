@@ -21,10 +21,11 @@ from test_api_archive import Archive, archive  # noqa: E402, F401 - archive is a
 from jwlink.api import create_app  # noqa: E402
 
 MAX_EXAMPLES = 20
-# 21 operations: the native API (8), single files (GET and HEAD of /api/v1/files and
-# of MAST's Download/file: 4), manifests and bundles (4), MAST invoke, columnsconfig
-# and whoami (3), DataLink GET and POST (2). A new route changes it on purpose.
-OPERATIONS = 21
+# 22 operations: the native API (8), single files (GET and HEAD of /api/v1/files and
+# of MAST's Download/file: 4), manifests and bundles (4), what changed since a
+# download (POST /api/v1/changes: 1), MAST invoke, columnsconfig and whoami (3),
+# DataLink GET and POST (2). A new route changes it on purpose.
+OPERATIONS = 22
 
 
 def test_no_server_errors(archive: Archive) -> None:

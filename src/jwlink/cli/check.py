@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,7 +13,10 @@ from jwlink.cli.common import errors_to_click, existing_catalog, json_option, pr
 from jwlink.query.catalog import Catalog
 from jwlink.query.completeness import Completeness
 
-__all__ = ["check"]
+if TYPE_CHECKING:
+    from jwlink.changes import ChangeReport
+
+__all__ = ["check", "print_changes"]
 
 # Extra files are listed by name only up to this many without --verbose: a
 # folder of unrelated files must not bury the verdict.
@@ -25,27 +28,90 @@ EXAMPLES = 5
 @click.option("--db", envvar="JWLINK_DB", default=None, callback=existing_catalog,
               help="An existing catalog to ingest into and compare SHA-256 with "
                    "(default: a temporary one, so nothing is 'changed').")  # fmt: skip
+@click.option("--against", metavar="URL",
+              help="A jwlink server, e.g. http://127.0.0.1:8000: also say what changed there "
+                   "since the download (changed, new, gone).")  # fmt: skip
+@click.option("--all-products", is_flag=True,
+              help="With --against or --db: a product of the folder's observations the folder "
+                   "lacks is new whether MRP or not (default: MRP only, as download).")  # fmt: skip
+@click.option("--changes-only", is_flag=True,
+              help="With --against or --db: only what changed there since the download "
+                   "(no completeness; nothing ingested).")  # fmt: skip
 @click.option("--verbose", "-v", is_flag=True, help="List every extra file and every MRP file.")
 @json_option
 @errors_to_click
-def check(folder: str, db: str | None, verbose: bool, as_json: bool) -> None:
+def check(
+    folder: str,
+    db: str | None,
+    against: str | None,
+    all_products: bool,
+    changes_only: bool,
+    verbose: bool,
+    as_json: bool,
+) -> None:
     """Completeness of a folder of JWST files: present, missing, extra, changed, MRP.
 
     Every association, pool, MAST product table and FITS header in FOLDER
     names the files it expects; a file any of them names that is not here is
-    missing, a file none names is extra. Exits 1 when anything is missing,
-    changed or unreadable.
+    missing, a file none names is extra. With --against URL (or --db), also
+    what changed in that archive since the download: files whose SHA-256 (or
+    prvversion) differs, files it now has that the folder lacks, files it no
+    longer lists (--changes-only: that alone). Exits 1 when anything is
+    missing, changed, new, gone or unreadable.
     """
+    if changes_only and not (against or db):
+        msg = "--changes-only needs --against URL or --db DB to compare with."
+        raise click.UsageError(msg)
+    # Before the completeness ingest below writes the folder into --db.
+    changes = _changes(folder, against, db, not all_products) if against or db else None
+    if changes is not None and changes_only:
+        if as_json:
+            print_json(changes.as_dict())
+        else:
+            print_changes(changes)
+        sys.exit(0 if changes.same else 1)
     with tempfile.TemporaryDirectory() as tmp:
         url = db or str(Path(tmp) / "check.db")
         with Catalog(url) as catalog:
             result = catalog.check(folder)
     if as_json:
-        print_json(result.as_dict())
+        print_json({**result.as_dict(), **({"changes": changes.as_dict()} if changes else {})})
     else:
         _print(result, verbose)
-    if not result.complete:
+        if changes is not None:
+            print_changes(changes)
+    if not result.complete or (changes is not None and not changes.same):
         sys.exit(1)
+
+
+def _changes(folder: str, against: str | None, db: str | None, mrp: bool) -> ChangeReport:
+    from jwlink.changes import CatalogArchive, HttpArchive, detect
+
+    if against is None:
+        return detect(folder, CatalogArchive(str(db)), mrp=mrp)  # asked only with one of them
+    import httpx
+
+    with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True) as client:
+        return detect(folder, HttpArchive(client, against), mrp=mrp)
+
+
+def print_changes(report: ChangeReport) -> None:
+    """Print each changed, new, gone and unchecked file, then the one-line summary."""
+    for item in report.changed:
+        versions = ""
+        if "prvversion" in item["why"]:
+            versions = f"; prvversion {item['prvversion']} -> {item['archive_prvversion']}"
+        sha = item["archive_sha256"]
+        now = f"now {sha[:12]}..." if sha else "no SHA-256 in the archive"
+        click.echo(f"changed   {item['path']}  (SHA-256 {item['sha256'][:12]}..., {now}{versions})")
+    for item in report.new:
+        status = "" if item["status"] == "OK" else f"; {item['status']}"
+        click.echo(f"new       {item['path']}  ({item['size']} bytes{status})")
+    for item in report.gone:
+        click.echo(f"gone      {item['path']}  (the archive no longer lists it)")
+    for item in report.unchecked:
+        click.echo(f"unchecked {item['path']}: {item['why']}", err=True)
+    click.echo(report.summary())
 
 
 def _named_by(entry: dict[str, Any]) -> str:

@@ -254,6 +254,13 @@ class _Bar:
     help="Without --server: copy from this data root of the --db catalog.",
 )
 @click.option("--flat", is_flag=True, help="All files in DEST, no sub-folders.")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Fetch only what changed since the download into DEST, and what is new "
+    "(no OBS_ID: the observations DEST's files belong to); old copies go to DEST/.jwlink-old/.",
+)
+@click.option("--replace", is_flag=True, help="With --update: do not keep the old copies.")
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64))
 @click.option(
     "--token",
@@ -271,6 +278,8 @@ def download(
     server: str | None,
     data_root: str | None,
     flat: bool,
+    update: bool,
+    replace: bool,
     workers: int,
     token: str | None,
     db: str,
@@ -279,13 +288,19 @@ def download(
     """Fetch products: resumable, parallel, SHA-256 verified against the manifest.
 
     Ends with a summary; exits 1 if any file is not in place (not authorized,
-    not held, failed, checksum mismatch), counting them by reason.
+    not held, failed, checksum mismatch), counting them by reason. With
+    --update, only the files whose SHA-256 (or prvversion) changed in the
+    archive since the download into DEST and the files it now has that DEST
+    lacks are fetched (see `jwlink check --against`).
     """
     from jwlink.download import HttpSource, LocalSource, Source
     from jwlink.download import download as run
 
-    if not obs_ids and not names:
-        msg = "Give at least one OBS_ID or --name."
+    if replace and not update:
+        msg = "--replace goes with --update."
+        raise click.UsageError(msg)
+    if not obs_ids and not names and not update:
+        msg = "Give at least one OBS_ID or --name (or --update DEST's own observations)."
         raise click.UsageError(msg)
     show = sys.stderr.isatty() and not as_json
     client: Any = None
@@ -306,6 +321,14 @@ def download(
     from jwlink.query.names import last_component
 
     names = tuple(last_component(name) for name in names)
+    if update:
+        try:
+            _update(source, client, server, token, (db, data_root), (obs_ids, names, mrp),
+                    dest, (flat, replace, workers), as_json)  # fmt: skip
+        finally:
+            if client is not None:
+                client.close()
+        return
     bar = _Bar()
     try:
         report = run(source, obs_ids, dest, names, mrp, flat, workers, bar if show else None)
@@ -313,6 +336,11 @@ def download(
         bar.stop()
         if client is not None:
             client.close()
+    from jwlink.record import Selection, record_download
+
+    # What this folder was downloaded from: `check` and `download --update` compare with it.
+    placed = [f.name for f in report.files if f.status in ("downloaded", "resumed", "unchanged")]
+    record_download(dest, Selection(obs_ids, names, mrp, flat), placed)
     lines = report.summary() + _token_hint(report, token)
     if as_json:
         print_json({**report.as_dict(), "summary": lines})
@@ -324,6 +352,51 @@ def download(
     for line in lines:
         click.echo(line, err=as_json)
     if not report.ok:
+        sys.exit(1)
+
+
+def _update(
+    source: Any,
+    client: Any,
+    server: str | None,
+    token: str | None,
+    local: tuple[str, str | None],
+    selection: tuple[tuple[str, ...], tuple[str, ...], bool],
+    dest: str,
+    how: tuple[bool, bool, int],
+    as_json: bool,
+) -> None:
+    """``download --update``: detect what changed, fetch it alone, say what and exit."""
+    from jwlink.changes import CatalogArchive, HttpArchive, detect
+    from jwlink.record import Selection, record_download
+    from jwlink.update import update
+
+    archive: Any = HttpArchive(client, server, token) if server else CatalogArchive(*local)
+    obs_ids, names, mrp = selection
+    flat, replace, workers = how
+    given = Selection(obs_ids, names, mrp, flat) if obs_ids or names else None
+    changes = detect(dest, archive, [given] if given else None, mrp)
+    report = update(changes, source, replace, workers)
+    placed = [f.name for f in report.files if f.status in ("downloaded", "resumed")]
+    record_download(dest, given, placed)
+    fetched = report.summary() if report.files else ["nothing to fetch"]
+    lines = [changes.summary(), *fetched, *_token_hint(report, token)]
+    if changes.gone:
+        lines.append(f"{len(changes.gone)} file(s) the archive no longer lists left in place")
+    if changes.unchecked:
+        lines.append(f"NOT CHECKED: {len(changes.unchecked)} file(s) could not be compared")
+    if as_json:
+        print_json({"changes": changes.as_dict(), **report.as_dict(), "summary": lines})
+    else:
+        from jwlink.cli.check import print_changes
+
+        print_changes(changes)
+        for item in report.files:
+            note = f"  {item.message}" if item.message else ""
+            click.echo(f"{item.status:<10} {os.path.relpath(item.path, dest)}{note}")
+    for line in lines:
+        click.echo(line, err=as_json)
+    if not report.ok or changes.unchecked:
         sys.exit(1)
 
 
