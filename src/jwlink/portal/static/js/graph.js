@@ -70,7 +70,8 @@ export function buildModel(doc, settings, options = {}) {
   const itemOf = new Map();
   const add = (item, members) => { items.push(item); for (const m of members) itemOf.set(m.name, item); };
   for (const [col, nodes] of columns) {
-    nodes.sort((a, b) => a.name.localeCompare(b.name));
+    // Code-point order: localeCompare costs ~0.2 s over a 5,000-member mosaic's 15,000 names.
+    nodes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const science = [];
     const opened = [];
     const hidden = new Map();
