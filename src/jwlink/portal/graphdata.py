@@ -39,8 +39,7 @@ CATEGORIES: dict[str, str] = {
     "PREVIEW": "preview", "THUMBNAIL": "preview", "INFO": "association",
 }  # fmt: skip
 CATEGORY_LABELS: dict[str, str] = {
-    "reference": "reference", "guide": "guide-star", "preview": "previews",
-    "association": "association",
+    "reference": "reference", "guide": "guide-star", "preview": "previews", "association": "asn",
 }  # fmt: skip
 
 

@@ -202,15 +202,14 @@ export function layout(model) {
   columns.forEach((col, ci) => col.forEach((item) => { item.ci = ci; }));
   order(columns, model.edges);
   const widths = columns.map((col, ci) => Math.max(120, used[ci][1].length * CHAR_W + 60,
-    ...col.filter((it) => it.kind !== "badge").map((it) => it.label.length * CHAR_W + (it.kind === "node" ? 16 : 22))));
+    ...col.map((it) => it.label.length * CHAR_W * (it.kind === "badge" ? 0.92 : 1) + (it.kind === "node" ? 16 : 22))));
   let x = MARGIN;
   let right = 0;
   columns.forEach((col, ci) => {
     col.forEach((item, i) => {
       item.x = x;
       item.y = TOP + i * (NODE_H + GAP);
-      // A badge may reach into the gap after its column: it sits above every edge.
-      item.w = item.kind === "badge" ? Math.max(widths[ci], item.label.length * CHAR_W * 0.92 + 20) : widths[ci];
+      item.w = widths[ci];
       right = Math.max(right, item.x + item.w);
     });
     x += widths[ci] + COL_GAP;
