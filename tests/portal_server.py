@@ -14,6 +14,7 @@ The portal router is included when the application does not route ``/`` yet
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import subprocess
@@ -25,7 +26,19 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["build_app", "build_archive", "free_port", "serve"]
+__all__ = [
+    "MOSAIC",
+    "build_app",
+    "build_archive",
+    "build_mosaic",
+    "free_port",
+    "serve",
+    "write_mosaic_asn",
+]
+
+# The synthetic big mosaic: program 02999, observation 001; 10 visits of 125
+# exposures on the four NIRCam A short-wavelength detectors = 5,000 members.
+MOSAIC = "jw02999-o001_t001_nircam_clear-f200w"
 
 
 def _routes_root(app: object) -> bool:
@@ -72,6 +85,48 @@ def build_archive(folder: Path, seed: int = 1, products: int = 1500) -> tuple[Pa
             store.close()
         done.touch()
     return db, files
+
+
+def write_mosaic_asn(folder: Path, visits: int = 10, exposures: int = 125) -> Path:
+    """Write a valid ``image3`` association of ``visits × exposures × 4`` members into ``folder``.
+
+    The member names follow the JWST exposure grammar
+    (``jw<program><obs><visit>_<group><seq><activity>_<exposure>_<detector>_cal.fits``);
+    the files themselves are not written, so every member is a named, missing product.
+    """
+    members = [
+        {"expname": f"jw02999001{v:03d}_02101_{e:05d}_nrca{d}_cal.fits", "exptype": "science",
+         "exposerr": "null", "asn_candidate": "[('o001', 'observation')]"}
+        for v in range(1, visits + 1) for e in range(1, exposures + 1) for d in range(1, 5)
+    ]  # fmt: skip
+    doc = {
+        "asn_type": "image3", "asn_rule": "candidate_Asn_Lv3Image", "version_id": "20240101t000000",
+        "code_version": "1.16.0", "degraded_status": "No known degraded exposures in association.",
+        "program": "02999", "constraints": "synthetic", "asn_id": "o001", "target": "t001",
+        "asn_pool": "jw02999_20240101t000000_pool.csv",
+        "products": [{"name": MOSAIC, "members": members}],
+    }  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "jw02999-o001_20240101t000000_image3_00001_asn.json"
+    path.write_text(json.dumps(doc, indent=1))
+    return path
+
+
+def build_mosaic(folder: Path, visits: int = 10, exposures: int = 125) -> Path:
+    """Ingest the synthetic big mosaic's association into ``folder/catalog.db`` once; return it."""
+    from jwlink.ingest import ingest
+    from jwlink.store import open_store
+
+    db, done = folder / "catalog.db", folder / "ready"
+    if not done.exists():
+        asn = write_mosaic_asn(folder / "files", visits, exposures)
+        store = open_store(str(db))
+        try:
+            ingest(store, [asn])
+        finally:
+            store.close()
+        done.touch()
+    return db
 
 
 def free_port() -> int:

@@ -226,6 +226,8 @@ def test_small_graph_matches_the_lineage_json(page, small_graph, tmp_path):
     name, doc = small_graph
     page.goto(f"/lineage/{q(name)}?direction=both")
     page.wait_for_selector("body[data-graph-ready]")
+    # By default ancillary products wait behind badges; without collapsing, all is drawn.
+    page.get_by_label("Collapse ancillary products").uncheck()
     assert _svg_counts(page) == (len(doc["nodes"]), len(doc["edges"]), 0)
     drawn = page.locator("#graph g.node").evaluate_all("ns => ns.map(n => n.dataset.name)")
     assert sorted(drawn) == sorted(n["name"] for n in doc["nodes"])
@@ -246,7 +248,8 @@ def test_small_graph_matches_the_lineage_json(page, small_graph, tmp_path):
 
     first = page.locator("#graph g.node").first
     target = first.get_attribute("data-name")
-    first.click()
+    first.locator("xpath=..").focus()  # the box's link; the picture pans to it
+    page.keyboard.press("Enter")
     page.wait_for_url(f"**/products/{q(target)}")
 
 
@@ -256,17 +259,26 @@ def test_big_graph_collapses_and_expands(page, api, mosaic):
     page.goto(f"/lineage/{q(obs)}")
     page.wait_for_selector("body[data-graph-ready]")
     boxes, _, groups = _svg_counts(page)
-    assert groups >= 1 and boxes < len(doc["nodes"])
-    counts = page.locator("#graph g.group").evaluate_all("gs => gs.map(g => +g.dataset.count)")
-    assert boxes - groups + sum(counts) == len(doc["nodes"])
-    assert all(c > 1 for c in counts)
-    label = page.locator("#graph g.group text").first.text_content()
-    assert " × " in label
+    badges = page.locator("#graph g.badge").count()
+    assert groups + badges >= 1 and boxes < len(doc["nodes"])
+    counts = page.locator("#graph g.group, #graph g.badge").evaluate_all(
+        "gs => gs.map(g => +g.dataset.count)"
+    )
+    assert boxes - groups - badges + sum(counts) == len(doc["nodes"])
+    assert all(c > 1 for c in page.locator("#graph g.group").evaluate_all(
+        "gs => gs.map(g => +g.dataset.count)"))  # fmt: skip
+    labels = page.locator("#graph g.group text, #graph g.badge text").all_text_contents()
+    assert all(" × " in t or t.startswith("+ ") for t in labels) and labels
     shoot(page, "lineage-collapsed")
 
-    page.locator("#graph g.group").first.click()  # the redraw is synchronous
-    assert _svg_counts(page)[2] == groups - 1
-    page.get_by_label("Collapse columns of more than").uncheck()
+    # open the smallest badge: its products are drawn one by one (the redraw is synchronous)
+    small = min(page.locator("#graph g.badge").evaluate_all(
+        "bs => bs.map(b => [+b.dataset.count, b.dataset.group])"))  # fmt: skip
+    page.locator(f"#graph g.badge[data-group='{small[1]}']").locator("xpath=..").focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#graph g.badge").count() == badges - 1
+    assert _svg_counts(page)[0] == boxes - 1 + small[0]
+    page.get_by_label("Collapse ancillary products").uncheck()
     assert _svg_counts(page) == (len(doc["nodes"]), len(doc["edges"]), 0)
 
 

@@ -108,7 +108,9 @@ def create_app(
         yield
         pool.close()
 
-    app = FastAPI(title="jwlink", version=_version(), description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc come from the portal, with their scripts served locally (no CDN).
+    app = FastAPI(title="jwlink", version=_version(), description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # fmt: skip
     app.state.jwlink = state
     install_error_handlers(app)
     app.add_middleware(
@@ -123,8 +125,10 @@ def create_app(
     for module in (native, files, bundles, mast, datalink, changes):
         app.include_router(module.router)
     # The portal last: its pages sit at "/" and must not shadow an API route.
+    from jwlink.portal import docs_router
     from jwlink.portal import router as portal_router
 
+    app.include_router(docs_router)
     app.include_router(portal_router)
     return app
 

@@ -12,6 +12,7 @@ built by `jwlink.api.create_app`.
 
 from __future__ import annotations
 
+from jwlink.portal.apidocs import router as docs_router
 from jwlink.portal.pages import router
 
-__all__ = ["router"]
+__all__ = ["docs_router", "router"]

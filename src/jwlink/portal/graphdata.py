@@ -12,17 +12,35 @@ from typing import Any
 from jwlink.naming.suffixes import SUFFIXES
 from jwlink.portal.palette import KIND_COLOURS, LEVEL_FILLS
 
-__all__ = ["ANCILLARY_TYPES", "COLLAPSE_AT", "COLUMNS", "graph_settings", "suffix_levels"]
+__all__ = [
+    "ANCILLARY_TYPES",
+    "CATEGORIES",
+    "CATEGORY_LABELS",
+    "COLLAPSE_AT",
+    "COLUMNS",
+    "graph_settings",
+    "suffix_levels",
+]
 
-# Columns left to right; "anc" holds reference files, associations, pools,
-# previews and engineering data, which feed every level.
+# Columns left to right; "anc" holds what has no calibration level (reference
+# files, pools, engineering data), which feeds every level.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("anc", "Reference & ancillary"), ("1b", "L1b"), ("2a", "L2a"), ("2b", "L2b"),
     ("2c", "L2c"), ("3", "L3"),
 )  # fmt: skip
 ANCILLARY_TYPES = ("REFERENCE", "ENGINEERING", "INFO", "PREVIEW", "THUMBNAIL")
-# A column with more nodes than this is drawn as groups ("312 × _cal").
+# A column with more science products than this is drawn as groups by visit,
+# then by exposure ("visit v002 · 312 × _cal").
 COLLAPSE_AT = 40
+# Product types that are not the science chain: by default each column draws
+# them as one badge ("+ 16 previews, 4 guide-star products"), opened on demand.
+CATEGORIES: dict[str, str] = {
+    "REFERENCE": "reference", "ENGINEERING": "reference", "AUXILIARY": "guide",
+    "PREVIEW": "preview", "THUMBNAIL": "preview", "INFO": "association",
+}  # fmt: skip
+CATEGORY_LABELS: dict[str, str] = {
+    "reference": "reference", "guide": "guide-star", "preview": "previews", "association": "asn",
+}  # fmt: skip
 
 
 def suffix_levels() -> dict[str, str]:
@@ -39,4 +57,6 @@ def graph_settings() -> dict[str, Any]:
         "suffix_levels": suffix_levels(),
         "ancillary_types": list(ANCILLARY_TYPES),
         "collapse_at": COLLAPSE_AT,
+        "categories": CATEGORIES,
+        "category_labels": CATEGORY_LABELS,
     }

@@ -22,7 +22,7 @@ from jwlink.portal.graphdata import graph_settings
 from jwlink.portal.query import PortalInputError, search_twin, split_values
 from jwlink.portal.render import Safe, render, render_page
 from jwlink.portal.static import static_response
-from jwlink.query import questions
+from jwlink.query import previews, questions
 
 __all__ = ["CSP", "router"]
 
@@ -108,6 +108,9 @@ def observation_page(obs_id: str, request: Request, state: StateDep) -> HTMLResp
     json_url = _api(base, f"observations/{views.path_segment(obs_id)}")
     try:
         doc = native.observation(obs_id, state)["observation"]
+        with state.pool.store() as store:
+            shown = previews.observation_previews(store, doc["obs_id"])
+            thumbs, thumb_total = previews.member_thumbnails(store, doc["obs_id"])
     except JwlinkError as err:
         return _error(request, err, json_url)
     key = views.path_segment(doc["obs_id"])
@@ -115,6 +118,7 @@ def observation_page(obs_id: str, request: Request, state: StateDep) -> HTMLResp
         "observation.html", base=base, obs_id=doc["obs_id"],
         meta=views.meta_list(doc, views.OBSERVATION_FIELDS, base),
         members=views.member_table(doc.get("members") or [], base),
+        rights=views.rights_badge(doc.get("data_rights"), doc.get("release_date")),
         lineage_url=f"{base}/lineage/{key}",
         products_json=_api(base, f"observations/{key}/products", [("mrp", "true")]),
         mrp_json=_api(base, f"mrp/{key}"),
@@ -124,7 +128,9 @@ def observation_page(obs_id: str, request: Request, state: StateDep) -> HTMLResp
         size_options=views.options([(s, s) for s in PAGE_SIZES], "100"),
     )  # fmt: skip
     data = {"page": "observation", "obs_id": doc["obs_id"], "calib_level": doc.get("calib_level"),
-            "kinds": list(KINDS), "members": len(doc.get("members") or [])}  # fmt: skip
+            "kinds": list(KINDS), "members": len(doc.get("members") or []),
+            "previews": shown, "member_thumbnails": thumbs,
+            "member_thumbnail_total": thumb_total}  # fmt: skip
     return _page(request, doc["obs_id"], json_url, "observation", body, data)
 
 
@@ -135,20 +141,27 @@ def product_page(name: str, request: Request, state: StateDep) -> HTMLResponse:
     json_url = _api(base, f"products/{views.path_segment(name)}")
     try:
         doc = native.product(name, state)
+        with state.pool.store() as store:
+            shown = previews.product_previews(store, doc["product"]["name"])
     except JwlinkError as err:
         return _error(request, err, json_url)
     item, key = doc["product"], views.path_segment(doc["product"]["name"])
+    if item.get("product_type") in ("PREVIEW", "THUMBNAIL"):  # a preview shows itself
+        keys = ("name", "obs_id", "product_type", "present")
+        shown = [{k: item.get(k) for k in keys}]
     owner = item.get("obs_id") or ""
     body = render(
         "product.html", base=base, name=item["name"], obs_id=owner or "—",
         meta=views.meta_list(item, views.PRODUCT_FIELDS, base),
         links=views.link_table(doc.get("links") or {}, base),
+        rights=views.rights_badge(item.get("data_rights"), item.get("release_date")),
         lineage_url=f"{base}/lineage/{key}",
         observation_url=f"{base}/observations/{views.path_segment(owner)}" if owner else f"{base}/",
         file_url=_api(base, f"files/{key}"),
     )  # fmt: skip
     data = {"page": "product", "name": item["name"], "data_rights": item.get("data_rights"),
-            "program": item.get("program"), "present": item.get("present")}  # fmt: skip
+            "program": item.get("program"), "present": item.get("present"),
+            "previews": shown}  # fmt: skip
     return _page(request, item["name"], json_url, "product", body, data)
 
 

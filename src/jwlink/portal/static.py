@@ -2,8 +2,10 @@
 
 Only files that exist in the package when it is imported are served; a path
 is looked up in that set, never joined to a folder, so no request can reach
-outside it. Responses carry an ETag (a SHA-256 of the content) and are
-revalidated on every use, so an upgraded package is picked up at once.
+outside it. ``api-docs/`` holds Swagger UI and ReDoc from the
+``fastapi-offline`` package (see `jwlink.portal.apidocs`). Responses carry
+an ETag (a SHA-256 of the content) and are revalidated on every use, so an
+upgraded package is picked up at once.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 
 from fastapi import HTTPException, Request, Response
+
+from jwlink.portal.apidocs import ASSETS
 
 __all__ = ["CONTENT_TYPES", "static_files", "static_response"]
 
@@ -38,7 +42,10 @@ def _walk(folder: Traversable, prefix: str) -> dict[str, Traversable]:
 
 def static_files() -> dict[str, Traversable]:
     """Return every servable static file, keyed by its path under ``static/``."""
-    return _walk(resources.files("jwlink.portal").joinpath("static"), "")
+    found = _walk(resources.files("jwlink.portal").joinpath("static"), "")
+    bundle = resources.files("fastapi_offline").joinpath("static")
+    found.update({f"api-docs/{name}": bundle.joinpath(name) for name in ASSETS})
+    return found
 
 
 _FILES = static_files()

@@ -20,6 +20,7 @@ __all__ = [
     "link_table",
     "meta_list",
     "member_table",
+    "rights_badge",
     "mjd_to_iso",
     "options",
     "path_segment",
@@ -80,10 +81,29 @@ def meta_list(doc: Mapping[str, Any], fields: Iterable[tuple[str, str]], base: s
     return Safe("".join(parts))
 
 
+def _summary(members: Sequence[Mapping[str, Any]]) -> str:
+    counts: dict[str, int] = {}
+    for m in members:
+        kind = str(m.get("exptype") or "unknown")
+        counts[kind] = counts.get(kind, 0) + 1
+    order = sorted(counts, key=lambda k: (-counts[k], k))
+    return ", ".join(f"{counts[k]} {escape(k.replace('_', ' '))}" for k in order)
+
+
 def member_table(members: Sequence[Mapping[str, Any]], base: str, shown: int = 50) -> Safe:
-    """Return the member-exposure section of a Level 3 observation (first ``shown`` rows)."""
+    """Return the member exposures of a Level 3 observation, summarised by exposure type.
+
+    The table (first ``shown`` rows) sits in a closed ``<details>``: the
+    products come first, the members one line under the metadata.
+    """
     if not members:
         return Safe("")
+    evidence = {str(m.get("evidence") or "") for m in members}
+    common = (
+        f" <span class='muted'>(all from {escape(next(iter(evidence)))})</span>"
+        if len(evidence) == 1 and "" not in evidence
+        else ""
+    )
     rows = "".join(
         f"<tr><td><a href='{base}/observations/{path_segment(m['obs_id'])}'>"
         f"{escape(m['obs_id'])}</a></td><td>{escape(str(m.get('exptype') or ''))}</td>"
@@ -97,13 +117,27 @@ def member_table(members: Sequence[Mapping[str, Any]], base: str, shown: int = 5
             f"Show all {len(members)} members</button></p>"
         )
     return Safe(
-        "<section aria-labelledby='members-title' id='members'>"
-        f"<h2 id='members-title'>Member exposures <span class='badge'>{len(members)}</span></h2>"
+        "<details class='members' id='members'><summary id='members-title'>"
+        f"<strong>{len(members)} member exposures</strong>: {_summary(members)}{common}"
+        " <span class='muted'>— show the table</span></summary>"
         "<div class='table-wrap'><table class='data' id='member-table'>"
         "<thead><tr><th scope='col'>Exposure observation</th><th scope='col'>Exposure type</th>"
         f"<th scope='col'>Evidence</th></tr></thead><tbody>{rows}</tbody></table></div>{more}"
-        "</section>"
+        "</details>"
     )
+
+
+def rights_badge(rights: str | None, release: str | None) -> Safe:
+    """Return the data-rights line of a page: public, or exclusive until its release date."""
+    value = str(rights or "").upper()
+    if not value:
+        return Safe("<span class='rights unknown' id='rights'>Data rights not recorded</span>")
+    if value == "PUBLIC":
+        when = f" (released {escape(str(release))})" if release else ""
+        return Safe(f"<span class='rights public' id='rights'>Public{when}</span>")
+    until = f" until {escape(str(release))}" if release else " (no release date recorded)"
+    label = escape(value.lower().replace("_", " "))
+    return Safe(f"<span class='rights exclusive' id='rights'>{label.capitalize()}{until}</span>")
 
 
 def link_table(links: Mapping[str, Sequence[Mapping[str, Any]]], base: str) -> Safe:

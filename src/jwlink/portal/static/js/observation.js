@@ -3,6 +3,7 @@ import {
   api, apiUrl, basketButton, el, fileUrl, formatSize, isLocked, observationUrl, pageData,
   productUrl, renderPager, seg, showError, whoami,
 } from "./common.js";
+import { showPreview, showStrip } from "./previews.js";
 
 const GROUP_TITLES = {
   own: "This observation's own products",
@@ -65,7 +66,9 @@ function productRow(row, index, who) {
     "data-type": row.productType, "data-ancillary": ancillary ? "true" : "false",
     "data-mrp": row.productGroupDescription ? "true" : "false",
   },
-    el("th", { scope: "row" }, el("a", { href: productUrl(name) }, name)),
+    el("th", { scope: "row" }, el("a", { href: productUrl(name) }, name),
+      // A server run with a target CRDS context marks products its new references would change.
+      row.stale === true ? [" ", el("span", { class: "badge stale", title: "Stale: the server's target CRDS context would recalibrate this product" }, "stale")] : ""),
     el("td", {}, row.level ? `L${row.level}` : "—"),
     el("td", {}, row.productType || ""),
     el("td", {}, row.role || ""),
@@ -172,6 +175,11 @@ function main() {
   const members = document.getElementById("members-all");
   if (members) members.addEventListener("click", () => showAllMembers(members));
   loadProducts().then(() => setTimeout(loadExplain, 0));
+  Promise.all([
+    showPreview(document.getElementById("preview"), data.previews || [], "observation"),
+    showStrip(document.getElementById("member-thumbs"), document.getElementById("thumb-strip"),
+      data.member_thumbnails || [], data.member_thumbnail_total || 0, observationUrl),
+  ]).finally(() => { document.body.dataset.previewsReady = "true"; });
 }
 
 main();
