@@ -214,7 +214,7 @@ def completeness_check(
         Body(max_length=100_000, description="File names the caller holds"),
     ],
 ) -> dict[str, Any]:
-    """Which associations these files touch, and which members and products each misses."""
+    """Say what these files hold and miss, as ``jwlink check`` says it of a folder of them."""
     held = [clean_text(n, "file name") for n in names]
     with state.pool.store() as store:
-        return completeness(store, held)
+        return completeness(store, held, state.data_root)
