@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the archive fixture is imported, then requested by name
 """One completeness: ``jwlink check DIR`` and ``POST /api/v1/completeness`` agree.
 
 The same folder is checked on disk by the CLI (which ingests it into a
@@ -16,7 +17,15 @@ from typing import Any
 import httpx
 from astropy.io import fits
 from click.testing import CliRunner
-from test_api_archive import Archive, running_server
+from test_api_archive import (  # noqa: F401 - archive is a fixture
+    I2D,
+    SECRET_I2D,
+    TOKEN_9505,
+    Archive,
+    archive,
+    client_for,
+    running_server,
+)
 
 from jwlink.api.access import token_line
 from jwlink.cli import main
@@ -93,3 +102,16 @@ def test_the_cli_and_the_api_give_one_answer(db_url: str, tmp_path: Path, data: 
     assert by_asn == {
         a["association"]: (a["missing_members"], a["missing_products"]) for a in cli["associations"]
     }
+
+
+def test_an_exclusive_document_is_read_only_for_its_program(archive: Archive) -> None:
+    with client_for(archive) as client:
+        anonymous = client.post("/api/v1/completeness", json=[SECRET_I2D, I2D]).json()
+        granted = client.post(
+            "/api/v1/completeness",
+            json=[SECRET_I2D, I2D],
+            headers={"Authorization": f"Bearer {TOKEN_9505}"},
+        ).json()
+    unread = {u["name"]: u["why"] for u in anonymous["unread"]}
+    assert "exclusive access" in unread[SECRET_I2D] and I2D not in unread
+    assert SECRET_I2D not in {u["name"] for u in granted["unread"]}

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from jwlink.api.access import Principal
+from jwlink.api.files import may_read
 from jwlink.query.held import held_completeness
 from jwlink.store import SqlStore
 
@@ -18,7 +20,10 @@ __all__ = ["completeness"]
 
 
 def completeness(
-    store: SqlStore, names: Sequence[str], data_root: Path | None = None
+    store: SqlStore,
+    names: Sequence[str],
+    data_root: Path | None = None,
+    principal: Principal | None = None,
 ) -> dict[str, Any]:
     """Say what a set of held files misses, as ``jwlink check`` says it of a folder.
 
@@ -30,6 +35,9 @@ def completeness(
         File names the caller holds.
     data_root : Path, optional
         Where the archive's copies of documents (pools, tables, FITS) are read.
+    principal : Principal, optional
+        The caller: an exclusive document is read only for a token of its
+        program (otherwise it is listed as *unread*).
 
     Returns
     -------
@@ -40,4 +48,4 @@ def completeness(
         ``errors``, ``unread``; and ``files``, ``known``, ``unknown``,
         ``unassociated`` (`jwlink.query.held.held_completeness`).
     """
-    return held_completeness(store, names, data_root)
+    return held_completeness(store, names, data_root, lambda item: may_read(item, principal))

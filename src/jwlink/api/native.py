@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from pydantic import Field
 
 from jwlink.api.bodies import BoundedBodyRoute
@@ -208,6 +208,7 @@ def impact(name: str, state: StateDep) -> dict[str, Any]:
 
 @router.post("/completeness")
 def completeness_check(
+    request: Request,
     state: StateDep,
     names: Annotated[
         list[Annotated[str, Field(max_length=1024)]],
@@ -216,5 +217,6 @@ def completeness_check(
 ) -> dict[str, Any]:
     """Say what these files hold and miss, as ``jwlink check`` says it of a folder of them."""
     held = [clean_text(n, "file name") for n in names]
+    principal, _ = state.principal(request)
     with state.pool.store() as store:
-        return completeness(store, held, state.data_root)
+        return completeness(store, held, state.data_root, principal)

@@ -20,7 +20,7 @@ catalog holding them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from jwlink.ingest.evidence import (
 )
 from jwlink.ingest.run import classify
 from jwlink.query.completeness import Completeness, compare, present_mrp
-from jwlink.query.selection import files_by_name, served_path
+from jwlink.query.selection import SelectedFile, files_by_name, served_path
 from jwlink.store import SqlStore
 
 __all__ = ["held_completeness"]
@@ -50,12 +50,17 @@ _KNOWN_SQL = "SELECT name FROM products WHERE name IN ({marks})"
 # File names that are documents whatever their content (FITS headers,
 # associations, pools): without a copy, the archive cannot say what they name.
 _DOCUMENT_ENDINGS = (".fits", ".fits.gz", ".fit", ".fts", "_asn.json", "_pool.csv")
+_NO_COPY = "the archive holds no copy of this document: what it names is unknown"
+_RESTRICTED = "exclusive access: what this document names is read only for a token of its program"
 
 
 def _evidence(
-    store: SqlStore, held: Sequence[str], data_root: Path | None
-) -> tuple[FolderEvidence, list[str]]:
-    """Return the evidence of the held documents, and the documents without a copy."""
+    store: SqlStore,
+    held: Sequence[str],
+    data_root: Path | None,
+    readable: Callable[[SelectedFile], bool],
+) -> tuple[FolderEvidence, list[tuple[str, str]]]:
+    """Return the evidence of the held documents, and the documents not read (with why)."""
     evidence = FolderEvidence(root="")
     for name in held:
         evidence.paths[name] = [name]
@@ -78,9 +83,14 @@ def _evidence(
     for name in others:
         item = copies.get(name)
         path = served_path(item.location if item else None, data_root)
+        if item is not None and path is not None and not readable(item):
+            # Its content is the program's until release: what it names is too.
+            if name.lower().endswith(_DOCUMENT_ENDINGS) or classify(path) in DOCUMENT_READERS:
+                unread.append((name, _RESTRICTED))
+            continue
         if path is None:
             if item is not None and name.lower().endswith(_DOCUMENT_ENDINGS):
-                unread.append(name)
+                unread.append((name, _NO_COPY))
             continue
         reader = classify(path)
         if reader in DOCUMENT_READERS:
@@ -89,7 +99,10 @@ def _evidence(
 
 
 def held_completeness(
-    store: SqlStore, names: Sequence[str], data_root: Path | None
+    store: SqlStore,
+    names: Sequence[str],
+    data_root: Path | None,
+    readable: Callable[[SelectedFile], bool] = lambda item: True,
 ) -> dict[str, Any]:
     """Say what a list of held files holds and misses, as ``jwlink check`` says it of a folder.
 
@@ -102,6 +115,9 @@ def held_completeness(
     data_root : Path, optional
         Where the archive's copies are (`jwlink.query.selection.served_path`);
         None: only what the catalog records is known.
+    readable : callable, optional
+        Whether the caller may read a file (`jwlink.api.files.may_read`):
+        a document it may not read is *unread*, its content stays private.
 
     Returns
     -------
@@ -112,14 +128,11 @@ def held_completeness(
         not) and ``unassociated`` (the names nothing named: ``extra``).
     """
     held = sorted(set(names))
-    evidence, unread = _evidence(store, held, data_root)
+    evidence, unread = _evidence(store, held, data_root, readable)
     result = Completeness(folder="", documents=sorted(evidence.documents))
     compare(evidence, result)
     result.errors = [{"path": p, "error": m} for p, m in sorted(evidence.errors)]
-    result.unread = [
-        {"name": n, "why": "the archive holds no copy of this document: what it names is unknown"}
-        for n in unread
-    ]
+    result.unread = [{"name": n, "why": why} for n, why in unread]
     result.mrp = present_mrp(store, set(held))
     known = {str(r[0]) for r in store.execute_in(_KNOWN_SQL, held)}
     answer = result.as_dict()
