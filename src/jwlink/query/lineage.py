@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from jwlink.core.model import Kind
+from jwlink.store.base import marks
 
 __all__ = ["DIRECTIONS", "Lineage", "impact_sql", "lineage_sql"]
 
@@ -39,7 +40,7 @@ def _walk(
         conditions.append("w.depth < ?")
         params.append(depth)
     if kinds:
-        conditions.append(f"(w.kind IS NULL OR w.kind IN ({', '.join('?' for _ in kinds)}))")
+        conditions.append(f"(w.kind IS NULL OR w.kind IN ({marks(len(kinds))}))")
         params += kinds
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     sql = (
@@ -84,14 +85,14 @@ def lineage_sql(
     roots = "SELECT name FROM products WHERE obs_id = ?" if root_is_observation else "VALUES (?)"
     walks, params, names = [], [], []
     node_params: list[Any] = []
-    wanted = f" WHERE kind IS NULL OR kind IN ({', '.join('?' for _ in kinds)})" if kinds else ""
+    wanted = f" WHERE kind IS NULL OR kind IN ({marks(len(kinds))})" if kinds else ""
     for d in ("up", "down") if direction == "both" else (direction,):
         sql, p = _walk(f"walk_{d}", d, kinds, depth)
         walks.append(sql)
         params += p
         names.append(f"SELECT name FROM walk_{d}{wanted}")
         node_params += kinds
-    kind_filter = f" AND l.kind IN ({', '.join('?' for _ in kinds)})" if kinds else ""
+    kind_filter = f" AND l.kind IN ({marks(len(kinds))})" if kinds else ""
     if lateral:
         # OFFSET 0 keeps the planner from flattening the subqueries back into joins.
         product_join = (

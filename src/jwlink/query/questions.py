@@ -19,6 +19,7 @@ from jwlink.query.productlist import (
     sort_key,
 )
 from jwlink.store import SqlStore
+from jwlink.store.base import marks
 
 __all__ = ["Impact", "MrpResult", "ProductFilters", "impact", "lineage", "mrp",
            "inherit_rights", "observation_of", "product_list", "program_rights",
@@ -94,7 +95,7 @@ class ProductFilters:
 
         def among(expr: str, values: Sequence[str]) -> str:
             params.extend(values)
-            return f"{expr} IN ({', '.join('?' for _ in values)})"
+            return f"{expr} IN ({marks(len(values))})"
 
         if self.levels is not None:
             conds.append(f"({among('level', self.levels)} OR "
