@@ -71,6 +71,22 @@ BAD = {
     "bulk_table": _code(
         "def f(store, t, rows):", "    store._bulk(t, 'INSERT INTO x VALUES (?)', rows)"
     ),
+    # A sink that reshapes its SQL (execute_in): its callers' SQL is checked...
+    "sink_wrapper_caller": _code(
+        "class S:",
+        "    def execute_in(self, sql, values, table='t'):",
+        "        return self.execute(sql.replace('{marks}', '?').replace('{t}', table), values)",
+        "def g(store, v):",
+        "    store.execute_in('SELECT a FROM t WHERE ' + v + ' IN ({marks})', [1])",
+    ),
+    # ... and only its SQL parameter is taken on trust, not the others.
+    "sink_wrapper_other_parameter": _code(
+        "class S:",
+        "    def execute_in(self, sql, values, table='t'):",
+        "        return self.execute(sql.replace('{marks}', '?').replace('{t}', table), values)",
+        "def g(store, v):",
+        "    store.execute_in('SELECT a FROM {t} WHERE a IN ({marks})', [1], v)",
+    ),
 }
 GOOD = {
     "dict_comprehension": _code(
@@ -109,6 +125,13 @@ GOOD = {
         "def f(store):",
         "    for t in TABLES:",
         "        store.execute(f'SELECT COUNT(*) FROM {t}')",
+    ),
+    "sink_wrapper": _code(
+        "class S:",
+        "    def execute_in(self, sql, values, table='t'):",
+        "        return self.execute(sql.replace('{marks}', '?').replace('{t}', table), values)",
+        "def g(store, names):",
+        "    store.execute_in('SELECT a FROM {t} WHERE a IN ({marks})', names, 'u')",
     ),
     "self_extended": _code(
         "def f(store, v):",

@@ -2,7 +2,7 @@
 
 Every call of the execute family (``execute``, ``executemany``,
 ``executescript``, ``_execute``, ``_executemany``, ``_executescript``,
-``_bulk``, ``copy``) is found with `ast`, and its SQL argument is traced back
+``_bulk``, ``copy``, ``execute_in``) is found with `ast`, and its SQL argument is traced back
 through the code: f-strings, ``+``, ``%``, ``.format``, ``.join``, local and
 module names, tuple unpacking, list ``append``/``extend``, loop variables,
 function returns and, for a function parameter, every call site's argument.
@@ -24,7 +24,7 @@ import jwlink
 
 SRC = Path(jwlink.__file__).resolve().parent
 SINKS = {"execute", "executemany", "executescript", "_execute", "_executemany",
-         "_executescript", "_bulk", "copy"}  # fmt: skip
+         "_executescript", "_bulk", "copy", "execute_in"}  # fmt: skip
 # Calls whose result is a number or a truth value: they cannot carry text into SQL.
 NUMERIC = {"len", "int", "range", "bool", "isinstance", "any", "all", "index", "rindex", "find"}
 # Calls whose result is made of their arguments (or receiver) only.
@@ -292,7 +292,7 @@ class Checker:
             if bound:
                 return all(self.safe(v, f, self.owner[v]) for v, f in bound)
             if self._is_parameter(node.id, scope):
-                if isinstance(scope, ast.FunctionDef) and scope.name in SINKS:
+                if self._sink_sql_parameter(node.id, scope):
                     return True  # a store wrapper's own SQL: its callers are sinks, checked
                 return self._parameter(node.id, scope)
             scope = self._function_of(scope)
@@ -375,6 +375,15 @@ class Checker:
         star = [s for s in (a.vararg, a.kwarg) if s is not None]
         return name in {p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs, *star]}
 
+    def _sink_sql_parameter(self, name: str, scope: ast.AST) -> bool:
+        """Whether ``name`` is the SQL parameter of a sink (only that one: not its values)."""
+        if not isinstance(scope, ast.FunctionDef) or scope.name not in SINKS:
+            return False
+        params = [p.arg for p in [*scope.args.posonlyargs, *scope.args.args]]
+        if params and params[0] in ("self", "cls"):
+            params = params[1:]
+        return name in params[: _sql_arguments(scope.name)]
+
     def _parameter(self, name: str, function: ast.AST) -> bool:
         """A parameter is safe when every call site (and the default) passes constant text."""
         if not isinstance(function, ast.FunctionDef):
@@ -410,6 +419,11 @@ class Checker:
                     yield node
 
 
+def _sql_arguments(sink: str) -> int:
+    """How many leading arguments of a sink are SQL text (``_bulk``: the table and the SQL)."""
+    return 2 if sink == "_bulk" else 1
+
+
 def load(root: Path = SRC, package: str = "jwlink") -> dict[str, Module]:
     """Parse every module under ``root``."""
     modules = {}
@@ -431,7 +445,7 @@ def unsafe_sql(modules: dict[str, Module]) -> tuple[int, list[str]]:
             if node.func.attr not in SINKS or not node.args:
                 continue
             func = checker._function_of(node)
-            sql_args = node.args[:2] if node.func.attr == "_bulk" else node.args[:1]
+            sql_args = node.args[: _sql_arguments(node.func.attr)]
             for arg in sql_args:
                 # A wrapper handing its own parameter on: its callers are sinks, checked.
                 wrapper = isinstance(func, ast.FunctionDef) and func.name in SINKS

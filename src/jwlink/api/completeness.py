@@ -1,35 +1,31 @@
-"""Completeness of a list of file names, answered from the catalog alone (no ingest).
+"""Completeness of a list of file names: the answer ``jwlink check`` gives of a folder.
 
-A user posts the names of the files they hold; the answer says which
-associations those files touch (as the association file itself, a member or
-an expected product) and, for each, which members and expected products are
-not among the names.
+A user posts the names of the files they hold; `jwlink.query.held` compares
+them with what the archive's documents among them name, with the very
+comparison ``jwlink check`` makes (`jwlink.query.completeness.compare`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from jwlink.api.access import Principal
+from jwlink.api.files import may_read
+from jwlink.query.held import held_completeness
 from jwlink.store import SqlStore
 
 __all__ = ["completeness"]
 
-_CHUNK = 500
 
-
-def _in_chunks(store: SqlStore, sql: str, names: Sequence[str]) -> set[str]:
-    """Run ``sql`` (one ``IN ({marks})``) over the names in chunks; collect column 0."""
-    found: set[str] = set()
-    for start in range(0, len(names), _CHUNK):
-        chunk = list(names[start : start + _CHUNK])
-        marks = ", ".join("?" for _ in chunk)
-        found.update(str(r[0]) for r in store.execute(sql.format(marks=marks), chunk))
-    return found
-
-
-def completeness(store: SqlStore, names: Sequence[str]) -> dict[str, Any]:
-    """Say which associations a set of files touches and what each one misses.
+def completeness(
+    store: SqlStore,
+    names: Sequence[str],
+    data_root: Path | None = None,
+    principal: Principal | None = None,
+) -> dict[str, Any]:
+    """Say what a set of held files misses, as ``jwlink check`` says it of a folder.
 
     Parameters
     ----------
@@ -37,64 +33,19 @@ def completeness(store: SqlStore, names: Sequence[str]) -> dict[str, Any]:
         The catalog.
     names : sequence of str
         File names the caller holds.
+    data_root : Path, optional
+        Where the archive's copies of documents (pools, tables, FITS) are read.
+    principal : Principal, optional
+        The caller: an exclusive document is read only for a token of its
+        program (otherwise it is listed as *unread*).
 
     Returns
     -------
     dict
-        ``{"files", "complete", "associations": [{"association", "members",
-        "missing_members", "products", "missing_products", "present"}],
-        "known", "unknown", "unassociated"}``; ``complete`` is true when no
-        touched association misses anything.
+        ``complete``, ``verdict``, ``counts``, ``present``, ``missing``,
+        ``extra``, ``not_held``, ``associations`` (each held association with
+        its ``missing_members`` and ``missing_products``), ``mrp``,
+        ``errors``, ``unread``; and ``files``, ``known``, ``unknown``,
+        ``unassociated`` (`jwlink.query.held.held_completeness`).
     """
-    held = sorted(set(names))
-    touched = _in_chunks(store, "SELECT name FROM associations WHERE name IN ({marks})", held)
-    touched |= _in_chunks(
-        store, "SELECT association FROM asn_members WHERE expname IN ({marks})", held
-    )
-    touched |= _in_chunks(
-        store, "SELECT association FROM asn_outputs WHERE name IN ({marks})", held
-    )
-    known = _in_chunks(store, "SELECT name FROM products WHERE name IN ({marks})", held)
-    have = set(held)
-    accounted: set[str] = set()
-    report = []
-    for association in sorted(touched):
-        members = sorted(
-            {
-                r[0]
-                for r in store.execute(
-                    "SELECT expname FROM asn_members WHERE association = ?", (association,)
-                )
-            }
-        )
-        outputs = sorted(
-            {
-                r[0]
-                for r in store.execute(
-                    "SELECT name FROM asn_outputs WHERE association = ?", (association,)
-                )
-                if "{" not in r[0]
-            }
-        )
-        accounted.update(members, outputs, [association])
-        report.append(
-            {
-                "association": association,
-                "present": association in have,
-                "members": len(members),
-                "missing_members": [m for m in members if m not in have],
-                "products": len(outputs),
-                "missing_products": [o for o in outputs if o not in have],
-            }
-        )
-    complete = all(
-        a["present"] and not a["missing_members"] and not a["missing_products"] for a in report
-    )
-    return {
-        "files": len(held),
-        "complete": complete,
-        "associations": report,
-        "known": len(known),
-        "unknown": sorted(have - known),
-        "unassociated": sorted(n for n in have if n not in accounted),
-    }
+    return held_completeness(store, names, data_root, lambda item: may_read(item, principal))

@@ -30,6 +30,7 @@ from jwlink.api.files import content_type, may_read
 from jwlink.api.state import ServeState, StateDep, clean_text, read_form
 from jwlink.errors import JwlinkError, NotFound
 from jwlink.query import names
+from jwlink.query.neighbours import neighbours
 from jwlink.query.selection import SelectedFile, files_by_name, is_file_name, served_path
 from jwlink.store import SqlStore
 
@@ -175,34 +176,6 @@ def _describe(item: SelectedFile, kind: str, role: str, inbound: bool) -> str:
     return f"{what}: {kind}/{role}, {arrow}"
 
 
-def _neighbours(store: SqlStore, name: str) -> list[tuple[str, str, str, bool]]:
-    """(other, kind, role, inbound) for every direct link, then coderived siblings."""
-    found = [
-        (s, k, r, True)
-        for s, k, r in store.execute(
-            "SELECT source, kind, role FROM links WHERE target = ? AND source <> target "
-            "ORDER BY kind, role, source",
-            (name,),
-        )
-    ]
-    found += [
-        (t, k, r, False)
-        for t, k, r in store.execute(
-            "SELECT target, kind, role FROM links WHERE source = ? AND source <> target "
-            "ORDER BY kind, role, target",
-            (name,),
-        )
-    ]
-    siblings = store.execute(
-        "SELECT DISTINCT b.target, a.kind FROM links a JOIN links b "
-        "ON b.source = a.source AND b.kind = a.kind AND b.role = a.role "
-        "WHERE a.target = ? AND a.kind = 'multiplicity' AND b.target <> ? ORDER BY b.target",
-        (name, name),
-    )
-    found += [(t, "coderived", k, True) for t, k in siblings[:500]]
-    return found
-
-
 def links_for(
     store: SqlStore,
     state: ServeState,
@@ -248,9 +221,9 @@ def links_for(
                 base,
             )
         )
-        neighbours = _neighbours(store, name)
-        facts = files_by_name(store, [n for n, *_ in neighbours])
-        for other, kind, role, inbound in neighbours:
+        around = neighbours(store, name)
+        facts = files_by_name(store, [n.name for n in around])
+        for other, kind, role, inbound in around:
             if other not in facts:
                 continue
             if kind == "coderived":

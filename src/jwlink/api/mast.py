@@ -31,6 +31,7 @@ from jwlink.api.state import StateDep, clean_text, read_form
 from jwlink.errors import JwlinkError, NotFound
 from jwlink.query import names, questions
 from jwlink.query.catalog import OBSERVATION_COLUMNS
+from jwlink.query.manylists import observation_ids, product_lists
 from jwlink.query.search import (
     Cone,
     Criterion,
@@ -225,27 +226,34 @@ def _observations(
     }
 
 
-def _obs_id_of(store: SqlStore, obsid: str) -> str | None:
-    """Return the obs_id an ``obsid`` value stands for; None for a number the catalog lacks.
+def _observations_of(store: SqlStore, obsids: list[str]) -> list[tuple[str, int]]:
+    """Return ``(obs_id, obsid)`` for each value in order; a number the catalog lacks is left out.
 
     MAST wants the numeric Product Group ID; jwlink also takes any name
     `jwlink.query.names` resolves (an obs_id, a product: its owner's list).
+    Numbers are looked up together, in one statement per 500.
     """
-    number = names.obsid_of(obsid)
-    if number is not None:
-        rows = store.execute("SELECT obs_id FROM observations WHERE obsid = ?", (number,))
-        return str(rows[0][0]) if rows else None  # MAST answers an unknown obsid with nothing
-    try:
-        obs_id, _ = questions.observation_of(store, obsid)
-    except NotFound as err:
-        msg = (
-            f"obsid must be a numeric Product Group ID (or a name this archive holds): "
-            f"{err.describe(show_catalog=False)}"
-        )
-        raise MashupError(msg) from err
-    except ValueError as err:  # a product of no observation
-        raise MashupError(str(err)) from err
-    return obs_id
+    numbers = {o: names.obsid_of(o) for o in obsids}
+    known = observation_ids(store, [n for n in numbers.values() if n is not None])
+    found: list[tuple[str, int]] = []
+    for obsid in obsids:
+        number = numbers[obsid]
+        if number is not None:
+            if number in known:  # MAST answers an unknown obsid with nothing
+                found.append((known[number], number))
+            continue
+        try:
+            obs_id, text = questions.observation_of(store, obsid)
+        except NotFound as err:
+            msg = (
+                f"obsid must be a numeric Product Group ID (or a name this archive holds): "
+                f"{err.describe(show_catalog=False)}"
+            )
+            raise MashupError(msg) from err
+        except ValueError as err:  # a product of no observation
+            raise MashupError(str(err)) from err
+        found.append((obs_id, int(text)))
+    return found
 
 
 def _products(store: SqlStore, params: dict[str, Any], page: int, size: int) -> dict[str, Any]:
@@ -257,21 +265,14 @@ def _products(store: SqlStore, params: dict[str, Any], page: int, size: int) -> 
     if len(obsids) > 5000:
         msg = "at most 5000 obsids per request"
         raise MashupError(msg)
-    rows: list[dict[str, Any]] = []
-    for obsid in obsids:
-        obs_id = _obs_id_of(store, obsid)
-        if obs_id is None:
-            continue
-        listing = questions.product_list(store, obs_id)
-        rows += [{c: r.get(c) for c in PRODUCT_FIELDS} for r in listing.rows]
-    start = (page - 1) * size
-    chosen = rows[start : start + size]
+    lists = product_lists(store, _observations_of(store, obsids), page, size)
+    chosen = [{c: r.get(c) for c in PRODUCT_FIELDS} for r in lists.rows]
     return {
         "status": "COMPLETE",
         "msg": "",
         "fields": fields(PRODUCT_FIELDS, product_type),
         "data": chosen,
-        "paging": _paging(page, size, len(rows), len(chosen)),
+        "paging": _paging(page, size, lists.total, len(chosen)),
     }
 
 

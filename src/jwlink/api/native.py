@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from pydantic import Field
 
 from jwlink.api.bodies import BoundedBodyRoute
@@ -208,13 +208,15 @@ def impact(name: str, state: StateDep) -> dict[str, Any]:
 
 @router.post("/completeness")
 def completeness_check(
+    request: Request,
     state: StateDep,
     names: Annotated[
         list[Annotated[str, Field(max_length=1024)]],
         Body(max_length=100_000, description="File names the caller holds"),
     ],
 ) -> dict[str, Any]:
-    """Which associations these files touch, and which members and products each misses."""
+    """Say what these files hold and miss, as ``jwlink check`` says it of a folder of them."""
     held = [clean_text(n, "file name") for n in names]
+    principal, _ = state.principal(request)
     with state.pool.store() as store:
-        return completeness(store, held)
+        return completeness(store, held, state.data_root, principal)

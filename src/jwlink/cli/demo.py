@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from jwlink.ingest import IngestReport, ingest
+from jwlink.query.showcase import exclusive_programs, showcase
 from jwlink.store import open_store
 
 __all__ = ["DEMO_PRODUCTS", "DEMO_SEED", "Demo", "prepare"]
@@ -69,25 +70,10 @@ class Demo:
 def _pick(db: Path) -> tuple[str, str, str]:
     store = open_store(str(db), readonly=True)
     try:
-        l3 = store.execute(
-            "SELECT obs_id FROM members GROUP BY obs_id ORDER BY COUNT(*) DESC, obs_id LIMIT 1"
-        )
-        per_source = store.execute(
-            "SELECT obs_id FROM observations WHERE obs_id LIKE ? ORDER BY obs_id LIMIT 1",
-            ("%{source_id}%",),
-        )
-        reference = store.execute(
-            "SELECT l.source FROM links l JOIN products p ON p.name = l.source "
-            "WHERE p.product_type = 'REFERENCE' AND p.extension <> 'pmap' GROUP BY l.source "
-            "ORDER BY COUNT(*) DESC, l.source LIMIT 1"
-        )
+        found = showcase(store)
     finally:
         store.close()
-    return _first(l3), _first(per_source), _first(reference)
-
-
-def _first(rows: list[tuple[object, ...]]) -> str:
-    return str(rows[0][0]) if rows else ""
+    return found.l3_observation, found.per_source_observation, found.reference_file
 
 
 def prepare(directory: str | Path, seed: int = DEMO_SEED, products: int = DEMO_PRODUCTS) -> Demo:
@@ -134,13 +120,9 @@ def prepare(directory: str | Path, seed: int = DEMO_SEED, products: int = DEMO_P
 def _exclusive_programs(db: Path) -> list[str]:
     store = open_store(str(db), readonly=True)
     try:
-        rows = store.execute(
-            "SELECT DISTINCT program FROM products WHERE UPPER(data_rights) = 'EXCLUSIVE_ACCESS' "
-            "AND program IS NOT NULL ORDER BY program"
-        )
+        return exclusive_programs(store)
     finally:
         store.close()
-    return [str(r[0]) for r in rows]
 
 
 def _write_token(root: Path, programs: list[str]) -> None:

@@ -187,7 +187,9 @@ def _in(column: str, values: frozenset[str], params: list[Any]) -> str:
     return f"{column} IN ({', '.join(['?'] * len(values))})"
 
 
-def sql_case(asn_type: str | None, has_l3: str, concrete_sources: str) -> tuple[str, list[Any]]:
+def sql_case(
+    asn_type: str | None, has_l3: str, concrete_sources: str, asn_type_column: str | None = None
+) -> tuple[str, list[Any]]:
     """Translate the policy into one SQL ``CASE`` naming each row's rule.
 
     The same `RULES` decide in SQL (for product lists, so filtering by MRP and
@@ -202,6 +204,9 @@ def sql_case(asn_type: str | None, has_l3: str, concrete_sources: str) -> tuple[
         SQL condition: the row's observation lists Level 3 science products.
     concrete_sources : str
         SQL condition: per-source files of the row's observation are listed.
+    asn_type_column : str, optional
+        SQL column holding each row's association type, for a statement
+        listing several observations at once; ``asn_type`` is then ignored.
 
     Returns
     -------
@@ -213,10 +218,16 @@ def sql_case(asn_type: str | None, has_l3: str, concrete_sources: str) -> tuple[
     params: list[Any] = []
     branches = []
     for rule in RULES:
-        if rule.asn_types is not None and asn_type not in rule.asn_types:
+        if (
+            asn_type_column is None
+            and rule.asn_types is not None
+            and asn_type not in rule.asn_types
+        ):
             continue
         local: list[Any] = []
         conds = []
+        if asn_type_column is not None and rule.asn_types is not None:
+            conds.append(_in(asn_type_column, rule.asn_types, local))
         if rule.product_types is not None:
             conds.append(_in("p.product_type", rule.product_types, local))
         if rule.levels is not None:

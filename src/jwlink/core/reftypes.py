@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-__all__ = ["REFTYPES", "UNMAPPED", "reference_role", "reftype_for", "stem_roles_sql"]
+__all__ = ["REFTYPES", "UNMAPPED", "reference_role", "reftype_for"]
 
 # Generated from stdatamodels 6.0.0 (the version jwst 3.0.0 installs),
 # stdatamodels/jwst/datamodels/schemas/core.schema.yaml,
@@ -115,26 +115,3 @@ def reftype_for(keyword: str) -> str:
 def reference_role(keyword: str) -> str:
     """Return the link role of the file an ``R_*`` keyword names (``reference:superbias``)."""
     return f"reference:{reftype_for(keyword)}"
-
-
-def stem_roles_sql() -> str:
-    """Return SQL that renames roles by keyword stem to roles by reftype.
-
-    Catalogs ingested before roles said the reftype hold
-    ``reference:superb`` where they now hold ``reference:superbias``; this is
-    the store's migration for them. A link already held under both roles
-    keeps one row.
-    """
-    statements = []
-    for keyword, reftype in sorted(REFTYPES.items()):
-        stem = keyword.removeprefix("R_").lower()
-        if stem == reftype:
-            continue
-        old, new = f"'reference:{stem}'", f"'reference:{reftype}'"
-        statements.append(
-            f"UPDATE links SET role = {new} WHERE role = {old} AND NOT EXISTS ("
-            f"SELECT 1 FROM links AS same WHERE same.source = links.source AND "
-            f"same.target = links.target AND same.kind = links.kind AND same.role = {new});\n"
-            f"DELETE FROM links WHERE role = {old};\n"
-        )
-    return "".join(statements)

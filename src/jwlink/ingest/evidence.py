@@ -55,7 +55,11 @@ from jwlink.readers.asn import read_association
 from jwlink.readers.pool import read_pool
 from jwlink.readers.table import read_product_table
 
-__all__ = ["FolderEvidence", "Naming", "read_folder"]
+__all__ = ["DOCUMENT_READERS", "FolderEvidence", "Naming", "association_namings",
+           "read_document", "read_folder"]  # fmt: skip
+
+# The readers whose files name other files: the documents read here.
+DOCUMENT_READERS = ("association", "pool", "table", "fits")
 
 # Header keywords naming files MAST delivers with the product (the rest are optional).
 _REQUIRED_HEADER_ROLES = frozenset({"association"})
@@ -167,18 +171,37 @@ def read_folder(root: str | os.PathLike[str]) -> FolderEvidence:
         evidence.paths[relative] = [path.name]
         evidence.files.setdefault(path.name, relative)
         reader = classify(path)
-        if reader not in ("association", "pool", "table", "fits"):
-            continue
-        try:
-            _read(evidence, path, relative, reader)
-        except InputError as err:
-            evidence.errors.append((shown(path), err.problem))
-        except (JwlinkError, OSError) as err:
-            evidence.errors.append((shown(path), str(err)))
-        except Exception as err:  # noqa: BLE001 - as ingest: one file's surprise is reported
-            problem = f"unexpected {type(err).__name__}: {err} (a jwlink bug: please report it)"
-            evidence.errors.append((shown(path), problem))
+        if reader in DOCUMENT_READERS:
+            read_document(evidence, path, relative, reader)
     return evidence
+
+
+def read_document(evidence: FolderEvidence, path: Path, relative: str, reader: str) -> None:
+    """Read one document and add the names it gives to ``evidence``.
+
+    A document that cannot be read is recorded in ``evidence.errors`` (by
+    ``path``), never raised: one bad file does not hide what the others say.
+
+    Parameters
+    ----------
+    evidence : FolderEvidence
+        Where the namings go.
+    path : Path
+        The file to read.
+    relative : str
+        How the namings cite it (its path in the folder, or its name).
+    reader : str
+        One of `DOCUMENT_READERS` (`jwlink.ingest.run.classify`).
+    """
+    try:
+        _read(evidence, path, relative, reader)
+    except InputError as err:
+        evidence.errors.append((shown(path), err.problem))
+    except (JwlinkError, OSError) as err:
+        evidence.errors.append((shown(path), str(err)))
+    except Exception as err:  # noqa: BLE001 - as ingest: one file's surprise is reported
+        problem = f"unexpected {type(err).__name__}: {err} (a jwlink bug: please report it)"
+        evidence.errors.append((shown(path), problem))
 
 
 def _read(evidence: FolderEvidence, path: Path, relative: str, reader: str) -> None:
@@ -201,7 +224,8 @@ def _read(evidence: FolderEvidence, path: Path, relative: str, reader: str) -> N
         from jwlink.readers.fits import read as read_fits
 
         header = read_fits(path)
-        if header.filename != path.name:  # a renamed copy is still the file it says it is
+        if header.filename != path.name and relative in evidence.paths:
+            # A renamed copy is still the file it says it is.
             evidence.paths[relative].append(header.filename)
             evidence.files.setdefault(header.filename, relative)
         for link in header_links(header):
@@ -212,10 +236,28 @@ def _read(evidence: FolderEvidence, path: Path, relative: str, reader: str) -> N
 
 def _association(evidence: FolderEvidence, asn: AsnEvidence, relative: str) -> None:
     batch = linker.link_association(asn)
-    for _, product, expname, exptype in batch.asn_members:
+    association_namings(
+        evidence, batch.asn_members, batch.asn_outputs, asn.association.pool, relative
+    )
+
+
+def association_namings(
+    evidence: FolderEvidence,
+    members: Iterable[tuple[str, str, str, str]],
+    outputs: Iterable[tuple[str, str, str]],
+    pool: str | None,
+    relative: str,
+) -> None:
+    """Add what one association names: its members, its products, its pool.
+
+    The rows are the linker's (``Batch.asn_members``, ``Batch.asn_outputs``),
+    read from the file or from a catalog that ingested it: either way the
+    same namings. The caller records ``relative`` among the documents.
+    """
+    for _, product, expname, exptype in members:
         why = f"association member ({exptype}) of {product}"
         evidence.namings.append(Naming(expname, relative, why, True, "member"))
-    for _, product, output in batch.asn_outputs:
+    for _, product, output in outputs:
         naming = Naming(output, relative, f"association product of {product}", True, "product")
         if "{" in output:  # per-source products: one per source, names known only on disk
             evidence.templates.append(naming)
@@ -224,10 +266,10 @@ def _association(evidence: FolderEvidence, asn: AsnEvidence, relative: str) -> N
         for other, suffix in _level2_side_products(output):
             why = f"Level 2 {suffix} the pipeline writes for some modes of {product}"
             evidence.side_products[other] = Naming(other, relative, why, False)
-    pool = pool_file_name(asn.association.pool)
-    if pool is not None:
+    pool_file = pool_file_name(pool)
+    if pool_file is not None:
         why = "asn_pool (pools are not in MAST product lists)"
-        evidence.namings.append(Naming(pool, relative, why, False))
+        evidence.namings.append(Naming(pool_file, relative, why, False))
 
 
 def _level2_side_products(output: str) -> list[tuple[str, str]]:

@@ -299,9 +299,8 @@ def _count_in_flight(store: SqlStore, report: IngestReport, force: bool) -> None
 
 def _rows(store: SqlStore) -> tuple[int, int]:
     """Count products and links in the catalog."""
-    products = store.execute("SELECT COUNT(*) FROM products")[0][0]
-    links = store.execute("SELECT COUNT(*) FROM links")[0][0]
-    return int(products), int(links)
+    counted = store.counts(("products", "links"))
+    return counted["products"], counted["links"]
 
 
 def _count_added(store: SqlStore, before: tuple[int, int], report: IngestReport) -> None:

@@ -29,9 +29,12 @@ from jwlink.ingest.evidence import FolderEvidence, Naming, read_folder
 from jwlink.query.questions import mrp
 from jwlink.store import SqlStore
 
-__all__ = ["Completeness", "check"]
+__all__ = ["Completeness", "check", "compare", "present_mrp"]
 
-_CHUNK = 500
+_INPUTS_UNDER_SQL = "SELECT path, fingerprint FROM inputs WHERE substr(path, 1, ?) = ?"
+_SHA256_SQL = "SELECT name, sha256 FROM products WHERE name IN ({marks}) AND sha256 IS NOT NULL"
+_OWNERS_SQL = "SELECT DISTINCT obs_id FROM products WHERE name IN ({marks}) AND obs_id IS NOT NULL"
+_MEMBERS_SQL = "SELECT member_obs_id FROM members WHERE obs_id IN ({marks})"
 
 
 @dataclass
@@ -41,7 +44,10 @@ class Completeness:
     ``present``, ``missing`` and ``not_held`` hold one dict per file with the
     documents that name it; ``extra`` the paths (relative to the folder) of
     files nothing names; ``changed`` the files whose SHA-256 differs from the
-    catalog's; ``mrp`` the present minimum recommended products per observation.
+    catalog's; ``mrp`` the present minimum recommended products per observation;
+    ``unread`` the documents held whose content could not be had (a file
+    name posted to the API that the archive has no copy of): what they name
+    is not counted.
     """
 
     folder: str
@@ -55,6 +61,7 @@ class Completeness:
     associations: list[dict[str, Any]] = field(default_factory=list)
     mrp: dict[str, list[str]] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
+    unread: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -101,6 +108,7 @@ class Completeness:
             "associations": self.associations,
             "mrp": self.mrp,
             "errors": self.errors,
+            "unread": self.unread,
         }
 
 
@@ -128,7 +136,7 @@ def check(store: SqlStore, folder: str | os.PathLike[str]) -> Completeness:
     root = Path(folder).resolve()
     evidence = read_folder(root)
     result = Completeness(folder=str(root), documents=sorted(evidence.documents))
-    _compare(evidence, result)
+    compare(evidence, result)
     changed, settled = _changed(store, root, evidence)
     result.changed = changed
     skip = {str(root / c["path"]) for c in changed} | settled
@@ -138,11 +146,17 @@ def check(store: SqlStore, folder: str | os.PathLike[str]) -> Completeness:
     for path, problem in report.errors:
         errors.setdefault(path, problem)
     result.errors = [{"path": p, "error": m} for p, m in sorted(errors.items())]
-    result.mrp = _present_mrp(store, set(evidence.files))
+    result.mrp = present_mrp(store, set(evidence.files))
     return result
 
 
-def _compare(evidence: FolderEvidence, result: Completeness) -> None:
+def compare(evidence: FolderEvidence, result: Completeness) -> None:
+    """Sort the files held into present and extra, and what documents name into missing.
+
+    The one comparison both ``jwlink check`` (a folder) and the API (file
+    names) make: the difference between them is only where the evidence
+    comes from (`jwlink.query.held`).
+    """
     named = evidence.named()
     related = evidence.related(named)
     documents = set(evidence.documents)
@@ -197,25 +211,15 @@ def _associations(evidence: FolderEvidence) -> list[dict[str, Any]]:
 def _recorded(store: SqlStore, root: Path, evidence: FolderEvidence) -> dict[str, str]:
     """Return path -> SHA-256 the catalog recorded for files under the folder."""
     prefix = str(root).rstrip(os.sep) + os.sep
-    rows = store.execute(
-        "SELECT path, fingerprint FROM inputs WHERE substr(path, 1, ?) = ?",
-        (len(prefix), prefix),
-    )
+    rows = store.execute(_INPUTS_UNDER_SQL, (len(prefix), prefix))
     recorded = {str(p): str(f) for p, f in rows}
     # A catalog built elsewhere knows the files by name (and checksum), not by this path.
     unplaced: dict[str, list[str]] = {}
     for path in evidence.paths:
         if str(root / path) not in recorded:
             unplaced.setdefault(Path(path).name, []).append(str(root / path))
-    names = sorted(unplaced)
-    for start in range(0, len(names), _CHUNK):
-        chunk = names[start : start + _CHUNK]
-        marks = ", ".join("?" for _ in chunk)
-        for name, sha256 in store.execute(
-            f"SELECT name, sha256 FROM products WHERE name IN ({marks}) AND sha256 IS NOT NULL",
-            tuple(chunk),
-        ):
-            recorded.update(dict.fromkeys(unplaced[str(name)], str(sha256)))
+    for name, sha256 in store.execute_in(_SHA256_SQL, sorted(unplaced)):
+        recorded.update(dict.fromkeys(unplaced[str(name)], str(sha256)))
     return recorded
 
 
@@ -253,28 +257,14 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _present_mrp(store: SqlStore, present: set[str]) -> dict[str, list[str]]:
-    owners: set[str] = set()
-    names = sorted(present)
-    for start in range(0, len(names), _CHUNK):
-        chunk = names[start : start + _CHUNK]
-        marks = ", ".join("?" for _ in chunk)
-        owners.update(
-            r[0]
-            for r in store.execute(
-                f"SELECT DISTINCT obs_id FROM products WHERE name IN ({marks}) "
-                "AND obs_id IS NOT NULL",
-                tuple(chunk),
-            )
-        )
-    # Exposures that are members of a Level 3 observation present here are
-    # covered by its MRP (which hides them when Level 3 products exist).
-    covered: set[str] = set()
-    for obs_id in owners:
-        covered.update(
-            r[0]
-            for r in store.execute("SELECT member_obs_id FROM members WHERE obs_id = ?", (obs_id,))
-        )
+def present_mrp(store: SqlStore, present: set[str]) -> dict[str, list[str]]:
+    """Return the MRP of each observation that present files belong to, among those files.
+
+    Exposures that are members of a Level 3 observation present here are
+    covered by its MRP (which hides them when Level 3 products exist).
+    """
+    owners = {str(r[0]) for r in store.execute_in(_OWNERS_SQL, sorted(present))}
+    covered = {str(r[0]) for r in store.execute_in(_MEMBERS_SQL, sorted(owners))}
     result = {}
     for obs_id in sorted(owners - covered):
         chosen = [n for n in mrp(store, obs_id).products if n in present]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from jwlink.core.model import Kind
+from jwlink.store.base import marks
 
 __all__ = ["DIRECTIONS", "Lineage", "impact_sql", "lineage_sql"]
 
@@ -39,7 +40,7 @@ def _walk(
         conditions.append("w.depth < ?")
         params.append(depth)
     if kinds:
-        conditions.append(f"(w.kind IS NULL OR w.kind IN ({', '.join('?' for _ in kinds)}))")
+        conditions.append(f"(w.kind IS NULL OR w.kind IN ({marks(len(kinds))}))")
         params += kinds
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     sql = (
@@ -84,14 +85,14 @@ def lineage_sql(
     roots = "SELECT name FROM products WHERE obs_id = ?" if root_is_observation else "VALUES (?)"
     walks, params, names = [], [], []
     node_params: list[Any] = []
-    wanted = f" WHERE kind IS NULL OR kind IN ({', '.join('?' for _ in kinds)})" if kinds else ""
+    wanted = f" WHERE kind IS NULL OR kind IN ({marks(len(kinds))})" if kinds else ""
     for d in ("up", "down") if direction == "both" else (direction,):
         sql, p = _walk(f"walk_{d}", d, kinds, depth)
         walks.append(sql)
         params += p
         names.append(f"SELECT name FROM walk_{d}{wanted}")
         node_params += kinds
-    kind_filter = f" AND l.kind IN ({', '.join('?' for _ in kinds)})" if kinds else ""
+    kind_filter = f" AND l.kind IN ({marks(len(kinds))})" if kinds else ""
     if lateral:
         # OFFSET 0 keeps the planner from flattening the subqueries back into joins.
         product_join = (
@@ -145,6 +146,32 @@ def impact_sql(lateral: bool = False) -> str:
     )
 
 
+class _NodeRow(NamedTuple):
+    """A node row of `lineage_sql` (tag ``n``)."""
+
+    tag: str
+    name: str
+    obs_id: str | None
+    calib_level: str | None  # text: PostgreSQL types UNION columns strictly
+    product_type: str | None
+    suffix: str | None
+    present: int
+    evidence: None
+
+
+class _EdgeRow(NamedTuple):
+    """An edge row of `lineage_sql` (tag ``e``)."""
+
+    tag: str
+    source: str
+    target: str
+    kind: str
+    role: str
+    suffix: None
+    present: None
+    evidence: str
+
+
 @dataclass
 class Lineage:
     """The subgraph around ``root``: nodes (products) and typed edges.
@@ -162,15 +189,20 @@ class Lineage:
     def from_rows(cls, root: str, direction: str, rows: Sequence[Sequence[Any]]) -> Lineage:
         """Shape the rows of `lineage_sql` into a lineage, sorted for stable output."""
         result = cls(root=root, direction=direction)
-        for tag, a, b, c, d, e, f, g in rows:
-            if tag == "n":
-                level = int(c) if c is not None else None
+        for raw in rows:
+            if raw[0] == "n":
+                n = _NodeRow(*raw)
+                level = int(n.calib_level) if n.calib_level is not None else None
                 result.nodes.append(
-                    {"name": a, "obs_id": b, "calib_level": level, "product_type": d, "suffix": e,
-                     "present": bool(f)}
+                    {"name": n.name, "obs_id": n.obs_id, "calib_level": level,
+                     "product_type": n.product_type, "suffix": n.suffix, "present": bool(n.present)}
                 )  # fmt: skip
             else:
-                result.edges.append({"source": a, "target": b, "kind": c, "role": d, "evidence": g})
+                e = _EdgeRow(*raw)
+                result.edges.append(
+                    {"source": e.source, "target": e.target, "kind": e.kind, "role": e.role,
+                     "evidence": e.evidence}
+                )  # fmt: skip
         result.nodes.sort(key=lambda n: n["name"])
         result.edges.sort(key=lambda x: (x["source"], x["target"], x["kind"], x["role"]))
         return result

@@ -14,13 +14,17 @@ background). Every row has a ``calib_level``, as every MAST row does
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "CALIB_LEVEL_SQL",
     "PRODUCT_COLUMNS",
+    "ListedRow",
+    "ProductFacts",
     "ProductList",
+    "listed_row",
     "product_columns",
     "product_list_sql",
 ]
@@ -102,10 +106,73 @@ CALIB_LEVEL_SQL = (
     "CASE p.suffix WHEN 'msa' THEN 1 WHEN 'pool' THEN 2 END, o.calib_level)"
 )
 
+
+class ProductFacts(NamedTuple):
+    """A product's own columns in a listing (`product_columns`: ``calib_level`` always given)."""
+
+    name: str
+    obs_id: str | None
+    level: str | None
+    calib_level: int | None
+    product_type: str
+    suffix: str
+    extension: str
+    program: str | None
+    filters: str | None
+    size: int | None
+    sha256: str | None
+    location: str | None
+    prvversion: str | None
+    data_rights: str | None
+    dataproduct_type: str | None
+
+
+# Spelled out (not ProductFacts._fields): the columns go into SQL, and only
+# literal text may (tests/test_security_sql_static.py proves it).
 PRODUCT_FIELDS = (
     "name", "obs_id", "level", "calib_level", "product_type", "suffix", "extension", "program",
     "filters", "size", "sha256", "location", "prvversion", "data_rights", "dataproduct_type",
 )  # fmt: skip
+assert PRODUCT_FIELDS == ProductFacts._fields
+
+
+class ListedRow(NamedTuple):
+    """One row of `product_list_sql`, every column by name (`listed_row` builds it).
+
+    ``via``, ``kind``, ``role`` and ``rank`` are the path that listed the
+    product (rank 0: owned, 1: a member's, 2: brought in by a link);
+    ``obsid``, ``obs_dataproduct_type`` and ``obs_rights`` are of its
+    observation; ``rule`` the MRP rule id; ``total`` the rows before paging;
+    ``parent`` the obsid of the observation listed (`jwlink.query.manylists`).
+    """
+
+    via: str | None
+    kind: str | None
+    role: str | None
+    rank: int
+    product: ProductFacts
+    obsid: int | None
+    obs_dataproduct_type: str | None
+    obs_rights: str | None
+    rule: str | None = None
+    total: int = 0
+    parent: int | None = None
+
+
+# The path columns that come before the product's in every listing statement.
+_PATH_COLUMNS = ("name", "via", "kind", "role", "rank")
+
+
+def listed_row(raw: Sequence[Any]) -> ListedRow:
+    """Name the columns of one listing row: the one place their positions are known.
+
+    The row is ``(name, via, kind, role, rank)``, `PRODUCT_FIELDS`, then
+    ``obsid, obs_dataproduct_type, obs_rights`` and, from `product_list_sql`,
+    ``rule`` and the total (and from `jwlink.query.manylists`, the parent obsid).
+    """
+    start, end = len(_PATH_COLUMNS), len(_PATH_COLUMNS) + len(PRODUCT_FIELDS)
+    _, via, kind, role, rank = raw[:start]
+    return ListedRow(via, kind, role, rank, ProductFacts(*raw[start:end]), *raw[end:])
 
 
 def product_columns() -> list[str]:
@@ -181,51 +248,51 @@ _DESCRIPTIONS = {
 _TYPE_CODES = {"SCIENCE": "S", "CALIBRATION": "C", "AUXILIARY": "A", "INFO": "I"}
 
 
-def _subgroup(product: dict[str, Any]) -> str:
-    name = str(product["name"])
+def _subgroup(product: ProductFacts) -> str:
+    name = product.name
     if name.endswith("_asn.json"):
         return "ASN"
     if "_gs-" in name:
         return "GS-" + name.split("_gs-", 1)[1].split("_", 1)[0].upper()
-    return str(product["suffix"] or product["extension"]).upper()
+    return str(product.suffix or product.extension).upper()
 
 
-def mast_row(raw: tuple[Any, ...], parent_obsid: str) -> dict[str, Any]:
-    """Shape one row of `product_list_sql` into MAST columns plus jwlink's."""
-    name, via, kind, role, rank = raw[:5]
-    product = dict(zip(PRODUCT_FIELDS, raw[5 : 5 + len(PRODUCT_FIELDS)], strict=True))
-    obsid, dataproduct_type, obs_rights = raw[5 + len(PRODUCT_FIELDS) : 8 + len(PRODUCT_FIELDS)]
-    program = product["program"]
-    suffix = product["suffix"] or ""
+def mast_row(row: ListedRow | Sequence[Any], parent_obsid: str) -> dict[str, Any]:
+    """Shape one listing row (a `ListedRow` or a raw row) into MAST columns plus jwlink's."""
+    if not isinstance(row, ListedRow):
+        row = listed_row(row)
+    product = row.product
+    program = product.program
+    suffix = product.suffix or ""
     return {
-        "obsID": str(obsid) if obsid is not None else parent_obsid,
+        "obsID": str(row.obsid) if row.obsid is not None else parent_obsid,
         "obs_collection": "JWST",
-        "dataproduct_type": product["dataproduct_type"] or dataproduct_type or "",
-        "obs_id": product["obs_id"] or via,
+        "dataproduct_type": product.dataproduct_type or row.obs_dataproduct_type or "",
+        "obs_id": product.obs_id or row.via,
         "description": _DESCRIPTIONS.get(suffix, suffix),
-        "type": _TYPE_CODES.get(product["product_type"], "A"),
-        "dataURI": f"mast:JWST/product/{name}",
-        "productType": product["product_type"],
+        "type": _TYPE_CODES.get(product.product_type, "A"),
+        "dataURI": f"mast:JWST/product/{product.name}",
+        "productType": product.product_type,
         "productGroupDescription": "",
         "productSubGroupDescription": _subgroup(product),
         "productDocumentationURL": "",
         "project": "CALJWST",
-        "prvversion": product["prvversion"] or "",
+        "prvversion": product.prvversion or "",
         "proposal_id": str(int(program)) if program else "",
-        "productFilename": name,
-        "size": product["size"],
+        "productFilename": product.name,
+        "size": product.size,
         "parent_obsid": parent_obsid,
-        "dataRights": product["data_rights"] or obs_rights,  # None: the program's (queries)
-        "calib_level": product["calib_level"],
-        "filters": product["filters"] or "",
-        "sha256": product["sha256"],
-        "kind": kind,
-        "role": role,
-        "present": product["location"] is not None,
-        "level": product["level"],
+        "dataRights": product.data_rights or row.obs_rights,  # None: the program's (queries)
+        "calib_level": product.calib_level,
+        "filters": product.filters or "",
+        "sha256": product.sha256,
+        "kind": row.kind,
+        "role": row.role,
+        "present": product.location is not None,
+        "level": product.level,
         "suffix": suffix,
-        "brought_in": rank == 2,
-        "location": product["location"],
+        "brought_in": row.rank == 2,
+        "location": product.location,
     }
 
 

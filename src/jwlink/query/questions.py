@@ -9,11 +9,20 @@ from typing import Any
 from jwlink.core.mrp import MRP_RULE_IDS, RULES, explain, sql_case
 from jwlink.query import names
 from jwlink.query.lineage import DIRECTIONS, Lineage, check_kinds, impact_sql, lineage_sql
-from jwlink.query.productlist import MRP_LABEL, ProductList, mast_row, product_list_sql, sort_key
+from jwlink.query.productlist import (
+    MRP_LABEL,
+    ListedRow,
+    ProductList,
+    listed_row,
+    mast_row,
+    product_list_sql,
+    sort_key,
+)
 from jwlink.store import SqlStore
+from jwlink.store.base import marks
 
 __all__ = ["Impact", "MrpResult", "ProductFilters", "impact", "lineage", "mrp",
-           "observation_of", "product_list", "program_rights",
+           "inherit_rights", "observation_of", "product_list", "program_rights",
            "program_product_list", "resolve"]  # fmt: skip
 
 
@@ -86,7 +95,7 @@ class ProductFilters:
 
         def among(expr: str, values: Sequence[str]) -> str:
             params.extend(values)
-            return f"{expr} IN ({', '.join('?' for _ in values)})"
+            return f"{expr} IN ({marks(len(values))})"
 
         if self.levels is not None:
             conds.append(f"({among('level', self.levels)} OR "
@@ -164,19 +173,19 @@ def product_list(
     params = [obs_id, obs_id, *rule_params, *where_params]
     if page_size is not None:
         params += [page_size, (page - 1) * page_size]
-    raw = store.execute(sql, params)
-    total = raw[0][-1] if raw else 0
-    if not raw and page > 1:  # past the end: the count still says how many there are
+    listed = [listed_row(r) for r in store.execute(sql, params)]
+    total = listed[0].total if listed else 0
+    if not listed and page > 1:  # past the end: the count still says how many there are
         count_sql = product_list_sql(all_duplicates, rule_case, where, store.collate, True)
-        probe = store.execute(count_sql, [*params[:-2], 1, 0])
-        total = probe[0][-1] if probe else 0
+        probe = [listed_row(r) for r in store.execute(count_sql, [*params[:-2], 1, 0])]
+        total = probe[0].total if probe else 0
     result = ProductList(obs_id=obs_id, obsid=obsid, total=total, page=page, page_size=page_size)
-    result.rows = [_listed_row(r, obsid) for r in raw]
-    _inherit_rights(store, result.rows)
+    result.rows = [_listed_row(r, obsid) for r in listed]
+    inherit_rights(store, result.rows)
     return result
 
 
-def _inherit_rights(store: SqlStore, rows: Sequence[dict[str, Any]]) -> None:
+def inherit_rights(store: SqlStore, rows: Sequence[dict[str, Any]]) -> None:
     """Give rows that carry no rights their program's, else PUBLIC (as downloads decide)."""
     programs: dict[str, str | None] = {}
     for row in rows:
@@ -188,9 +197,9 @@ def _inherit_rights(store: SqlStore, rows: Sequence[dict[str, Any]]) -> None:
         row["dataRights"] = programs.get(program) or "PUBLIC"
 
 
-def _listed_row(raw: Sequence[Any], obsid: str) -> dict[str, Any]:
-    row = mast_row(tuple(raw), obsid)
-    row["productGroupDescription"] = MRP_LABEL if raw[-2] in MRP_RULE_IDS else ""
+def _listed_row(listed: ListedRow, obsid: str) -> dict[str, Any]:
+    row = mast_row(listed, obsid)
+    row["productGroupDescription"] = MRP_LABEL if listed.rule in MRP_RULE_IDS else ""
     row.pop("brought_in")
     row.pop("location")
     return row
@@ -278,12 +287,12 @@ def program_product_list(
     ProductList
         ``obs_id`` is the program; each row's ``parent_obsid`` its owner's obsid.
     """
-    from jwlink.query.productlist import PRODUCT_FIELDS, product_columns
+    from jwlink.query.productlist import product_columns
 
     program = program.zfill(5)
     sql = _PROGRAM_SQL.format(fields=", ".join(product_columns()))
-    raw = store.execute(sql, (program,))
-    rows = [mast_row(r, str(r[5 + len(PRODUCT_FIELDS)] or "")) for r in raw]
+    listed = [listed_row(r) for r in store.execute(sql, (program,))]
+    rows = [mast_row(r, str(r.obsid or "")) for r in listed]
     composed = {r[0] for r in store.execute(_COMPOSED_SQL, (program,))}
     by_obs: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
@@ -300,7 +309,7 @@ def program_product_list(
         rows = rows[(page - 1) * page_size : page * page_size]
     hidden = ("brought_in", "location")
     result.rows = [{k: v for k, v in r.items() if k not in hidden} for r in rows]
-    _inherit_rights(store, result.rows)
+    inherit_rights(store, result.rows)
     return result
 
 
@@ -322,12 +331,12 @@ def mrp(store: SqlStore, name: str) -> MrpResult:
     obs_id, _ = observation_of(store, name)
     rule_case, rule_params = _rule_case(store, obs_id)
     sql = product_list_sql(False, rule_case, "1 = 1", store.collate)
-    raw = store.execute(sql, [obs_id, obs_id, *rule_params])
+    listed = [listed_row(r) for r in store.execute(sql, [obs_id, obs_id, *rule_params])]
     descriptions = {rule.id: rule.description for rule in RULES}
     descriptions["per-source-expected"] = (
         "no per-source file is known yet: the placeholder stands for them"
     )
-    decisions = [(r[5], r[-2]) for r in raw]
+    decisions = [(r.product.name, str(r.rule)) for r in listed]
     return MrpResult(
         obs_id=obs_id,
         products=[name for name, rule in decisions if rule in MRP_RULE_IDS],

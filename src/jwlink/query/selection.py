@@ -14,6 +14,7 @@ import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from jwlink.errors import NotFound
 from jwlink.query import names as resolver
@@ -39,9 +40,26 @@ _FILE_SQL = (
     "COALESCE(p.data_rights, o.data_rights), COALESCE(p.release_date, o.release_date), "
     "COALESCE(p.program, o.program), p.product_type, p.suffix, p.extension, p.calib_level, "
     "COALESCE(p.dataproduct_type, o.dataproduct_type) "
-    "FROM products p LEFT JOIN observations o ON o.obs_id = p.obs_id WHERE p.name IN "
+    "FROM products p LEFT JOIN observations o ON o.obs_id = p.obs_id WHERE p.name IN ({marks})"
 )
-_CHUNK = 500
+
+
+class _FileRow(NamedTuple):
+    """One row of `_FILE_SQL`: rights, release and program fall back to the observation's."""
+
+    name: str
+    obs_id: str | None
+    size: int | None
+    sha256: str | None
+    location: str | None
+    data_rights: str | None
+    release_date: str | None
+    program: str | None
+    product_type: str | None
+    suffix: str | None
+    extension: str | None
+    calib_level: int | None
+    dataproduct_type: str | None
 
 
 @dataclass(frozen=True)
@@ -125,19 +143,16 @@ def files_by_name(store: SqlStore, names: Sequence[str]) -> dict[str, SelectedFi
     """
     found: dict[str, SelectedFile] = {}
     programs: dict[str, tuple[str | None, str | None]] = {}
-    unique = sorted(set(names))
-    for start in range(0, len(unique), _CHUNK):
-        chunk = unique[start : start + _CHUNK]
-        sql = _FILE_SQL + "(" + ", ".join("?" for _ in chunk) + ")"
-        for row in store.execute(sql, chunk):
-            name, obs_id, size, sha256, location, rights, release, program, *kinds = row
-            if rights is None and program is not None:
-                if program not in programs:
-                    programs[program] = questions.program_rights(store, program)
-                rights, release = programs[program]
-            found[name] = SelectedFile(
-                name, obs_id, size, sha256, location, rights or "PUBLIC", release, program, *kinds
-            )
+    for raw in store.execute_in(_FILE_SQL, sorted(set(names))):
+        row = _FileRow(*raw)
+        rights, release = row.data_rights, row.release_date
+        if rights is None and row.program is not None:
+            if row.program not in programs:
+                programs[row.program] = questions.program_rights(store, row.program)
+            rights, release = programs[row.program]
+        found[row.name] = SelectedFile(
+            **row._replace(data_rights=rights or "PUBLIC", release_date=release)._asdict()
+        )
     return found
 
 

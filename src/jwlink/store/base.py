@@ -33,10 +33,29 @@ from jwlink.store.migrations import CREATE_MIGRATIONS, MIGRATIONS
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["MIGRATIONS", "SqlStore", "Tracer"]
+__all__ = ["CHUNK", "MIGRATIONS", "SqlStore", "Tracer", "chunked", "marks"]
 
+# Called with every statement the store sends, before it is sent: the SQL and
+# its parameters (for a bulk statement, its rows; for COPY, the rows copied).
 Tracer = Callable[[str, Sequence[Any]], None]
 _T = TypeVar("_T")
+_V = TypeVar("_V")
+
+# Values per ``IN (...)`` list: well under SQLite's 32766 bound parameters
+# and PostgreSQL's 65535, with room for a statement's other parameters.
+CHUNK = 500
+
+
+def chunked(values: Sequence[_V], size: int = CHUNK) -> Iterator[list[_V]]:
+    """Yield ``values`` in lists of at most ``size``, in order."""
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
+
+
+def marks(count: int) -> str:
+    """Return ``count`` placeholders for an ``IN (...)`` list: ``?, ?, ?``."""
+    return ", ".join(["?"] * count)
+
 
 PRODUCT_COLUMNS = tuple(f.name for f in fields(Product))
 OBSERVATION_COLUMNS = (
@@ -112,6 +131,10 @@ UPSERT_INPUT = (
     "ON CONFLICT (path) DO UPDATE SET fingerprint = excluded.fingerprint, "
     "reader = excluded.reader, products = excluded.products, links = excluded.links"
 )
+
+
+CATALOG_TABLES = ("observations", "products", "associations", "links", "members", "aliases")
+_COUNT_SQL = {t: f"SELECT COUNT(*) FROM {t}" for t in CATALOG_TABLES}
 
 
 def _values(obj: Any) -> tuple[Any, ...]:
@@ -233,15 +256,39 @@ class SqlStore:
         """
         self._rollback()
 
+    def _trace(self, sql: str, params: Sequence[Any] = ()) -> None:
+        # The dialects call this just before sending anything, so the tracer
+        # sees every statement: reads, writes, bulk writes, COPY, migrations.
+        if self.tracer is not None:
+            self.tracer(sql, params)
+
     # -- public ----------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one read statement with ``?`` placeholders and return its rows."""
-        if self.tracer is not None:
-            self.tracer(sql, params)
         try:
             return self._execute(sql, params)
         except Exception as err:
             raise self._map_error(err) from err
+
+    def execute_in(
+        self,
+        sql: str,
+        values: Sequence[Any],
+        before: Sequence[Any] = (),
+        after: Sequence[Any] = (),
+    ) -> list[tuple[Any, ...]]:
+        """Run a statement with one ``IN ({marks})`` list over many values, in chunks.
+
+        ``sql`` is one of the package's own statements with the text
+        ``{marks}`` where the placeholders of the list go; the values are
+        bound in chunks of `CHUNK`, between ``before`` and ``after``. The rows
+        of every chunk are returned together (an empty list binds nothing).
+        """
+        rows: list[tuple[Any, ...]] = []
+        for chunk in chunked(values):
+            statement = sql.replace("{marks}", marks(len(chunk)))
+            rows += self.execute(statement, (*before, *chunk, *after))
+        return rows
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -432,10 +479,19 @@ class SqlStore:
         rows = self.execute("SELECT fingerprint FROM inputs WHERE path = ?", (path,))
         return rows[0][0] if rows else None
 
-    def counts(self) -> dict[str, int]:
-        """Return the number of rows in each catalog table."""
-        tables = ("observations", "products", "associations", "links", "members", "aliases")
-        return {t: self.execute(f"SELECT COUNT(*) FROM {t}")[0][0] for t in tables}
+    def counts(self, tables: Sequence[str] = CATALOG_TABLES) -> dict[str, int]:
+        """Return the number of rows in each catalog table (or in the ones named).
+
+        Raises
+        ------
+        StoreError
+            A name that is not one of `CATALOG_TABLES`.
+        """
+        unknown = [t for t in tables if t not in _COUNT_SQL]
+        if unknown:
+            msg = f"no catalog table '{unknown[0]}': expected one of {', '.join(CATALOG_TABLES)}"
+            raise StoreError(msg)
+        return {t: int(self.execute(_COUNT_SQL[t])[0][0]) for t in tables}
 
     def link_guide_stars(self, visits: Sequence[str] = ()) -> None:
         """Link guide-star products to the science products of the same visit.
@@ -445,9 +501,8 @@ class SqlStore:
         catalog. This links the given visits and every visit `write` queued
         (then clears them from the queue); an ingest calls it at its end.
         """
-        given = sorted(set(visits))
-        for start in range(0, len(given), 500):
-            self._link_guide_stars(given[start : start + 500], queued=False)
+        for chunk in chunked(sorted(set(visits))):
+            self._link_guide_stars(chunk, queued=False)
         # A read first: with nothing queued, no write transaction is begun.
         while self.execute("SELECT 1 FROM guide_star_queue LIMIT 1"):
             self._link_guide_stars((), queued=True)
@@ -462,25 +517,25 @@ class SqlStore:
                 # meanwhile wait, and queue it again after this commits.
                 rows = self._execute(
                     "SELECT visit_id FROM guide_star_queue ORDER BY visit_id "
-                    f"{self.collate} LIMIT 500{self.lock_rows}"
+                    f"{self.collate} LIMIT {CHUNK}{self.lock_rows}"
                 )
                 chunk = [r[0] for r in rows]
             if not chunk:
                 return False
-            marks = ", ".join("?" for _ in chunk)
+            placeholders = marks(len(chunk))
             # Ordered, so two processes linking the same visits lock the same
             # link keys in the same order (no deadlock).
             self._execute(
                 "INSERT INTO links (source, target, kind, role, evidence) "
                 "SELECT g.name, p.name, 'aggregation', 'guide_star', 'rule:guide-star-visit' "
                 "FROM products g JOIN products p ON p.visit_id = g.visit_id "
-                f"WHERE g.visit_id IN ({marks}) AND g.name LIKE ? "
+                f"WHERE g.visit_id IN ({placeholders}) AND g.name LIKE ? "
                 "AND p.level = '2b' AND p.product_type = 'SCIENCE' "
                 f"ORDER BY g.name {self.collate}, p.name {self.collate} "
                 "ON CONFLICT (source, target, kind, role) DO NOTHING",
                 (*chunk, "%_gs-%"),
             )
-            self._execute(f"DELETE FROM guide_star_queue WHERE visit_id IN ({marks})", chunk)
+            self._execute(f"DELETE FROM guide_star_queue WHERE visit_id IN ({placeholders})", chunk)
             return True
 
         return self._retrying(work)

@@ -4,9 +4,33 @@ from __future__ import annotations
 
 from importlib import resources
 
-from jwlink.core.reftypes import stem_roles_sql
+from jwlink.core.reftypes import REFTYPES
 
 __all__ = ["CREATE_MIGRATIONS", "MIGRATIONS"]
+
+
+def _stem_roles_sql() -> str:
+    """Return SQL that renames roles by keyword stem to roles by reftype.
+
+    Catalogs ingested before roles said the reftype hold
+    ``reference:superb`` where they now hold ``reference:superbias``; this is
+    the store's migration for them. A link already held under both roles
+    keeps one row.
+    """
+    statements = []
+    for keyword, reftype in sorted(REFTYPES.items()):
+        stem = keyword.removeprefix("R_").lower()
+        if stem == reftype:
+            continue
+        old, new = f"'reference:{stem}'", f"'reference:{reftype}'"
+        statements.append(
+            f"UPDATE links SET role = {new} WHERE role = {old} AND NOT EXISTS ("
+            f"SELECT 1 FROM links AS same WHERE same.source = links.source AND "
+            f"same.target = links.target AND same.kind = links.kind AND same.role = {new});\n"
+            f"DELETE FROM links WHERE role = {old};\n"
+        )
+    return "".join(statements)
+
 
 # Named migrations, applied in order, each once.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
@@ -32,7 +56,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ),
     # Reference roles say the CRDS reftype (reference:superbias), no longer
     # the R_* keyword's stem (reference:superb): catalogs made before follow.
-    ("0005_reference_roles_by_reftype", stem_roles_sql()),
+    ("0005_reference_roles_by_reftype", _stem_roles_sql()),
 )
 CREATE_MIGRATIONS = (
     "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"

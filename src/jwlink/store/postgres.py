@@ -109,11 +109,13 @@ class PostgresStore(SqlStore):
         return self._run(sql, params)
 
     def _run(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        self._trace(sql, params)
         cur = self.conn.execute(_pg(sql), params or None)
         return cur.fetchall() if cur.description else []
 
     def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         try:
+            self._trace(sql, rows)
             with self.conn.cursor() as cur:
                 cur.executemany(_pg(sql), rows)
         except psycopg.Error as err:
@@ -128,29 +130,34 @@ class PostgresStore(SqlStore):
         # Nothing has run in the transaction yet, so a connection found dead
         # here is replaced and the transaction starts on the new one.
         try:
-            self.conn.execute(sql)
+            self._control(sql)
         except psycopg.Error as err:
             if not self._reconnect_after(err):
                 raise
-            self.conn.execute(sql)
+            self._control(sql)
         self._in_transaction = True
+
+    def _control(self, sql: str) -> None:
+        # Transaction control goes past the tracer too: it sees every statement.
+        self._trace(sql)
+        self.conn.execute(sql)
 
     def _begin_read(self) -> None:
         self._begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
     def _end_read(self) -> None:
         self._in_transaction = False
-        self.conn.execute("COMMIT")
+        self._control("COMMIT")
 
     def _commit(self) -> None:
         self._in_transaction = False
-        self.conn.execute("COMMIT")
+        self._control("COMMIT")
 
     def _rollback(self) -> None:
         self._in_transaction = False
         # A staging table created in the failed transaction is gone with it.
         self._staged.clear()
-        self.conn.execute("ROLLBACK")
+        self._control("ROLLBACK")
 
     def _lock_schema(self) -> None:
         # Transaction-scoped: released at commit. Keyed by schema, so catalogs
@@ -168,7 +175,7 @@ class PostgresStore(SqlStore):
             return
         stage = f"stage_{table}"
         if stage not in self._staged:
-            self.conn.execute(
+            self._control(
                 f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
                 f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
             )
@@ -180,15 +187,21 @@ class PostgresStore(SqlStore):
         # then take row locks in one global order and cannot deadlock.
         key = conflict[conflict.index("(") + 1 : conflict.index(")")]
         order = ", ".join(f"{c.strip()} {self.collate}" for c in key.split(","))
+        load = f"COPY {stage} ({columns}) FROM STDIN"
+        carry = (
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} "
+            f"ORDER BY {order}{conflict}"
+        )
+        empty = f"DELETE FROM {stage}"
         with self.conn.cursor() as cur:
-            with cur.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+            self._trace(load, rows)
+            with cur.copy(load) as copy:
                 for row in rows:
                     copy.write_row(row)
-            cur.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} "
-                f"ORDER BY {order}{conflict}"
-            )
-            cur.execute(f"DELETE FROM {stage}")
+            self._trace(carry)
+            cur.execute(carry)
+            self._trace(empty)
+            cur.execute(empty)
 
     def _map_error(self, err: Exception) -> Exception:
         if not isinstance(err, psycopg.Error):

@@ -111,31 +111,38 @@ class SqliteStore(SqlStore):
         return conn
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._trace(sql, params)
         return self.conn.execute(sql, params).fetchall()
 
     def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._trace(sql, rows)
         self.conn.executemany(sql, rows)
+
+    def _control(self, sql: str) -> None:
+        # Transaction control goes past the tracer too: it sees every statement.
+        self._trace(sql)
+        self.conn.execute(sql)
 
     def _begin(self) -> None:
         # IMMEDIATE takes the write lock up front, so two writers queue
         # instead of failing half-way with SQLITE_BUSY.
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._control("BEGIN IMMEDIATE")
 
     def _commit(self) -> None:
-        self.conn.execute("COMMIT")
+        self._control("COMMIT")
 
     def _begin_read(self) -> None:
         # DEFERRED: in WAL mode the first read fixes the snapshot, and no lock
         # stops the writer meanwhile.
-        self.conn.execute("BEGIN")
+        self._control("BEGIN")
 
     def _end_read(self) -> None:
         if self.conn.in_transaction:
-            self.conn.execute("COMMIT")
+            self._control("COMMIT")
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
+            self._control("ROLLBACK")
 
     def _map_error(self, err: Exception) -> Exception:
         if not isinstance(err, sqlite3.Error):

@@ -1,0 +1,169 @@
+"""The product lists of many observations in one statement (MAST's ``Mast.Caom.Products``).
+
+A MAST request may name thousands of observations (``obsid=1,2,3,...``) and
+asks for one page of all their rows together. The rows are those of each
+observation's own list (`jwlink.query.productlist`: owned, members',
+brought in; each file once per observation; MRP-flagged by each
+observation's own policy), the observations in the order asked, and the page
+is cut by the database: one statement, whatever the number of observations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from jwlink.core.mrp import MRP_RULE_IDS, sql_case
+from jwlink.query.productlist import (
+    _BRINGING,
+    MRP_LABEL,
+    PRODUCT_FIELDS,
+    ListedRow,
+    listed_row,
+    mast_row,
+    product_columns,
+)
+from jwlink.query.questions import inherit_rights
+from jwlink.store import SqlStore
+
+__all__ = ["ObservationLists", "observation_ids", "product_lists", "product_lists_sql"]
+
+# Observations resolved from MAST's numeric Product Group IDs, all at once.
+_BY_OBSID = "SELECT obsid, obs_id FROM observations WHERE obsid IN ({marks})"
+
+# Per observation (root): its association type, whether it lists Level 3
+# science, whether per-source files of it are known (what
+# `jwlink.query.questions._rule_case` asks one observation at a time).
+_ROOT_FACTS = (
+    "(SELECT a.asn_type FROM products q JOIN asn_outputs ao ON ao.name = q.name "
+    "JOIN associations a ON a.name = ao.association WHERE q.obs_id = r.root "
+    "ORDER BY a.asn_type LIMIT 1) AS asn_type, "
+    "CASE WHEN EXISTS (SELECT 1 FROM products q WHERE q.obs_id = r.root AND q.level = '3' "
+    "AND q.product_type = 'SCIENCE') THEN 1 ELSE 0 END AS has_l3, "
+    "CASE WHEN r.root LIKE '%{source\\_id}%' ESCAPE '\\' AND EXISTS (SELECT 1 FROM products q "
+    "WHERE q.obs_id = r.root AND q.level = '3' AND q.name NOT LIKE '%{%') "
+    "THEN 1 ELSE 0 END AS concrete"
+)
+
+
+def product_lists_sql(count: int, rule_case: str, collate: str) -> str:
+    """Return the statement listing the products of ``count`` observations, paged.
+
+    Bind each observation's ``(obs_id, position, obsid)``, then the
+    parameters of ``rule_case``, then ``LIMIT`` and ``OFFSET``. Rows are those
+    of `jwlink.query.productlist.product_list_sql` (``rule`` and the total
+    included), then the obsid of the observation they are listed for.
+    """
+    roots = ", ".join("(?, CAST(? AS INTEGER), CAST(? AS BIGINT))" for _ in range(count))
+    fields = ", ".join(PRODUCT_FIELDS)
+    return f"""
+WITH asked(root, pos, parent) AS (VALUES {roots}),
+roots AS MATERIALIZED (SELECT r.root, r.pos, r.parent, {_ROOT_FACTS} FROM asked r),
+owners(pos, obs_id, kind, role, prio) AS (
+    SELECT pos, root, NULL, NULL, 0 FROM roots
+    UNION ALL
+    SELECT r.pos, m.member_obs_id,
+           CASE m.exptype WHEN 'science' THEN 'composition'
+                          WHEN 'target_acquisition' THEN 'prerequisite'
+                          ELSE 'calibration' END,
+           m.exptype,
+           CASE m.exptype WHEN 'science' THEN 0 WHEN 'member' THEN 2 ELSE 1 END
+    FROM roots r JOIN members m ON m.obs_id = r.root
+),
+owned AS MATERIALIZED (
+    SELECT o.pos, p.name, o.obs_id AS via, o.kind, o.role,
+           CASE WHEN o.kind IS NULL THEN 0 ELSE 1 END AS rank, o.prio
+    FROM owners o JOIN products p ON p.obs_id = o.obs_id
+),
+brought AS (
+    SELECT w.pos, l.source AS name, w.via, l.kind, l.role, 2 AS rank, 0 AS prio
+    FROM links l CROSS JOIN owned w
+    WHERE l.target IN (SELECT name FROM owned) AND w.name = l.target AND {_BRINGING}
+),
+paths AS (SELECT * FROM owned UNION ALL SELECT * FROM brought),
+ranked AS (
+    SELECT paths.*, ROW_NUMBER() OVER (
+        PARTITION BY pos, name ORDER BY rank, prio, via {collate}, kind {collate}, role {collate}
+    ) AS n
+    FROM paths
+),
+picked AS (
+    SELECT k.name, k.via, k.kind, k.role, k.rank, r.pos, r.parent, r.asn_type, r.has_l3,
+           r.concrete
+    FROM ranked k JOIN roots r ON r.pos = k.pos WHERE k.n = 1
+),
+listed AS (
+    SELECT x.via, x.kind, x.role, x.rank, x.pos, x.parent, {", ".join(product_columns())},
+           o.obsid, o.dataproduct_type AS obs_dataproduct_type, o.data_rights AS obs_rights,
+           {rule_case} AS rule
+    FROM picked x JOIN products p ON p.name = x.name
+    LEFT JOIN observations o ON o.obs_id = COALESCE(p.obs_id, x.via)
+)
+SELECT name, via, kind, role, rank, {fields}, obsid, obs_dataproduct_type, obs_rights, rule,
+       COUNT(*) OVER (), parent
+FROM listed
+ORDER BY pos, COALESCE(calib_level, 0) DESC, name {collate}, COALESCE(via, '') {collate},
+         COALESCE(kind, '') {collate}
+LIMIT ? OFFSET ?"""
+
+
+def observation_ids(store: SqlStore, obsids: Sequence[int]) -> dict[int, str]:
+    """Return the obs_id of every numeric obsid the catalog holds (one statement per 500)."""
+    rows = store.execute_in(_BY_OBSID, sorted(set(obsids)))
+    return {int(obsid): str(obs_id) for obsid, obs_id in rows}
+
+
+class ObservationLists:
+    """One page of the product lists of several observations together."""
+
+    def __init__(self, rows: list[dict[str, Any]], total: int) -> None:
+        self.rows = rows
+        self.total = total
+
+
+def product_lists(
+    store: SqlStore, observations: Sequence[tuple[str, int]], page: int, page_size: int
+) -> ObservationLists:
+    """Return one page of the product lists of observations, in the order given.
+
+    Parameters
+    ----------
+    store : SqlStore
+        The catalog.
+    observations : sequence of (obs_id, obsid)
+        The observations (an observation given twice is listed twice, as MAST does).
+    page, page_size : int
+        1-based page of ``page_size`` rows.
+
+    Returns
+    -------
+    ObservationLists
+        The page's rows, as `jwlink.query.questions.product_list` shapes them
+        (``parent_obsid`` the observation each is listed for), and the
+        number of rows of all pages.
+    """
+    if not observations:
+        return ObservationLists([], 0)
+    truth = "x.{} = 1"
+    rule_case, rule_params = sql_case(
+        None, truth.format("has_l3"), truth.format("concrete"), asn_type_column="x.asn_type"
+    )
+    sql = product_lists_sql(len(observations), rule_case, store.collate)
+    roots = [v for pos, (obs_id, obsid) in enumerate(observations) for v in (obs_id, pos, obsid)]
+    offset = (page - 1) * page_size
+    listed = [listed_row(r) for r in store.execute(sql, (*roots, *rule_params, page_size, offset))]
+    total = listed[0].total if listed else 0
+    if not listed and page > 1:  # past the end: the count still says how many there are
+        probe = store.execute(sql, (*roots, *rule_params, 1, 0))
+        total = listed_row(probe[0]).total if probe else 0
+    rows = [_row(r) for r in listed]
+    inherit_rights(store, rows)
+    return ObservationLists(rows, total)
+
+
+def _row(listed: ListedRow) -> dict[str, Any]:
+    row = mast_row(listed, str(listed.parent))
+    row["productGroupDescription"] = MRP_LABEL if listed.rule in MRP_RULE_IDS else ""
+    row.pop("brought_in")
+    row.pop("location")
+    return row
