@@ -39,6 +39,7 @@ them for some modes only, so they are never *required*.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterable
@@ -56,6 +57,8 @@ from jwlink.readers.pool import read_pool
 from jwlink.readers.table import read_product_table
 
 __all__ = ["FolderEvidence", "Naming", "read_folder"]
+
+_log = logging.getLogger(__name__)
 
 # Header keywords naming files MAST delivers with the product (the rest are optional).
 _REQUIRED_HEADER_ROLES = frozenset({"association"})
@@ -176,6 +179,7 @@ def read_folder(root: str | os.PathLike[str]) -> FolderEvidence:
         except (JwlinkError, OSError) as err:
             evidence.errors.append((shown(path), str(err)))
         except Exception as err:  # noqa: BLE001 - as ingest: one file's surprise is reported
+            _log.error("unexpected error reading %s", shown(path), exc_info=err)
             problem = f"unexpected {type(err).__name__}: {err} (a jwlink bug: please report it)"
             evidence.errors.append((shown(path), problem))
     return evidence
