@@ -122,6 +122,12 @@ class ServiceUnavailable(ApiError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+def _encodable(message: str) -> str:
+    # A message may echo the caller's text: a lone surrogate in it must not
+    # make the response itself fail to encode (a bug's 500 in place of a 400).
+    return message.encode("utf-8", "backslashreplace").decode()
+
+
 def error_body(
     messages: list[str], status: int, extra: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -141,6 +147,7 @@ def error_body(
     dict
         ``{"ok": False, "error": "...", "errors": [...], "status": N}``.
     """
+    messages = [_encodable(m) for m in messages]
     return {
         "ok": False,
         "error": messages[0] if messages else "",
@@ -161,7 +168,7 @@ def error_response(
     if request is not None and request.url.path.startswith("/datalink"):
         from jwlink.api.datalink import votable_error
 
-        message = messages[0] if messages else ""
+        message = _encodable(messages[0]) if messages else ""
         if extra and "id" in extra:  # a VOTable has no member for the incident id
             message = f"{message} (id {extra['id']})"
         return votable_error(status, message)

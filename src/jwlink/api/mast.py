@@ -63,6 +63,7 @@ def _form_body(field: str, description: str) -> dict[str, Any]:
 
 
 def _error(message: str) -> dict[str, Any]:
+    message = message.encode("utf-8", "backslashreplace").decode()  # echoes may hold surrogates
     return {
         "status": "ERROR",
         "msg": message,
