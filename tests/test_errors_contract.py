@@ -234,3 +234,13 @@ def test_cli_bug_exit_status_of_the_process(archive: Archive) -> None:
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("internal error, please report: ValueError")
     assert done.stderr.rstrip().endswith("ValueError: injected")
+
+
+def test_an_overlong_range_is_the_callers_mistake_not_a_bug() -> None:
+    from jwlink.api.errors import RangeNotSatisfiable
+    from jwlink.api.files import parse_range
+
+    # int() refuses more than 4300 digits with a ValueError: that must not reach the 500 path.
+    for header in (f"bytes={'9' * 5000}-", f"bytes=0-{'9' * 5000}", f"bytes=-{'9' * 5000}"):
+        with pytest.raises(RangeNotSatisfiable):
+            parse_range(header, 10)
