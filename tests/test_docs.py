@@ -28,6 +28,20 @@ def test_ci_runs_the_readme_test_command():
     assert "pg_ctlcluster --skip-systemctl-redirect" in ci
 
 
+def test_the_test_command_runs_the_gates_before_pytest():
+    # The gates live in the script CI runs, not in a test: each runs once, and
+    # a finding fails the run before the suite starts (set -e).
+    script = (ROOT / "scripts/test.sh").read_text()
+    lines = [line.strip() for line in script.splitlines() if line.startswith("python -m")]
+    assert "set -euo pipefail" in script
+    assert lines[1:] == [
+        "python -m ruff check src tests benchmarks",
+        "python -m ruff format --check src tests benchmarks",
+        "python -m mypy --strict src",
+        'python -m pytest -q "$@"',
+    ]
+
+
 @pytest.mark.parametrize("name", main.list_commands(click.Context(main)))
 def test_every_command_has_help_and_is_documented(name):
     # list_commands/get_command: most commands load only when used (jwlink.cli.LazyGroup).

@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 import httpx
 
-from jwlink.errors import JwlinkError
+from jwlink.errors import DownloadError
 
 __all__ = [
     "REASONS",
@@ -46,17 +46,6 @@ __all__ = [
 
 logger = logging.getLogger("jwlink.download")
 _CHUNK = 1 << 20
-
-
-class DownloadError(JwlinkError):
-    """The manifest or a file could not be fetched; the message says why.
-
-    ``reason`` is the left-out reason a failed file is counted under.
-    """
-
-    def __init__(self, message: str, reason: str = "FAILED") -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 # What a refusal of one file by the server means (the rest count as FAILED).

@@ -5,6 +5,9 @@ reach the HTTP surface carry the status they map to::
 
     JwlinkError                      (500)
     ├── InvalidName                  (400)  a file name breaks the JWST grammar
+    ├── InvalidQuery                 (400)  a parameter is malformed, unknown or out of range
+    │   ├── MashupError                     a MAST Mashup request cannot be answered
+    │   └── PortalInputError                a portal search field cannot become a parameter
     ├── InputError                   (400)  an input file cannot be read as evidence
     │   ├── AssociationError                association JSON invalid or unsafe
     │   ├── PoolError                       association pool unreadable
@@ -16,7 +19,14 @@ reach the HTTP surface carry the status they map to::
     │   │   └── CatalogFull                 the catalog's disk or database is full
     │   ├── CatalogMissing                  no catalog there, and reading never makes one
     │   └── CatalogUnavailable       (503)  the catalog database cannot be reached now
+    ├── DownloadError                (502)  the download client's source failed it
     └── MissingExtra                 (500)  an optional extra is not installed
+
+The HTTP API answers a `JwlinkError` with its status and message (a status
+of 500 or more keeps the message in the log); any other exception is a bug:
+a 500 whose body holds no internal text. The command line prints a
+`JwlinkError`'s message and exits 1; any other exception exits 2 (see
+`jwlink.cli.common`).
 
 Foreign exceptions (sqlite3, psycopg, jsonschema, astropy) are translated at
 the module that meets them, always with ``raise ... from err``.
@@ -32,12 +42,16 @@ __all__ = [
     "CatalogMissing",
     "CatalogReadOnly",
     "CatalogUnavailable",
+    "DownloadError",
     "HeaderError",
     "InputError",
     "InvalidName",
+    "InvalidQuery",
     "JwlinkError",
+    "MashupError",
     "MissingExtra",
     "NotFound",
+    "PortalInputError",
     "PoolError",
     "ProductTableError",
     "StoreError",
@@ -59,6 +73,24 @@ class InvalidName(JwlinkError, ValueError):
         super().__init__(f"Invalid JWST name '{name}': {reason}")
         self.name = name
         self.reason = reason
+
+
+class InvalidQuery(JwlinkError):
+    """A query parameter is malformed, unknown or out of range; the message names it.
+
+    Not a `ValueError`: a ValueError that escapes is a bug (HTTP 500, exit 2),
+    never taken for a user's mistake.
+    """
+
+    status = 400
+
+
+class MashupError(InvalidQuery):
+    """A MAST Mashup request that cannot be answered; its text goes back in ``msg``."""
+
+
+class PortalInputError(InvalidQuery):
+    """A portal search field holds a value that cannot become an API parameter."""
 
 
 class InputError(JwlinkError):
@@ -139,6 +171,20 @@ class CatalogUnavailable(StoreError):
     """
 
     status = 503
+
+
+class DownloadError(JwlinkError):
+    """The manifest or a file could not be fetched; the message says why.
+
+    ``reason`` is the left-out reason a failed file is counted under. The
+    status is nominal (the client serves nothing): the source failed it.
+    """
+
+    status = 502
+
+    def __init__(self, message: str, reason: str = "FAILED") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class MissingExtra(JwlinkError):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from jwlink.errors import JwlinkError
+from jwlink.errors import InvalidQuery, JwlinkError
 
 __all__ = [
     "RESTRICTED_RIGHTS",
@@ -56,7 +56,7 @@ def _program(text: str) -> str:
         return text
     if not text.isdigit() or len(text) > 5:
         msg = f"'{text}' is not a program number"
-        raise ValueError(msg)
+        raise InvalidQuery(msg)
     return text.zfill(5)
 
 
@@ -138,7 +138,7 @@ class TokenRegistry:
                 raise JwlinkError(msg)
             try:
                 programs = frozenset(_program(p) for p in (match["programs"] or "").split(",") if p)
-            except ValueError as err:
+            except InvalidQuery as err:
                 msg_0 = f"{source}, line {number}: {err}"
                 raise JwlinkError(msg_0) from err
             name = (match["name"] or "").strip() or f"token-{number}"

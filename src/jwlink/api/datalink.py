@@ -199,7 +199,7 @@ def links_for(
             msg = f"NotFoundFault: {id_} is not a product of this archive{close}"
             rows.append(LinkRow(id_, "#this", "", error_message=msg))
             continue
-        except (JwlinkError, ValueError):
+        except JwlinkError:
             rows.append(
                 LinkRow(id_, "#this", "", error_message=f"NotFoundFault: no product '{id_}'")
             )

@@ -4,7 +4,7 @@
 
     JwlinkError (jwlink.errors)
     └── ApiError                 (500)
-        ├── BadRequest           (400)  a parameter is malformed or out of range
+        ├── BadRequest           (400)  a parameter is malformed or out of range (an InvalidQuery)
         ├── Unauthorized         (401)  exclusive-access data and no valid token
         ├── Forbidden            (403)  the token does not grant the program
         ├── NotServed            (404)  the file is not held under the data root
@@ -16,11 +16,19 @@
 Every failure of the JSON API is ``{"ok": false, "error": ..., "errors":
 [...], "status": N}`` with N the HTTP status (datasette's envelope); the
 DataLink endpoint answers VOTable error documents instead, as pyvo expects.
+
+The contract: a `JwlinkError` answers its ``status`` with its message; one
+of status 500 or more (a `StoreError`, say) answers with a fixed message and
+keeps its own, which may hold paths or addresses, for the log. Any other
+exception is a bug: the log gets its traceback under a short id, and the
+body says only ``internal error`` and that id (``"id": "..."``). No
+``ValueError`` is taken for a caller's mistake.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,7 +37,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from jwlink.errors import JwlinkError, NotFound, StoreError
+from jwlink.errors import InvalidQuery, JwlinkError, NotFound, StoreError
 
 __all__ = [
     "ApiError",
@@ -56,7 +64,7 @@ class ApiError(JwlinkError):
     headers: dict[str, str] | None = None
 
 
-class BadRequest(ApiError, ValueError):
+class BadRequest(ApiError, InvalidQuery):
     """A parameter is malformed or out of range."""
 
     status = 400
@@ -114,6 +122,12 @@ class ServiceUnavailable(ApiError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+def _encodable(message: str) -> str:
+    # A message may echo the caller's text: a lone surrogate in it must not
+    # make the response itself fail to encode (a bug's 500 in place of a 400).
+    return message.encode("utf-8", "backslashreplace").decode()
+
+
 def error_body(
     messages: list[str], status: int, extra: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -133,6 +147,7 @@ def error_body(
     dict
         ``{"ok": False, "error": "...", "errors": [...], "status": N}``.
     """
+    messages = [_encodable(m) for m in messages]
     return {
         "ok": False,
         "error": messages[0] if messages else "",
@@ -153,7 +168,10 @@ def error_response(
     if request is not None and request.url.path.startswith("/datalink"):
         from jwlink.api.datalink import votable_error
 
-        return votable_error(status, messages[0] if messages else "")
+        message = _encodable(messages[0]) if messages else ""
+        if extra and "id" in extra:  # a VOTable has no member for the incident id
+            message = f"{message} (id {extra['id']})"
+        return votable_error(status, message)
     body = error_body(messages, status, extra)
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -166,6 +184,11 @@ def _validation_messages(exc: RequestValidationError) -> list[str]:
     return messages or ["Invalid request"]
 
 
+def incident_id() -> str:
+    """Return a short random id that ties a 500's body to its log line."""
+    return secrets.token_hex(4)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every exception through the one envelope (no HTML error pages)."""
 
@@ -173,8 +196,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _jwlink(request: Request, exc: JwlinkError) -> Response:
         status = getattr(exc, "status", 500)
         if isinstance(exc, StoreError) or status >= 500:
-            logger.error("catalog error on %s: %s", request.url.path, exc)
-            return error_response(500, ["The catalog could not be read"], request=request)
+            # The message may name the catalog's path or the database's address.
+            incident = incident_id()
+            logger.error("catalog error %s on %s: %s", incident, request.url.path, exc)
+            message = "The catalog could not be read" if isinstance(exc, StoreError) else None
+            return error_response(
+                500, [message or "internal error"], request=request, extra={"id": incident}
+            )
         if isinstance(exc, NotFound):
             # The server's catalog path stays private; the close matches are the help.
             message = exc.describe(show_catalog=False)
@@ -189,10 +217,6 @@ def install_error_handlers(app: FastAPI) -> None:
         logger.warning("catalog unavailable on %s: %s", request.url.path, exc.__cause__ or exc)
         return error_response(503, [str(exc)], exc.headers, request)
 
-    @app.exception_handler(ValueError)
-    async def _value(request: Request, exc: ValueError) -> Response:
-        return error_response(400, [str(exc)], request=request)
-
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         return error_response(422, _validation_messages(exc), request=request)
@@ -203,5 +227,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> Response:
-        logger.exception("unhandled error on %s", request.url.path)
-        return error_response(500, ["Internal server error"], request=request)
+        # A bug, ValueError included: the traceback goes to the log, the body
+        # holds nothing of it but the id that finds it there.
+        incident = incident_id()
+        logger.exception("internal error %s on %s", incident, request.url.path, exc_info=exc)
+        return error_response(500, ["internal error"], request=request, extra={"id": incident})

@@ -28,7 +28,7 @@ __all__ = ["content_type", "file_response", "may_read", "parse_range", "require_
 
 router = APIRouter()
 _CHUNK = 1 << 20
-_SPAN = re.compile(r"(?P<first>[0-9]*)\s*-\s*(?P<last>[0-9]*)")
+_SPAN = re.compile(r"(?P<first>[0-9]{0,19})\s*-\s*(?P<last>[0-9]{0,19})")
 _TYPES = {
     "fits": "application/fits",
     "fit": "application/fits",

@@ -28,7 +28,7 @@ from jwlink.api.mast_columns import (
     product_type,
 )
 from jwlink.api.state import StateDep, clean_text, read_form
-from jwlink.errors import JwlinkError, NotFound
+from jwlink.errors import InvalidQuery, JwlinkError, MashupError, NotFound
 from jwlink.query import names, questions
 from jwlink.query.catalog import OBSERVATION_COLUMNS
 from jwlink.query.manylists import observation_ids, product_lists
@@ -63,11 +63,8 @@ def _form_body(field: str, description: str) -> dict[str, Any]:
     }
 
 
-class MashupError(ValueError):
-    """A Mashup request that cannot be answered; its text goes back in ``msg``."""
-
-
 def _error(message: str) -> dict[str, Any]:
+    message = message.encode("utf-8", "backslashreplace").decode()  # echoes may hold surrogates
     return {
         "status": "ERROR",
         "msg": message,
@@ -210,7 +207,7 @@ def _observations(
                 "paging": _paging(1, 1, 1, 1),
             }
         result = search_observations(store, query, page, size)
-    except ValueError as err:
+    except InvalidQuery as err:
         raise MashupError(str(err)) from err
     rows = []
     for row in result.rows:
@@ -250,7 +247,7 @@ def _observations_of(store: SqlStore, obsids: list[str]) -> list[tuple[str, int]
                 f"{err.describe(show_catalog=False)}"
             )
             raise MashupError(msg) from err
-        except ValueError as err:  # a product of no observation
+        except InvalidQuery as err:  # a product of no observation
             raise MashupError(str(err)) from err
         found.append((obs_id, int(text)))
     return found

@@ -1,9 +1,16 @@
-"""Options and helpers shared by the ``jwlink`` commands."""
+"""Options and helpers shared by the ``jwlink`` commands.
+
+The error contract of the command line: a `JwlinkError` (a mistake of the
+user's or a catalog that cannot be used) prints its message and exits 1; any
+other exception is a bug: ``internal error, please report: <type>`` on
+stderr, then a line and the traceback, and exit status 2.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
@@ -13,8 +20,10 @@ from jwlink.errors import JwlinkError
 
 __all__ = [
     "db_option",
+    "INTERNAL_ERROR_EXIT",
     "errors_to_click",
     "existing_catalog",
+    "internal_errors",
     "ingest_db_option",
     "json_option",
     "print_json",
@@ -22,6 +31,7 @@ __all__ = [
     "unchecked_db_option",
 ]
 
+INTERNAL_ERROR_EXIT = 2
 _DB_HELP = "Catalog: a SQLite file path or postgresql://... (env JWLINK_DB)."
 
 
@@ -81,17 +91,52 @@ def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(func)
 
 
+def report_internal_error(err: BaseException) -> click.exceptions.Exit:
+    """Print a bug's type and traceback on stderr; return the exit (status 2) to raise.
+
+    The first line is what a user sees and quotes; the traceback follows
+    after a rule, on stderr too, so ``2> file`` keeps both for the report.
+    """
+    import traceback
+
+    click.echo(
+        f"internal error, please report: {type(err).__name__} (traceback below, on stderr)",
+        err=True,
+    )
+    click.echo("-" * 72, err=True)
+    click.echo("".join(traceback.format_exception(err)).rstrip("\n"), err=True)
+    return click.exceptions.Exit(INTERNAL_ERROR_EXIT)
+
+
+# Exceptions click turns into exits and messages itself (usage errors, --help,
+# Ctrl-C's Abort): never bugs.
+_CLICK_FLOW = (click.ClickException, click.exceptions.Exit, click.exceptions.Abort)
+
+
+@contextmanager
+def internal_errors() -> Iterator[None]:
+    """Map what escapes a command: a `JwlinkError` exits 1 with its message, a bug exits 2.
+
+    ``SystemExit`` and ``KeyboardInterrupt`` are not `Exception` and pass
+    through, as do click's own exceptions.
+    """
+    try:
+        yield
+    except _CLICK_FLOW:
+        raise
+    except JwlinkError as err:
+        raise click.ClickException(str(err)) from err
+    except Exception as err:  # noqa: BLE001 - the contract: any other exception is a bug
+        raise report_internal_error(err) from err
+
+
 def errors_to_click(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn jwlink errors (and bad values) into a one-line message and exit status 1."""
+    """Turn jwlink errors into a one-line message and exit 1; bugs exit 2 (`internal_errors`)."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
+        with internal_errors():
             return func(*args, **kwargs)
-        except JwlinkError as err:
-            raise click.ClickException(str(err)) from err
-        except ValueError as err:
-            raise click.ClickException(str(err)) from err
 
     return wrapper
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 import sys
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +19,7 @@ from jwlink.cli.common import (
     db_option,
     errors_to_click,
     ingest_db_option,
+    internal_errors,
     json_option,
     print_json,
 )
@@ -60,6 +61,11 @@ class LazyGroup(click.Group):
     the listing of ``--help`` taken from `LAZY_COMMANDS` instead of the
     commands themselves (listing them would import them all).
     """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # Every command, decorated or not, keeps the error contract (exit 1 or 2).
+        with internal_errors():
+            return super().invoke(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])

@@ -200,6 +200,7 @@ def token_hash(token: str | None, programs: tuple[str, ...], name: str | None) -
     token file.
     """
     from jwlink.api.access import token_line
+    from jwlink.errors import InvalidQuery
 
     if token == "-":  # noqa: S105 - "-" means "read it from stdin", not a password
         token = sys.stdin.readline().strip()
@@ -208,7 +209,7 @@ def token_hash(token: str | None, programs: tuple[str, ...], name: str | None) -
         click.echo(f"new token (give it to its holder; it is not stored): {token}", err=True)
     try:
         click.echo(token_line(token, programs, name))
-    except ValueError as err:
+    except InvalidQuery as err:
         raise click.ClickException(str(err)) from err
 
 

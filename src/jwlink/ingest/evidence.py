@@ -39,6 +39,7 @@ them for some modes only, so they are never *required*.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterable
@@ -60,6 +61,8 @@ __all__ = ["DOCUMENT_READERS", "FolderEvidence", "Naming", "association_namings"
 
 # The readers whose files name other files: the documents read here.
 DOCUMENT_READERS = ("association", "pool", "table", "fits")
+
+_log = logging.getLogger(__name__)
 
 # Header keywords naming files MAST delivers with the product (the rest are optional).
 _REQUIRED_HEADER_ROLES = frozenset({"association"})
@@ -200,6 +203,7 @@ def read_document(evidence: FolderEvidence, path: Path, relative: str, reader: s
     except (JwlinkError, OSError) as err:
         evidence.errors.append((shown(path), str(err)))
     except Exception as err:  # noqa: BLE001 - as ingest: one file's surprise is reported
+        _log.error("unexpected error reading %s", shown(path), exc_info=err)
         problem = f"unexpected {type(err).__name__}: {err} (a jwlink bug: please report it)"
         evidence.errors.append((shown(path), problem))
 

@@ -20,6 +20,7 @@ is an error.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -47,6 +48,8 @@ __all__ = [
     "read_file",
     "shown",
 ]
+
+_log = logging.getLogger(__name__)
 
 _FITS_ENDINGS = (".fits", ".fit", ".fts")
 # How much of a file without a JWST name is read to see whether it claims to
@@ -260,7 +263,10 @@ def ingest(
             store.reset()
             _count_in_flight(store, report, force)
             _count_added(store, before, report)
-        except Exception:  # noqa: BLE001 - the connection may have died with the interrupt
+        except Exception as err:  # noqa: BLE001 - the connection may have died with the interrupt
+            # Safe: counts are a courtesy; None makes the report say they are
+            # missing, and the interrupt (what the user asked for) goes on.
+            _log.warning("no row counts after the interrupt: %s: %s", type(err).__name__, err)
             report.products = report.links = None
         raise IngestInterrupted(report) from stop
     _count_added(store, before, report)
@@ -281,7 +287,9 @@ def _ingest_guarded(store: SqlStore, path: Path, report: IngestReport, force: bo
     except (JwlinkError, OSError) as err:
         report.errors.append((shown(path), str(err)))
     except Exception as err:  # noqa: BLE001 - one file's surprise must not end the batch
-        # The writer rolled the file back; every other file still lands.
+        # The writer rolled the file back; every other file still lands. The
+        # report names the file; the traceback, for the bug report, is logged.
+        _log.error("unexpected error ingesting %s", shown(path), exc_info=err)
         problem = f"unexpected {type(err).__name__}: {err} (a jwlink bug: please report it)"
         report.errors.append((shown(path), problem))
 

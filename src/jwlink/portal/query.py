@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from jwlink.errors import PortalInputError
+
 __all__ = [
     "SEARCH_PARAMETERS",
     "PortalInputError",
@@ -30,12 +32,6 @@ SEARCH_PARAMETERS = (*_LISTS, *_NUMBERS, *_DATES, *_PAGING)
 # MJD 0 is 1858-11-17T00:00 UTC.
 _MJD_EPOCH = datetime(1858, 11, 17, tzinfo=UTC)
 _DAY_SECONDS = 86_400.0
-
-
-class PortalInputError(ValueError):
-    """A search field holds a value the portal cannot turn into an API parameter."""
-
-    status = 400
 
 
 def to_mjd(text: str) -> float:

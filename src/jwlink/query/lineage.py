@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from jwlink.core.model import Kind
+from jwlink.errors import InvalidQuery
 from jwlink.store.base import marks
 
 __all__ = ["DIRECTIONS", "Lineage", "impact_sql", "lineage_sql"]
@@ -235,10 +236,10 @@ class Lineage:
 
 
 def check_kinds(kinds: Sequence[str]) -> list[str]:
-    """Validate kind names; raise ValueError naming the bad one and the choices."""
+    """Validate kind names; raise InvalidQuery naming the bad one and the choices."""
     valid = {k.value for k in Kind}
     for kind in kinds:
         if kind not in valid:
             msg = f"unknown link kind '{kind}' (expected one of {', '.join(sorted(valid))})"
-            raise ValueError(msg)
+            raise InvalidQuery(msg)
     return list(kinds)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jwlink.core.mrp import MRP_RULE_IDS, RULES, explain, sql_case
+from jwlink.errors import InvalidQuery
 from jwlink.query import names
 from jwlink.query.lineage import DIRECTIONS, Lineage, check_kinds, impact_sql, lineage_sql
 from jwlink.query.productlist import (
@@ -51,7 +52,7 @@ def observation_of(store: SqlStore, name: str) -> tuple[str, str]:
     ------
     NotFound
         Nothing answers to the name (with close matches).
-    ValueError
+    InvalidQuery
         The name is a product no observation owns (a pool, a reference file).
     """
     what, key = resolve(store, name)
@@ -59,7 +60,7 @@ def observation_of(store: SqlStore, name: str) -> tuple[str, str]:
         owner = store.execute("SELECT obs_id FROM products WHERE name = ?", (key,))[0][0]
         if owner is None:
             msg = f"'{name}' is a product of no observation: it has no product list"
-            raise ValueError(msg)
+            raise InvalidQuery(msg)
         key = owner
     obsid = store.execute("SELECT obsid FROM observations WHERE obs_id = ?", (key,))
     if not obsid:
@@ -376,10 +377,10 @@ def lineage(
     """
     if direction not in DIRECTIONS:
         msg = f"direction must be one of {', '.join(DIRECTIONS)}, got '{direction}'"
-        raise ValueError(msg)
+        raise InvalidQuery(msg)
     if depth is not None and depth < 0:
         msg = f"depth must be 0 or more, got {depth}"
-        raise ValueError(msg)
+        raise InvalidQuery(msg)
     what, key = resolve(store, name)
     lateral = store.backend == "postgresql"
     sql, params = lineage_sql(what == "observation", direction, check_kinds(kinds), depth, lateral)
@@ -412,7 +413,7 @@ def impact(store: SqlStore, name: str) -> Impact:
     what, key = resolve(store, name)
     if what != "product":
         msg = f"'{name}' is an observation: impact starts from a file (a reference file or product)"
-        raise ValueError(msg)
+        raise InvalidQuery(msg)
     rows = store.execute(impact_sql(store.backend == "postgresql"), (key, key))
     affected = [{"name": n, "obs_id": o, "calib_level": c} for n, o, c in sorted(rows)]
     return Impact(name=key, products=affected)

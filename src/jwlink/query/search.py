@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from jwlink.errors import InvalidQuery
 from jwlink.query.catalog import OBSERVATION_COLUMNS
 from jwlink.query.rights import RELEASE_PARAMS, RELEASE_SQL, RIGHTS_PARAMS, RIGHTS_SQL, now_params
 from jwlink.store import SqlStore
@@ -160,7 +161,7 @@ def _finite(value: float | None, what: str) -> float | None:
     number = float(value)
     if not math.isfinite(number):
         msg = f"{what} must be a finite number, got {value!r}"
-        raise ValueError(msg)
+        raise InvalidQuery(msg)
     return number
 
 
@@ -193,14 +194,14 @@ def _number_terms(expr: str, kind: str, c: Criterion) -> tuple[list[str], list[A
     for value in c.values:
         if kind == "float":
             msg = f"column '{c.column}' is continuous: give ranges, not values"
-            raise ValueError(msg)
+            raise InvalidQuery(msg)
         number = _int(value, low_limit, high_limit)
         if number is not None:
             terms.append(f"{expr} = ?")
             params.append(number)
     if c.patterns:
         msg = f"column '{c.column}' is numeric: wildcards do not apply"
-        raise ValueError(msg)
+        raise InvalidQuery(msg)
     for low, high in c.ranges:
         low, high = _finite(low, c.column), _finite(high, c.column)
         if low is not None and high is not None and low > high:
@@ -218,14 +219,14 @@ def _criterion_sql(c: Criterion) -> tuple[str, list[Any]]:
         if c.column in OBSERVATION_COLUMNS:
             return "1 = 0", []  # a MAST column jwlink holds no value for
         msg = f"unknown observation column '{c.column}'"
-        raise ValueError(msg)
+        raise InvalidQuery(msg)
     expr, kind = SEARCH_COLUMNS[c.column]
     if kind in ("int", "id", "float"):
         terms, params = _number_terms(expr, kind, c)
     else:
         if c.ranges:
             msg = f"column '{c.column}' is not numeric: ranges do not apply"
-            raise ValueError(msg)
+            raise InvalidQuery(msg)
         terms, params = _text_terms(expr, kind, c)
     if not terms:
         return "1 = 0", []
@@ -268,10 +269,10 @@ def _check_cone(cone: Cone) -> Cone:
     assert ra is not None and dec is not None and radius is not None
     if not -90 <= dec <= 90:
         msg = f"dec must lie in [-90, 90], got {dec}"
-        raise ValueError(msg)
+        raise InvalidQuery(msg)
     if not 0 < radius <= 180:
         msg = f"radius must lie in (0, 180] degrees, got {radius}"
-        raise ValueError(msg)
+        raise InvalidQuery(msg)
     return Cone(ra % 360, dec, radius)
 
 
@@ -354,12 +355,12 @@ def search_observations(
 
     Raises
     ------
-    ValueError
+    InvalidQuery
         An unknown column, a value of the wrong kind, a bad cone or page.
     """
     if page < 1 or page_size < 1:
         msg = f"page and page_size must be 1 or more, got {page} and {page_size}"
-        raise ValueError(msg)
+        raise InvalidQuery(msg)
     where, params, cone = _where(query)
     start = (page - 1) * page_size
     if cone is not None:

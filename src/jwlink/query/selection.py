@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
-from jwlink.errors import NotFound
+from jwlink.errors import InvalidQuery, NotFound
 from jwlink.query import names as resolver
 from jwlink.query import questions
 from jwlink.query.questions import ProductFilters
@@ -211,7 +211,7 @@ def _product_key(store: SqlStore, name: str) -> str:
     what, key = resolver.resolve(store, name)
     if what != "product":
         msg = f"'{name}' is observation {key}: select it as an obs_id, not as a name"
-        raise ValueError(msg)
+        raise InvalidQuery(msg)
     return key
 
 

@@ -344,8 +344,13 @@ class SqlStore:
             self._snapshots = 0
             try:
                 self._end_read()
-            except Exception:  # noqa: S110 - nothing was written; a dead connection is discarded
-                pass
+            except Exception as err:  # noqa: BLE001 - narrowed to the database's own errors below
+                if not self._from_database(err):
+                    raise
+                # Safe: a snapshot writes nothing, so ending it can lose nothing;
+                # the block's answer is already read, and a dead connection is
+                # replaced by the next statement (or the pool).
+                _log.warning("ending a read snapshot failed: %s", err)
 
     def migrate(self) -> list[str]:
         """Apply the migrations not yet applied; return their names.
@@ -376,8 +381,17 @@ class SqlStore:
         # without taking the write lock. A new catalog has no such table.
         try:
             return {r[0] for r in self._execute("SELECT name FROM jwlink_migrations")}
-        except Exception:  # noqa: BLE001 - any failure means "migrate under the lock"
+        except Exception as err:  # noqa: BLE001 - narrowed to the database's own errors below
+            if not self._from_database(err):
+                raise
+            # Safe: any database failure (no such table on a new catalog, above
+            # all) means "migrate under the lock", which reads the table again.
+            _log.debug("no migrations read (%s): migrating under the lock", err)
             return set()
+
+    def _from_database(self, err: Exception) -> bool:
+        """Whether an exception is the database's (driver error or StoreError), not a bug."""
+        return isinstance(err, StoreError) or self._map_error(err) is not err
 
     def _executescript(self, sql: str) -> None:
         # Comments go first: they may hold semicolons.
