@@ -28,12 +28,12 @@ from conftest import pg_schema
 from test_api_archive import Archive, Server, free_port, running_server
 
 from jwlink.cli import main
+from jwlink.download.record import RECORD
+from jwlink.download.update import OLD
 from jwlink.ingest import ingest
 from jwlink.query.catalog import Catalog
-from jwlink.record import RECORD
 from jwlink.store import open_store
 from jwlink.synth.run import generate_files
-from jwlink.update import OLD
 
 REPROCESSED = "9.9.9"  # CAL_VER of the upstream copy; the synthesizer writes another
 

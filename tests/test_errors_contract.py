@@ -31,7 +31,7 @@ from click.testing import CliRunner
 from test_api_archive import L3, Archive, archive  # noqa: F401 - archive is a fixture
 
 from jwlink import errors
-from jwlink.api import create_app
+from jwlink.api import create_app, mast
 from jwlink.cli import main
 from jwlink.query import questions
 
@@ -185,7 +185,8 @@ def test_mast_keeps_its_error_shape_and_a_bug_is_a_500(
         assert bad.status_code == 200, bad.text  # MAST's way: astroquery raises the msg
         assert bad.json()["status"] == "ERROR" and bad.json()["msg"] == "filters must be a list"
         assert _invoke(url, products).json()["status"] == "COMPLETE"
-        monkeypatch.setattr(questions, "product_list", _bug)
+        # MAST's product lists are one statement for every obsid (query.manylists).
+        monkeypatch.setattr(mast, "product_lists", _bug)
         _internal_error(_invoke(url, products), caplog)
 
 

@@ -32,8 +32,8 @@ from test_api_archive import (  # noqa: F401 - archive is a fixture
     server,
 )
 
+from jwlink.download.record import RECORD
 from jwlink.query.catalog import Catalog
-from jwlink.record import RECORD
 
 pytest.importorskip("astroquery")
 

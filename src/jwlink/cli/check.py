@@ -14,7 +14,7 @@ from jwlink.query.catalog import Catalog
 from jwlink.query.completeness import Completeness
 
 if TYPE_CHECKING:
-    from jwlink.changes import ChangeReport
+    from jwlink.download.changes import ChangeReport
 
 __all__ = ["check", "print_changes"]
 
@@ -85,7 +85,7 @@ def check(
 
 
 def _changes(folder: str, against: str | None, db: str | None, mrp: bool) -> ChangeReport:
-    from jwlink.changes import CatalogArchive, HttpArchive, detect
+    from jwlink.download.changes import CatalogArchive, HttpArchive, detect
 
     if against is None:
         return detect(folder, CatalogArchive(str(db)), mrp=mrp)  # asked only with one of them

@@ -337,7 +337,7 @@ def download(
         bar.stop()
         if client is not None:
             client.close()
-    from jwlink.record import Selection, record_download
+    from jwlink.download.record import Selection, record_download
 
     # What this folder was downloaded from: `check` and `download --update` compare with it.
     placed = [f.name for f in report.files if f.status in ("downloaded", "resumed", "unchanged")]
@@ -368,9 +368,9 @@ def _update(
     as_json: bool,
 ) -> None:
     """``download --update``: detect what changed, fetch it alone, say what and exit."""
-    from jwlink.changes import CatalogArchive, HttpArchive, detect
-    from jwlink.record import Selection, record_download
-    from jwlink.update import update
+    from jwlink.download.changes import CatalogArchive, HttpArchive, detect
+    from jwlink.download.record import Selection, record_download
+    from jwlink.download.update import update
 
     archive: Any = HttpArchive(client, server, token) if server else CatalogArchive(*local)
     obs_ids, names, mrp = selection

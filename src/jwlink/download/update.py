@@ -1,6 +1,6 @@
 """``jwlink download --update``: fetch the changed and new files of a folder, and nothing else.
 
-Each file comes through the download client (`jwlink.download.fetch_one`:
+Each file comes through the download client (`jwlink.download.client.fetch_one`:
 resumed with ``Range``, verified against the manifest's SHA-256) into a
 hidden part file beside its place, ``.<name>.jwlink-part``, so an
 interrupted update resumes and a half-fetched file is never taken for the
@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from jwlink.changes import ChangeReport
-from jwlink.download import (
+from jwlink.download.changes import ChangeReport
+from jwlink.download.client import (
     DownloadReport,
     FileResult,
     ManifestEntry,
@@ -78,7 +78,7 @@ def update(
     report : ChangeReport
         What `detect` found.
     source : Source
-        Where the bytes come from (`jwlink.download.HttpSource` or ``LocalSource``);
+        Where the bytes come from (`jwlink.download.client.HttpSource` or ``LocalSource``);
         its manifest of the files to fetch gives each one's size, SHA-256 and status.
     replace_old : bool
         Replace changed files without keeping the old copy.

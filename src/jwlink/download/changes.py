@@ -19,8 +19,8 @@ catalog, `CatalogArchive`):
 - *unchecked*: a file that could not be compared (unreadable, or the
   archive records neither checksum nor a differing version).
 
-`jwlink.update.update` then fetches the changed and new files alone; the
-folder's download record (`jwlink.record`) says what it was downloaded from.
+`jwlink.download.update.update` then fetches the changed and new files alone; the
+folder's download record (`jwlink.download.record`) says what it was downloaded from.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from typing import Any, Protocol
 
 import httpx
 
-from jwlink.download import DownloadError
+from jwlink.download.client import DownloadError
+from jwlink.download.record import Selection, read_record
 from jwlink.ingest import iter_files
-from jwlink.record import Selection, read_record
 
 __all__ = [
     "Archive",
