@@ -7,8 +7,7 @@ As a script::
 As a library: ``with serve(db, data_root) as url: ...`` starts the script on a
 free port, waits until it answers and stops it afterwards.
 
-The portal router is included when the application does not route ``/`` yet
-(``create_app`` will include it itself once the portal is wired in).
+`jwlink.app.create_app` builds the API with the portal's pages.
 """
 
 from __future__ import annotations
@@ -41,28 +40,11 @@ __all__ = [
 MOSAIC = "jw02999-o001_t001_nircam_clear-f200w"
 
 
-def _routes_root(app: object) -> bool:
-    def paths(routes: list[object]) -> Iterator[str]:
-        for route in routes:
-            inner = getattr(route, "original_router", None)
-            if inner is not None:
-                yield from paths(list(inner.routes))
-            path = getattr(route, "path", None)
-            if path is not None:
-                yield path
-
-    return "/" in set(paths(list(app.routes)))  # type: ignore[attr-defined]
-
-
 def build_app(db: str, data_root: str | None = None, tokens: str | None = None) -> object:
-    """Return `jwlink.api.create_app(...)` with the portal router included."""
-    from jwlink.api import create_app
-    from jwlink.portal import router
+    """Return `jwlink.app.create_app(...)`: the API with the portal's pages."""
+    from jwlink.app import create_app
 
-    app = create_app(db, data_root=data_root, tokens=tokens)
-    if not _routes_root(app):
-        app.include_router(router)
-    return app
+    return create_app(db, data_root=data_root, tokens=tokens)
 
 
 def build_archive(folder: Path, seed: int = 1, products: int = 1500) -> tuple[Path, Path]:

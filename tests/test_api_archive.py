@@ -284,7 +284,7 @@ def client_for(archive: Archive, data_root: bool = True, tokens: bool = True) ->
     """An in-process client of the application serving the archive."""
     from fastapi.testclient import TestClient
 
-    from jwlink.api import create_app
+    from jwlink.app import create_app
 
     app = create_app(
         archive.db_url, archive.data_root if data_root else None, archive.tokens if tokens else None

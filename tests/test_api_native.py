@@ -261,7 +261,7 @@ def test_openapi_document(client: Any) -> None:
 def test_server_errors_keep_the_envelope(archive: Archive) -> None:
     from fastapi.testclient import TestClient
 
-    from jwlink.api import create_app
+    from jwlink.app import create_app
     from jwlink.errors import StoreError
 
     app = create_app(archive.db_url, archive.data_root)

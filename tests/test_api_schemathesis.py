@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 from test_api_archive import Archive, archive  # noqa: E402, F401 - archive is a fixture
 
-from jwlink.api import create_app  # noqa: E402
+from jwlink.app import create_app  # noqa: E402
 
 MAX_EXAMPLES = 20
 # 22 operations: the native API (8), single files (GET and HEAD of /api/v1/files and

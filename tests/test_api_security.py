@@ -25,7 +25,7 @@ from test_api_archive import (  # noqa: F401 - archive is a fixture
     client_for,
 )
 
-from jwlink.api import create_app
+from jwlink.app import create_app
 from jwlink.core import linker
 from jwlink.core.model import FoundFile
 from jwlink.errors import JwlinkError

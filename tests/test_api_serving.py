@@ -99,7 +99,7 @@ def test_serving_while_an_ingest_writes(tmp_path: Path) -> None:
 
 
 def test_missing_catalog_fails_at_start(tmp_path: Path) -> None:
-    from jwlink.api import create_app
+    from jwlink.app import create_app
     from jwlink.errors import JwlinkError
 
     with pytest.raises(JwlinkError):

@@ -31,7 +31,8 @@ from click.testing import CliRunner
 from test_api_archive import L3, Archive, archive  # noqa: F401 - archive is a fixture
 
 from jwlink import errors
-from jwlink.api import create_app, mast
+from jwlink.api import mast
+from jwlink.app import create_app
 from jwlink.cli import main
 from jwlink.query import questions
 

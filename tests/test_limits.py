@@ -24,13 +24,13 @@ import httpx
 import pytest
 import uvicorn
 
-from jwlink.api import create_app
 from jwlink.api.limits import (
     DEFAULT_INFLIGHT,
     DEFAULT_QUEUE,
     DEFAULT_QUEUE_TIMEOUT,
     AdmissionLimiter,
 )
+from jwlink.app import create_app
 from jwlink.cli.serve import serve
 from jwlink.errors import JwlinkError
 from jwlink.store import open_store

@@ -26,7 +26,7 @@ FORM = {"content-type": "application/x-www-form-urlencoded", "accept": "text/pla
 def client(db_url: str, data: Path, tmp_path: Path) -> Iterator[Any]:
     from fastapi.testclient import TestClient
 
-    from jwlink.api import create_app
+    from jwlink.app import create_app
 
     for folder in ("asn_examples", "generated_asn/from_jw87800_pool", "expanded"):
         shutil.copytree(data / folder, tmp_path / "in" / folder)

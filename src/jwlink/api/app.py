@@ -25,7 +25,7 @@ from jwlink.api.replicas import ReadPools
 from jwlink.api.state import ReadPool, ServeState, StorePool
 from jwlink.errors import JwlinkError
 
-__all__ = ["app_from_environment", "check_replicas", "create_app"]
+__all__ = ["SETTINGS_VARIABLE", "check_replicas", "create_api"]
 
 DESCRIPTION = """\
 jwlink serves a JWST data-product linkage catalog:
@@ -40,7 +40,7 @@ Every JSON failure is `{"ok": false, "error": ..., "errors": [...], "status": N}
 """
 
 
-def create_app(
+def create_api(
     db_url: str,
     data_root: str | os.PathLike[str] | None = None,
     tokens: str | os.PathLike[str] | None = None,
@@ -52,7 +52,7 @@ def create_app(
     max_target: int = DEFAULT_MAX_TARGET,
     replicas: Sequence[str] = (),
 ) -> FastAPI:
-    """Build the jwlink HTTP application.
+    """Build the jwlink HTTP API (`jwlink.app.create_app` adds the portal's pages).
 
     Parameters
     ----------
@@ -124,12 +124,6 @@ def create_app(
     )
     for module in (native, files, bundles, mast, datalink, changes):
         app.include_router(module.router)
-    # The portal last: its pages sit at "/" and must not shadow an API route.
-    from jwlink.portal import docs_router
-    from jwlink.portal import router as portal_router
-
-    app.include_router(docs_router)
-    app.include_router(portal_router)
     return app
 
 
@@ -161,21 +155,3 @@ def check_replicas(db_url: str, replicas: Sequence[str]) -> None:
 
 # The settings `jwlink serve --workers N` hands its worker processes.
 SETTINGS_VARIABLE = "JWLINK_SERVE_SETTINGS"
-
-
-def app_from_environment() -> FastAPI:
-    """Build the application from the settings `jwlink serve` put in the environment.
-
-    uvicorn starts each worker process by importing an application factory;
-    the settings (the keyword arguments of `create_app`) travel as JSON in
-    ``$JWLINK_SERVE_SETTINGS``.
-
-    Returns
-    -------
-    FastAPI
-        The application of one worker.
-    """
-    import json
-
-    settings = json.loads(os.environ[SETTINGS_VARIABLE])
-    return create_app(**settings)

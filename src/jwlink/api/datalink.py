@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from jwlink.api.access import Principal, is_public
 from jwlink.api.bodies import BoundedBodyRoute
-from jwlink.api.errors import BadRequest
+from jwlink.api.errors import BadRequest, render_errors_under
 from jwlink.api.files import content_type, may_read
 from jwlink.api.state import ServeState, StateDep, clean_text, read_form
 from jwlink.errors import JwlinkError, NotFound
@@ -316,6 +316,9 @@ def votable_error(status: int, message: str) -> Response:
     fault = _FAULTS.get(status, "FatalFault")
     text = votable([], "ERROR", f"{fault}: {message}")
     return Response(text, status_code=status, media_type=DATALINK_MIME)
+
+
+render_errors_under("/datalink", votable_error)
 
 
 # The parameters of {links}, as query parameters (GET) and as form fields (POST).

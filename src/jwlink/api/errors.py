@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -52,7 +52,19 @@ __all__ = [
     "error_body",
     "error_response",
     "install_error_handlers",
+    "render_errors_under",
 ]
+
+# Path prefix -> how errors under it are rendered, for protocols whose errors
+# are not JSON (DataLink: a VOTable). The protocol's module registers its own,
+# so this module, which every route module imports, imports none of them.
+_RENDERERS: dict[str, Callable[[int, str], Response]] = {}
+
+
+def render_errors_under(prefix: str, render: Callable[[int, str], Response]) -> None:
+    """Render the errors of requests under ``prefix`` with ``render(status, message)``."""
+    _RENDERERS[prefix] = render
+
 
 logger = logging.getLogger("jwlink.api")
 
@@ -164,14 +176,14 @@ def error_response(
     request: Any = None,
     extra: Mapping[str, Any] | None = None,
 ) -> Response:
-    """Render an error as JSON, or as a VOTable for DataLink requests."""
-    if request is not None and request.url.path.startswith("/datalink"):
-        from jwlink.api.datalink import votable_error
-
-        message = _encodable(messages[0]) if messages else ""
-        if extra and "id" in extra:  # a VOTable has no member for the incident id
-            message = f"{message} (id {extra['id']})"
-        return votable_error(status, message)
+    """Render an error as JSON, or as its protocol renders errors (`render_errors_under`)."""
+    if request is not None:
+        for prefix, render in _RENDERERS.items():
+            if request.url.path.startswith(prefix):
+                message = _encodable(messages[0]) if messages else ""
+                if extra and "id" in extra:  # a protocol's error has no member for the incident id
+                    message = f"{message} (id {extra['id']})"
+                return render(status, message)
     body = error_body(messages, status, extra)
     return JSONResponse(body, status_code=status, headers=headers)
 

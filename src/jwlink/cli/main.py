@@ -326,7 +326,7 @@ def demo(port: int, host: str, directory: str, no_serve: bool) -> None:
         return
     import uvicorn
 
-    from jwlink.api import create_app
+    from jwlink.app import create_app
 
     app = create_app(str(state.db), data_root=state.data, tokens=state.tokens)
     uvicorn.run(app, host=host, port=port, log_level="warning")

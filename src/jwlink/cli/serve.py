@@ -111,7 +111,7 @@ def serve(
     require_catalog(db)
     import uvicorn
 
-    from jwlink.api import create_app
+    from jwlink.app import create_app
 
     settings: dict[str, Any] = {
         "db_url": db,
@@ -148,7 +148,7 @@ def serve(
 
     os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
     uvicorn.run(
-        "jwlink.api.app:app_from_environment",
+        "jwlink.app:app_from_environment",
         factory=True,
         workers=workers,
         host=host,

@@ -1,17 +1,20 @@
 """Why a name is not a JWST name: the part at fault and what was expected.
 
 Kept apart from `jwlink.naming.grammar` because it runs only on failure: it re-reads a
-rejected name part by part to give the message a person can act on.
+rejected name part by part to give the message a person can act on. It sits
+below the grammar (the grammar imports it); the one thing it needs of the
+grammar, whether the lower-case spelling of a name would match, is handed to
+`reason` as a function.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from jwlink.errors import InvalidName
-from jwlink.naming.grammar import _bad_acid, _match, _unknown_extension
-from jwlink.naming.patterns import _ACID, _MISPLACED_THUMB, _SOURCE, _STAMP, _SUFFIX
+from jwlink.naming.patterns import ACID, MISPLACED_THUMB, SOURCE, STAMP, SUFFIX
 from jwlink.naming.suffixes import (
     ASN_TYPES,
     DETECTORS,
@@ -23,13 +26,23 @@ from jwlink.naming.suffixes import (
     SUFFIX_INFO,
 )
 
-__all__ = ["reason"]
+__all__ = ["bad_acid", "reason", "unknown_extension"]
 
 _UPPER = re.compile(r"[^_.-]*[A-Z][^_.-]*")
-_WHO = re.compile(rf"(?:t\d{{1,4}}(?:-(?:{_SOURCE}))?|{_SOURCE})(?:-epoch\d+)?", re.ASCII)
+_WHO = re.compile(rf"(?:t\d{{1,4}}(?:-(?:{SOURCE}))?|{SOURCE})(?:-epoch\d+)?", re.ASCII)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _CRDS_EXTENSIONS = ("fits", "asdf", "json", "pmap", "imap", "rmap")
 _ALL_INSTRUMENTS = INSTRUMENTS + tuple(INSTRUMENT_ABBREVIATIONS)
+
+
+def unknown_extension(ext: str, expected: tuple[str, ...]) -> str:
+    """Return the message for an extension outside ``expected``."""
+    return f"unknown extension '{ext}' (expected {', '.join(expected)})"
+
+
+def bad_acid(acid: str) -> str:
+    """Return the message for a malformed ACID (association candidate id)."""
+    return f"ACID must be oNNN, cNNNN, aNNNN or rNNNN (e.g. o001, c1000, a3001), got '{acid}'"
 
 
 def _bad_suffix(suffix: str) -> str:
@@ -41,8 +54,22 @@ def _is(pattern: str, text: str) -> bool:
     return re.fullmatch(pattern, text, re.ASCII) is not None
 
 
-def reason(name: str) -> str:
-    """Say which part of a name that matched no pattern is wrong, and what was expected."""
+def reason(name: str, match: Callable[[str], object]) -> str:
+    """Say which part of a name that matched no pattern is wrong, and what was expected.
+
+    Parameters
+    ----------
+    name : str
+        A name no pattern of the grammar matched.
+    match : callable
+        The grammar's matcher: returns the parsed name or None, and may raise
+        `InvalidName`; used to tell whether the lower-case spelling is valid.
+
+    Returns
+    -------
+    str
+        The part at fault and what was expected there.
+    """
     # Full-width digits, look-alike letters, invisible marks: say which, as
     # they print like (or as nothing but) the ASCII a JWST name is made of.
     if (other := _NON_ASCII.search(name)) is not None:
@@ -54,7 +81,7 @@ def reason(name: str) -> str:
     upper = _UPPER.search(re.sub(r"(?<=\d)T(?=\d)", "t", name))
     if upper is not None:
         try:
-            fixed = _match(name.lower())
+            fixed = match(name.lower())
         except InvalidName:
             fixed = None
         hint = f"; in lower case it would be valid: '{fixed}'" if fixed else ""
@@ -63,7 +90,7 @@ def reason(name: str) -> str:
     stem, ext = (stem, ext) if dot else (name, "")
     if name.startswith("jwst_"):
         if ext not in _CRDS_EXTENSIONS:
-            return _unknown_extension(ext, _CRDS_EXTENSIONS)
+            return unknown_extension(ext, _CRDS_EXTENSIONS)
         return ("CRDS names are jwst_<instrument>_<reftype>_<serial number>.fits|asdf|json, "
                 "or contexts jwst_[<instrument>_[<reftype>_]]<nnnn>.pmap|imap|rmap")  # fmt: skip
     if name[:1].isdigit():
@@ -72,9 +99,9 @@ def reason(name: str) -> str:
         return f"must start with 'jw' (JWST products) or 'jwst_' (CRDS files), got '{name}'"
     pool = stem.endswith("_pool") or ext == "csv"
     if dot and ext not in (expected := ("csv",) if pool else EXTENSIONS):
-        return _unknown_extension(ext, expected)
+        return unknown_extension(ext, expected)
     if stem.endswith("_thumb"):
-        return _MISPLACED_THUMB
+        return MISPLACED_THUMB
     if name.startswith("jw_"):
         return "dummy names are jw_<nnnnn>[_<suffix>][.<ext>] with a 5-digit number"
     digits = re.split(r"[_.-]", stem[2:], maxsplit=1)[0]
@@ -96,11 +123,11 @@ def _product_reason(stem: str, rest: str) -> str:
     if not rest.startswith("-"):
         return f"ACID missing: expected jw<ppppp>-<acid>_... (e.g. jw87800-o017_...), got '{stem}'"
     acid, _, after = rest[1:].partition("_")
-    if not _is(_ACID, acid):
-        return _bad_acid(acid)
+    if not _is(ACID, acid):
+        return bad_acid(acid)
     tokens = after.split("_")
     if stem.endswith("_asn"):
-        tokens = tokens[1:-1] if _is(_STAMP, tokens[0]) else tokens[:-1]
+        tokens = tokens[1:-1] if _is(STAMP, tokens[0]) else tokens[:-1]
         if tokens and tokens[0] not in ASN_TYPES:
             expected = ", ".join(sorted(ASN_TYPES))
             return f"unknown asn_type '{tokens[0]}' (expected one of {expected})"
@@ -141,18 +168,18 @@ def _visit_reason(tokens: list[str]) -> str:
         return f"exposure number must be 5 digits, got '{number}'"
     if (seg and not _is(r"\d{3}", segment)) or exposure.count("-") > 1:
         return f"segment must be -segNNN after the exposure number, got '{exposure[5:]}'"
-    if not detector or detector in SUFFIX_INFO or _is(_ACID, detector):
+    if not detector or detector in SUFFIX_INFO or _is(ACID, detector):
         return f"detector part missing after exposure number (got '{detector}')"
     if detector not in DETECTORS:
         return f"unknown detector '{detector}' (expected one of {', '.join(sorted(DETECTORS))})"
     extra = tokens[3:] or [""]
-    if _is(_ACID, extra[0]):
+    if _is(ACID, extra[0]):
         extra = extra[1:] or [""]  # a valid ACID: what is wrong comes after it
         if _is(r"[acor]\d+", extra[0]):
             return f"a second ACID '{extra[0]}' after '{tokens[3]}': a name carries one ACID"
     elif _is(r"[acor]\d+", extra[0]):
-        return _bad_acid(extra[0])
+        return bad_acid(extra[0])
     suffix = "_".join(extra)
-    if not _is(_SUFFIX, suffix):
+    if not _is(SUFFIX, suffix):
         return _bad_suffix(suffix)
     return f"unexpected '{suffix}' after the detector (expected [_<acid>][_<suffix>])"

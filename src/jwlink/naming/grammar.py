@@ -1,7 +1,8 @@
 """JWST file and product names as immutable value objects (pure: no I/O).
 
-`parse` is strict and says which part of a bad name is wrong; `describe` is
-lenient and guesses what it can from names outside the grammar. The grammar is
+`parse` is strict and says which part of a bad name is wrong (`describe`, in
+`jwlink.naming.info`, is lenient and guesses what it can from names outside
+the grammar). The grammar is
 ``jwst-data.md`` §1.5, §1.6 and §2 (from spacetelescope/jwst
 ``docs/jwst/data_products/file_naming.rst`` and ``jwst/associations/lib``).
 """
@@ -17,26 +18,26 @@ from dataclasses import dataclass
 
 from jwlink.core.model import Level, ProductType
 from jwlink.errors import InvalidName
+from jwlink.naming.diagnosis import bad_acid, reason, unknown_extension
 from jwlink.naming.patterns import (
-    _ACID,
-    _BAD_CHARS,
-    _MISPLACED_THUMB,
-    _SLIT,
-    _SUFFIX,
-    _THUMB,
+    ACID,
+    BAD_CHARS,
+    MISPLACED_THUMB,
     PATTERNS,
+    SLIT,
+    SUFFIX,
+    THUMB,
 )
 from jwlink.naming.split import split_crds, split_stage3
-from jwlink.naming.suffixes import EXTENSIONS, SUFFIXES, classify, is_known
+from jwlink.naming.suffixes import EXTENSIONS, classify, is_known
 
 __all__ = [
     "bare_name",
-    "describe",
+    "check_characters",
     "FileName",
     "Form",
     "is_known_suffix",
     "MAX_NAME_BYTES",
-    "NameInfo",
     "parse",
 ]
 
@@ -199,7 +200,7 @@ class FileName:
             # Only the fixed-slit form (target and source) names the slit; the
             # first slit token is the slit, a later one is the subarray.
             if self.target and optelems and "{slit_name}" not in optelems:
-                optelems = _SLIT.sub("{slit_name}", optelems, count=1)
+                optelems = SLIT.sub("{slit_name}", optelems, count=1)
         return dataclasses.replace(self, source=source, optelems=optelems).stem
 
     @property
@@ -267,10 +268,10 @@ class FileName:
         """
         if self.form not in (Form.EXPOSURE, Form.STAGE3, Form.DUMMY):
             raise InvalidName(str(self), f"a {self.form.value} name has no free suffix to set")
-        if not re.fullmatch(_SUFFIX, suffix, re.ASCII) or suffix == "thumb":
+        if not re.fullmatch(SUFFIX, suffix, re.ASCII) or suffix == "thumb":
             raise InvalidName(str(self), f"suffix must look like 'cal' or 'ami-oi', got '{suffix}'")
         if extension not in EXTENSIONS:
-            raise InvalidName(str(self), _unknown_extension(extension, EXTENSIONS))
+            raise InvalidName(str(self), unknown_extension(extension, EXTENSIONS))
         return dataclasses.replace(self, suffix=suffix, extension=extension, thumbnail=False)
 
     def with_acid(self, acid: str | None) -> FileName:
@@ -284,8 +285,8 @@ class FileName:
         if self.form is not Form.EXPOSURE:
             msg = "only exposure-based names carry an ACID after the detector"
             raise InvalidName(str(self), msg)
-        if acid is not None and not re.fullmatch(_ACID, acid, re.ASCII):
-            raise InvalidName(str(self), _bad_acid(acid))
+        if acid is not None and not re.fullmatch(ACID, acid, re.ASCII):
+            raise InvalidName(str(self), bad_acid(acid))
         return dataclasses.replace(self, acid=acid)
 
 
@@ -340,22 +341,21 @@ def parse(name: str) -> FileName:
     InvalidName
         With a reason naming the wrong part and what was expected.
     """
-    _check_characters(name)
+    check_characters(name)
     if len(name) > MAX_NAME_BYTES:  # a name the grammar accepts is ASCII: one byte a character
         msg = f"is {len(name)} characters long; file names are at most {MAX_NAME_BYTES} bytes"
         raise InvalidName(name, msg)
     parsed = _match(name)
     if parsed is None:
-        from jwlink.naming.diagnosis import reason
-
-        raise InvalidName(name, reason(name))
+        raise InvalidName(name, reason(name, _match))
     return parsed
 
 
-def _check_characters(name: str) -> None:
+def check_characters(name: str) -> None:
+    """Raise `InvalidName` for an empty name, a path, a control character or bad UTF-8."""
     if not name:
         raise InvalidName(name, "empty name")
-    if (bad := _BAD_CHARS.search(name)) is not None:
+    if (bad := BAD_CHARS.search(name)) is not None:
         what = "a path separator" if bad[0] in "/\\" else "whitespace or a control character"
         raise InvalidName(name, f"contains {what} {bad[0]!r}: pass a bare file name, not a path")
     if (bad := _SURROGATE.search(name)) is not None:
@@ -394,7 +394,7 @@ def bare_name(name: str) -> str:
         characters: a name could display as another), not valid UTF-8, or
         over `MAX_NAME_BYTES` bytes.
     """
-    _check_characters(name)
+    check_characters(name)
     if name in (".", ".."):
         raise InvalidName(name, "'.' and '..' are folders, not file names")
     for char in name:
@@ -409,7 +409,7 @@ def bare_name(name: str) -> str:
 
 
 def _match(name: str) -> FileName | None:
-    thumb = _THUMB.fullmatch(name)
+    thumb = THUMB.fullmatch(name)
     text = thumb["base"] + thumb["ext"] if thumb else name
     for form, pattern in _COMPILED.items():
         if (m := pattern.fullmatch(text)) is None:
@@ -420,83 +420,8 @@ def _match(name: str) -> FileName | None:
         elif form in (Form.REFERENCE, Form.CONTEXT):
             split_crds(name, form.value, fields)
         if fields.get("suffix", "").rpartition("_")[2] == "thumb":
-            raise InvalidName(name, _MISPLACED_THUMB)
+            raise InvalidName(name, MISPLACED_THUMB)
         return FileName(
             form, **{k: fields[k] for k in fields.keys() & _FIELDS}, thumbnail=bool(thumb)
         )
     return None
-
-
-def _unknown_extension(ext: str, expected: tuple[str, ...]) -> str:
-    return f"unknown extension '{ext}' (expected {', '.join(expected)})"
-
-
-def _bad_acid(acid: str) -> str:
-    return f"ACID must be oNNN, cNNNN, aNNNN or rNNNN (e.g. o001, c1000, a3001), got '{acid}'"
-
-
-# ----------------------------------------------------------------- describe
-
-
-@dataclass(frozen=True, slots=True)
-class NameInfo:
-    """What can be said about any file name, valid or not (see `describe`)."""
-
-    name: str
-    form: Form | None
-    obs_id: str | None
-    level: Level | None
-    product_type: ProductType
-    suffix: str | None
-    extension: str | None
-    program: str | None
-    visit_id: str | None
-    suffix_known: bool = True
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def describe(name: str) -> NameInfo:
-    """Describe a file name leniently: exact for valid names, a best guess otherwise.
-
-    Parameters
-    ----------
-    name : str
-        Any bare file name, e.g. ``test_lrs1_rate.fits`` or a 2015-era
-        ``..._MIRIM_image_uncal.fits``.
-
-    Returns
-    -------
-    NameInfo
-        For a name `parse` rejects: ``form``, ``obs_id`` and ``program`` are
-        None, the extension is the text after the last dot and the suffix the
-        last ``_`` word of the stem when it is a known suffix.
-
-    Raises
-    ------
-    InvalidName
-        Only for an empty name, or one with path separators, control
-        characters or undecodable bytes (not valid UTF-8).
-    """
-    _check_characters(name)
-    try:
-        fn = parse(name)
-    except InvalidName:
-        return _guess(name)
-    return NameInfo(name, fn.form, fn.obs_id, fn.level, fn.product_type, fn.suffix,
-                    fn.extension, fn.program, fn.visit_id, fn.suffix_known)  # fmt: skip
-
-
-# A multi-word suffix (badpix_selfcal_bkg) before any shorter one it ends with.
-_LONGEST_FIRST = sorted(SUFFIXES, key=len, reverse=True)
-
-
-def _guess(name: str) -> NameInfo:
-    stem, dot, ext = name.lower().rpartition(".")
-    stem, extension = (stem, ext or None) if dot else (name.lower(), None)
-    thumbnail = extension in ("jpg", "png") and stem.endswith("_thumb")
-    stem = stem.removesuffix("_thumb") if thumbnail else stem
-    suffix = next((s for s in _LONGEST_FIRST if stem.endswith("_" + s)), None)
-    level, product_type = SUFFIXES.get(suffix or "", (None, ProductType.AUXILIARY))
-    if extension in ("jpg", "png"):
-        product_type = ProductType.THUMBNAIL if thumbnail else ProductType.PREVIEW
-    return NameInfo(name, None, None, level, product_type, suffix, extension, None, None)

@@ -20,23 +20,34 @@ from jwlink.naming.suffixes import (
     INSTRUMENTS,
 )
 
-__all__ = ["PATTERNS"]
+__all__ = [
+    "ACID",
+    "ACT_ID",
+    "BAD_CHARS",
+    "MISPLACED_THUMB",
+    "PATTERNS",
+    "SLIT",
+    "SOURCE",
+    "STAMP",
+    "SUFFIX",
+    "THUMB",
+]
 
 
 # Fragments shared by several patterns; re.ASCII keeps \d from matching
 # non-ASCII digits, which would parse but never match an archive name.
-_ACID = r"o\d{3}|[acr]\d{4}"
+ACID = r"o\d{3}|[acr]\d{4}"
 # A suffix is lower-case words joined by "_" or "-": the pipeline writes
 # assign_wcs, badpix_selfcal_bkg, ami-oi, calwebb_wfs-image3 (jwlink.naming.suffix_table).
-_SUFFIX = r"[a-z0-9]+(?:[-_][a-z0-9]+)*"
+SUFFIX = r"[a-z0-9]+(?:[-_][a-z0-9]+)*"
 # After the detector, a word that starts like an ACID (o01, c100) is a
 # malformed ACID, not the first word of a suffix.
-_EXP_SUFFIX = rf"(?![acor]\d+(?![a-z0-9])){_SUFFIX}"
+_EXP_SUFFIX = rf"(?![acor]\d+(?![a-z0-9])){SUFFIX}"
 # Source ids: 9 digits in the code, 8 in some docs, 5 (jwql) and 4
 # ("jw00042-o001_s0002_niriss_...", docs calwebb_spec3.rst of 0.16 to 1.5).
-_SOURCE = r"[sbv]\d{4,9}|\{source_id\}"
+SOURCE = r"[sbv]\d{4,9}|\{source_id\}"
 _EXT = "|".join(EXTENSIONS)
-_STAMP = r"\d{8}[tT]\d{6}"
+STAMP = r"\d{8}[tT]\d{6}"
 _TAIL = rf"(?:_(?P<suffix>{_EXP_SUFFIX}))?(?:\.(?P<extension>{_EXT}))?"
 _GS_SUFFIX = "|".join(GUIDESTAR_SUFFIXES)
 
@@ -44,8 +55,8 @@ _GS_SUFFIX = "|".join(GUIDESTAR_SUFFIXES)
 PATTERNS: dict[str, str] = {
     "association": (
         r"jw(?P<program>\d{5})"
-        rf"-(?P<acid>{_ACID})"
-        rf"(?:_(?P<stamp>{_STAMP}))?"
+        rf"-(?P<acid>{ACID})"
+        rf"(?:_(?P<stamp>{STAMP}))?"
         rf"_(?P<asn_type>{'|'.join(ASN_TYPES)})"
         # A letter may follow the counter (jw01386-c1020_..._coron3_002a_asn.json,
         # a jwst regression-test association).
@@ -55,7 +66,7 @@ PATTERNS: dict[str, str] = {
     "pool": (
         r"jw(?P<program>\d{5})"
         r"(?:_(?P<observation>\d{3}))?"
-        rf"_(?P<stamp>{_STAMP})"
+        rf"_(?P<stamp>{STAMP})"
         r"_(?P<suffix>pool)(?:\.(?P<extension>csv))?"
     ),
     "guidestar": (
@@ -107,7 +118,7 @@ PATTERNS: dict[str, str] = {
         r"_(?P<exposure>\d{5})"
         r"(?:-seg(?P<segment>\d{3}))?"
         rf"_(?P<detector>{'|'.join(sorted(DETECTORS))})"
-        rf"(?:_(?P<acid>{_ACID}))?"
+        rf"(?:_(?P<acid>{ACID}))?"
         # The fixed slit of a NIRSpec spec3 intermediate, written per slit
         # (calwebb_spec3 outlier detection: ..._nrs2_s200a2_median.fits).
         rf"(?:_(?P<optelems>{'|'.join(FIXED_SLITS)})(?=_|\.|$))?"
@@ -115,8 +126,8 @@ PATTERNS: dict[str, str] = {
     ),
     "stage3": (
         r"jw(?P<program>\d{5})"
-        rf"-(?P<acid>{_ACID})"
-        rf"_(?:(?P<target>t\d{{1,4}})(?:-(?P<fs_source>{_SOURCE}))?|(?P<source>{_SOURCE}))"
+        rf"-(?P<acid>{ACID})"
+        rf"_(?:(?P<target>t\d{{1,4}})(?:-(?P<fs_source>{SOURCE}))?|(?P<source>{SOURCE}))"
         r"(?:-epoch(?P<epoch>\d+))?"
         rf"_(?P<instrument>{'|'.join(INSTRUMENTS + tuple(INSTRUMENT_ABBREVIATIONS))})"
         # optical elements, suffix and act id, split apart by _split_stage3
@@ -126,8 +137,8 @@ PATTERNS: dict[str, str] = {
     ),
 }
 # The WFS&C activity id after a stage-3 suffix (wfscmb-02).
-_ACT_ID = re.compile(r"-(?P<act_id>\d{2})$", re.ASCII)
-_SLIT = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(FIXED_SLITS)})(?![a-z0-9])")
-_BAD_CHARS = re.compile(r"[/\\\s\x00-\x1f\x7f-\x9f]")
-_THUMB = re.compile(r"(?P<base>.+)_thumb(?P<ext>\.(?:jpg|png))")
-_MISPLACED_THUMB = "'_thumb' marks a thumbnail and must be followed by .jpg or .png"
+ACT_ID = re.compile(r"-(?P<act_id>\d{2})$", re.ASCII)
+SLIT = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(FIXED_SLITS)})(?![a-z0-9])")
+BAD_CHARS = re.compile(r"[/\\\s\x00-\x1f\x7f-\x9f]")
+THUMB = re.compile(r"(?P<base>.+)_thumb(?P<ext>\.(?:jpg|png))")
+MISPLACED_THUMB = "'_thumb' marks a thumbnail and must be followed by .jpg or .png"

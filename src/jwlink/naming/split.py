@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from jwlink.errors import InvalidName
-from jwlink.naming.patterns import _ACT_ID, _SUFFIX
+from jwlink.naming.patterns import ACT_ID, SUFFIX
 from jwlink.naming.suffixes import INSTRUMENTS, SUFFIX_INFO
 
 __all__ = ["split_crds", "split_stage3"]
@@ -31,7 +31,7 @@ def split_stage3(name: str, fields: dict[str, str]) -> None:
         fields["source"] = fields.pop("fs_source")
     if (rest := fields.pop("rest", None)) is None:
         return
-    act = _ACT_ID.search(rest)
+    act = ACT_ID.search(rest)
     words = (rest[: act.start()] if act else rest).split("_")
     for k in range(min(_MAX_SUFFIX_WORDS, len(words)), 0, -1):
         candidate = "_".join(words[-k:])
@@ -43,7 +43,7 @@ def split_stage3(name: str, fields: dict[str, str]) -> None:
         k += next((j for j in range(min(_MAX_SUFFIX_WORDS, len(words) - 1), 0, -1)
                    if k and "_".join(words[-1 - j : -1]) in SUFFIX_INFO), 0)  # fmt: skip
     suffix = "_".join(words[-k:]) if k else ""
-    if suffix == "{suffix}" or re.fullmatch(_SUFFIX, suffix, re.ASCII):
+    if suffix == "{suffix}" or re.fullmatch(SUFFIX, suffix, re.ASCII):
         parts = {"optelems": "_".join(words[:-k]), "suffix": suffix,
                  "act_id": act["act_id"] if act else ""}  # fmt: skip
         fields.update({key: v for key, v in parts.items() if v})

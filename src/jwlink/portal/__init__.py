@@ -6,8 +6,8 @@ linked from the page and sent as ``Link: <...>; rel="alternate";
 type="application/json"``. Pages, templates and static files all come from
 this package (no CDN, no external font), so the portal works offline.
 
-``app.include_router(jwlink.portal.router)`` adds the pages to an application
-built by `jwlink.api.create_app`.
+`jwlink.app.create_app` adds ``jwlink.portal.router`` to the API that
+`jwlink.api.create_api` builds; the portal imports the API, never the reverse.
 """
 
 from __future__ import annotations

@@ -13,22 +13,13 @@ from jwlink.query import names, questions
 from jwlink.query.lineage import Lineage
 from jwlink.query.productlist import ProductList
 from jwlink.query.rights import RELEASE_PARAMS, RELEASE_SQL, RIGHTS_PARAMS, RIGHTS_SQL, now_params
+from jwlink.query.search import OBS_SELECT, OBSERVATION_COLUMNS, mast_observation, obs_select_params
 from jwlink.store import SqlStore, open_store
 
 if TYPE_CHECKING:  # completeness ingests, so it loads every reader (and astropy)
     from jwlink.query.completeness import Completeness
 
 __all__ = ["OBSERVATION_COLUMNS", "Catalog"]
-
-# MAST observation columns (Mast.Caom.Cone / Filtered), in MAST's order
-# (mast-api.md §3). Columns jwlink has no value for are returned empty.
-OBSERVATION_COLUMNS = (
-    "intentType", "obs_collection", "provenance_name", "instrument_name", "project", "filters",
-    "wavelength_region", "target_name", "target_classification", "obs_id", "s_ra", "s_dec",
-    "dataproduct_type", "proposal_pi", "calib_level", "t_min", "t_max", "t_exptime", "em_min",
-    "em_max", "obs_title", "t_obs_release", "proposal_id", "proposal_type", "sequence_number",
-    "s_region", "jpegURL", "dataURL", "dataRights", "mtFlag", "srcDen", "obsid", "objID",
-)  # fmt: skip
 
 # The rights and release date are those its products give it (jwlink.query.rights).
 _OBS_SELECT = (
@@ -104,9 +95,6 @@ class Catalog:
         list of dict
             One dict per observation, keys in MAST's column order.
         """
-        # jwlink.query.search shapes MAST rows; it imports this module, hence the late import.
-        from jwlink.query.search import OBS_SELECT, mast_observation, obs_select_params
-
         sql, params = OBS_SELECT, obs_select_params()
         if program is not None:
             sql, params = sql + " WHERE program = ?", [*params, program.zfill(5)]

@@ -15,7 +15,7 @@ from typing import Any
 
 from jwlink.core.mrp import MRP_RULE_IDS, sql_case
 from jwlink.query.productlist import (
-    _BRINGING,
+    BRINGING,
     MRP_LABEL,
     PRODUCT_FIELDS,
     ListedRow,
@@ -78,7 +78,7 @@ owned AS MATERIALIZED (
 brought AS (
     SELECT w.pos, l.source AS name, w.via, l.kind, l.role, 2 AS rank, 0 AS prio
     FROM links l CROSS JOIN owned w
-    WHERE l.target IN (SELECT name FROM owned) AND w.name = l.target AND {_BRINGING}
+    WHERE l.target IN (SELECT name FROM owned) AND w.name = l.target AND {BRINGING}
 ),
 paths AS (SELECT * FROM owned UNION ALL SELECT * FROM brought),
 ranked AS (

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 __all__ = [
+    "BRINGING",
     "CALIB_LEVEL_SQL",
     "PRODUCT_COLUMNS",
     "ListedRow",
@@ -42,7 +43,7 @@ MRP_LABEL = "Minimum Recommended Products"
 # Links that bring a product into an observation's list: everything that
 # describes or supports its products, but not the reference files (contributing)
 # nor the downstream products that used them.
-_BRINGING = (
+BRINGING = (
     "(l.kind IN ('linked', 'aggregation', 'prerequisite', 'calibration') "
     "OR (l.kind = 'antecedent' AND l.role = 'association'))"
 )
@@ -74,7 +75,7 @@ owned AS MATERIALIZED (
 brought AS (
     SELECT l.source AS name, w.via, l.kind, l.role, 2 AS rank, 0 AS prio
     FROM links l CROSS JOIN owned w
-    WHERE l.target IN (SELECT name FROM owned) AND w.name = l.target AND {_BRINGING}
+    WHERE l.target IN (SELECT name FROM owned) AND w.name = l.target AND {BRINGING}
 ),
 paths AS (
     SELECT * FROM owned UNION ALL SELECT * FROM brought

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jwlink.errors import InvalidQuery
-from jwlink.query.catalog import OBSERVATION_COLUMNS
 from jwlink.query.rights import RELEASE_PARAMS, RELEASE_SQL, RIGHTS_PARAMS, RIGHTS_SQL, now_params
 from jwlink.store import SqlStore
 
 __all__ = [
+    "OBSERVATION_COLUMNS",
     "SEARCH_COLUMNS",
     "Cone",
     "Criterion",
@@ -30,6 +30,16 @@ __all__ = [
     "mast_observation",
     "search_observations",
 ]
+
+# MAST observation columns (Mast.Caom.Cone / Filtered), in MAST's order
+# (mast-api.md §3). Columns jwlink has no value for are returned empty.
+OBSERVATION_COLUMNS = (
+    "intentType", "obs_collection", "provenance_name", "instrument_name", "project", "filters",
+    "wavelength_region", "target_name", "target_classification", "obs_id", "s_ra", "s_dec",
+    "dataproduct_type", "proposal_pi", "calib_level", "t_min", "t_max", "t_exptime", "em_min",
+    "em_max", "obs_title", "t_obs_release", "proposal_id", "proposal_type", "sequence_number",
+    "s_region", "jpegURL", "dataURL", "dataRights", "mtFlag", "srcDen", "obsid", "objID",
+)  # fmt: skip
 
 # MAST observation column -> (SQL expression over `observations`, how values compare).
 # text: case-insensitive equality; list: ';'-separated elements (filters);

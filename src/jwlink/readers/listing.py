@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from jwlink.core.model import ListedProduct
 from jwlink.errors import InvalidName, ProductTableError
 from jwlink.naming import bare_name, describe
-from jwlink.readers.table import FORMATS, _read, _value
+from jwlink.readers.table import FORMATS, cell_value, read_table
 
 __all__ = ["LISTING_READERS", "listing_kind", "read_listing"]
 
@@ -188,7 +188,7 @@ def _uri_name(url: str) -> tuple[str | None, str | None]:
 
 
 def _manifest(path: Path) -> Iterator[ListedProduct]:
-    table = _read(path)
+    table = read_table(path)
     if "Local_Path" in table.colnames and "Local Path" not in table.colnames:
         table.rename_column("Local_Path", "Local Path")  # a VOTable's ID for the name
     if all(c in table.colnames for c in _ASTROQUERY_MANIFEST):
@@ -205,11 +205,11 @@ def _manifest(path: Path) -> Iterator[ListedProduct]:
         raise ProductTableError(str(path), msg)
     for number, row in enumerate(table, start=1):
         where = f"row {number}"
-        url = _value(row[url_column])
+        url = cell_value(row[url_column])
         mission, name = _uri_name(url) if isinstance(url, str) else (None, None)
         if mission is not None and mission != "JWST":
             continue  # astroquery downloads any mission's files; only JWST's are products here
-        local_path = _value(row[local])
+        local_path = cell_value(row[local])
         if name is None and isinstance(local_path, str) and local_path.strip():
             name = local_path.strip().replace("\\", "/").rsplit("/", 1)[-1]
             if not _jwst_name(name):
@@ -217,7 +217,7 @@ def _manifest(path: Path) -> Iterator[ListedProduct]:
         if name is None:
             msg = f"{where}: neither {local} nor {url_column} names a file"
             raise ProductTableError(str(path), msg)
-        size = _value(row[size_column]) if size_column is not None else None
+        size = cell_value(row[size_column]) if size_column is not None else None
         yield _row(path, where, number, name, size if isinstance(size, int) else None)
 
 

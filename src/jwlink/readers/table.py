@@ -15,7 +15,7 @@ from jwlink.core.model import ListedProduct
 from jwlink.errors import InvalidName, ProductTableError
 from jwlink.naming import bare_name
 
-__all__ = ["FORMATS", "REQUIRED_COLUMNS", "read_product_table"]
+__all__ = ["FORMATS", "REQUIRED_COLUMNS", "cell_value", "read_product_table", "read_table"]
 
 # File ending -> astropy.table format name.
 FORMATS = {
@@ -35,7 +35,8 @@ _WHOLE = {"size": 0, "calib_level": -1}
 _INT64_MAX = 2**63 - 1  # what both catalogs' INTEGER columns hold
 
 
-def _value(value: Any) -> str | int | float | None:
+def cell_value(value: Any) -> str | int | float | None:
+    """Return a table cell as a plain Python value; masked and NaN cells are None."""
     if value is np.ma.masked:
         return None
     if isinstance(value, np.generic):
@@ -47,7 +48,14 @@ def _value(value: Any) -> str | int | float | None:
     return value  # type: ignore[no-any-return]
 
 
-def _read(path: Path) -> Table:
+def read_table(path: Path) -> Table:
+    """Read a table in the format its ending names (`FORMATS`).
+
+    Raises
+    ------
+    ProductTableError
+        Unknown ending, NUL bytes in a text table, or a table astropy cannot read.
+    """
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         msg = f"unknown table format '{path.suffix}' (expected {', '.join(FORMATS)})"
@@ -96,7 +104,7 @@ def read_product_table(path: str | os.PathLike[str]) -> Iterator[ListedProduct]:
         bare file name or whose ``size``/``calib_level`` is not a whole number.
     """
     p = Path(path)
-    table = _read(p)
+    table = read_table(p)
     missing = [c for c in REQUIRED_COLUMNS if c not in table.colnames]
     if missing:
         msg = f"missing column(s) {', '.join(missing)} (a MAST product list names each file in it)"
@@ -112,7 +120,7 @@ def read_product_table(path: str | os.PathLike[str]) -> Iterator[ListedProduct]:
             msg = f"column {name} holds arrays of shape {shape}; expected one value a row"
             raise ProductTableError(str(p), msg)
     for number, row in enumerate(table, start=1):
-        columns = {name: _value(row[name]) for name in names}
+        columns = {name: cell_value(row[name]) for name in names}
         yield ListedProduct(source=p.name, line=number, columns=_checked(p, number, columns))
 
 
