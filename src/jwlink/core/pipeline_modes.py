@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from jwlink.errors import InvalidName
-from jwlink.naming import Form, parse
+from jwlink.naming import FileName, Form, parse
 
 __all__ = [
     "INSTRUMENT_ABBREVIATIONS",
@@ -31,6 +31,7 @@ __all__ = [
     "consumed",
     "level2_mode",
     "level3_mode",
+    "member_output",
     "member_output_name",
     "rule_name",
 ]
@@ -377,12 +378,22 @@ def consumed(mode: Mode) -> frozenset[str]:
 
 
 def member_output_name(expname: str, acid: str, suffix: str) -> str | None:
+    """Return the name of a per-member product: `member_output` of the parsed ``expname``."""
+    try:
+        fn = parse(expname)
+    except InvalidName:
+        return None
+    output = member_output(fn, acid, suffix)
+    return None if output is None else str(output)
+
+
+def member_output(member: FileName, acid: str, suffix: str) -> FileName | None:
     """Return the name of a per-member product: the exposure name, ACID and suffix.
 
     Parameters
     ----------
-    expname : str
-        The member's file name (``..._nrca1_calints.fits``).
+    member : FileName
+        The member's parsed file name (``..._nrca1_calints.fits``).
     acid : str
         The association's candidate id (``o001``, ``c1020``).
     suffix : str
@@ -390,16 +401,14 @@ def member_output_name(expname: str, acid: str, suffix: str) -> str | None:
 
     Returns
     -------
-    str or None
-        ``<exposure>_<acid>_<suffix>.fits``, or None where the member is not
-        an exposure name or the grammar cannot write the result.
+    FileName or None
+        ``<exposure>_<acid>_<suffix>.fits`` (parsed once, to be sure the grammar
+        reads back what it wrote), or None where the member is not an exposure
+        name or the grammar cannot write the result.
     """
+    if member.form is not Form.EXPOSURE:
+        return None
     try:
-        fn = parse(expname)
-        if fn.form is not Form.EXPOSURE:
-            return None
-        name = str(fn.with_acid(acid).with_suffix(suffix, "fits"))
-        parse(name)
+        return parse(str(member.with_acid(acid).with_suffix(suffix, "fits")))
     except (InvalidName, ValueError):
         return None
-    return name

@@ -11,6 +11,9 @@ the visits whose guide-star links are not derived yet stay queued in the
 catalog. Running the same ingest again completes it. Ctrl-C (SIGINT) stops
 the same way and raises `IngestInterrupted`, carrying the report so far.
 
+The name of each file is parsed once (`jwlink.naming.describe`) and the
+parsed value handed on: to pick the reader, to the linker, to the report.
+
 Files that never claim to be JWST evidence (no JWST name, and a ``.json`` or
 table whose first bytes say nothing JWST: a ``package.json``, a spreadsheet
 export) are passed over, not errors; a file that claims and cannot be read
@@ -30,7 +33,7 @@ from pathlib import Path
 from jwlink.core import linker
 from jwlink.core.model import Batch, FoundFile
 from jwlink.errors import CatalogReadOnly, CatalogUnavailable, InputError, InvalidName, JwlinkError
-from jwlink.naming import bare_name, describe
+from jwlink.naming import NameInfo, bare_name, describe
 from jwlink.readers.asn import read_association
 from jwlink.readers.listing import LISTING_READERS, listing_kind, read_listing
 from jwlink.readers.pool import looks_like_pool, read_pool
@@ -46,6 +49,7 @@ __all__ = [
     "ingest",
     "iter_files",
     "read_file",
+    "reader_for",
     "shown",
 ]
 
@@ -132,12 +136,16 @@ def classify(path: Path) -> str | None:
     Returns one of ``association``, ``pool``, ``fits``, ``table``, ``file``,
     ``manifest``, ``curl_script``, ``cloud_listing``.
     """
-    name = path.name
-    lower = name.lower()
     try:
-        info = describe(name)
+        info = describe(path.name)
     except InvalidName:
         return None
+    return reader_for(path, info)
+
+
+def reader_for(path: Path, info: NameInfo) -> str | None:
+    """Return which reader a file goes to, its name already parsed (see `classify`)."""
+    lower = info.name.lower()
     if lower.endswith(".json"):
         return "association"
     if lower.endswith(".csv") and (lower.endswith("_pool.csv") or looks_like_pool(path)):
@@ -178,8 +186,13 @@ def _sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def read_file(path: Path, reader: str, sha256: str, size: int) -> Batch:
+def read_file(
+    path: Path, reader: str, sha256: str, size: int, info: NameInfo | None = None
+) -> Batch:
     """Read one file with its reader and link what it says into one batch.
+
+    ``info`` is the file's name, parsed (parsed here if None); the linker gets
+    it, and the name a FITS file's ``FILENAME`` gives, as parsed values.
 
     Raises
     ------
@@ -188,23 +201,24 @@ def read_file(path: Path, reader: str, sha256: str, size: int) -> Batch:
     """
     location = str(path.resolve())
     batch = Batch(source=location)
-    name = path.name
+    info = describe(path.name) if info is None else info
     if reader == "association":
-        batch.extend(linker.link_association(read_association(path)))
+        batch.extend(linker.link_association(read_association(path), info))
     elif reader == "pool":
         batch.extend(linker.link_pool(list(read_pool(path))))
     elif reader == "fits":
         from jwlink.readers.fits import read as read_fits
 
         header = read_fits(path)
-        batch.extend(linker.link_header(header))
         # A renamed copy (exp_0.fits) is still the product its FILENAME names.
-        name = header.filename
+        if header.filename != info.name:
+            info = describe(header.filename)
+        batch.extend(linker.link_header(header, info))
     elif reader == "table":
         batch.extend(linker.link_listed(list(read_product_table(path))))
     elif reader in LISTING_READERS:
         batch.extend(linker.link_listed(list(read_listing(path, reader))))
-    batch.extend(linker.link_file(FoundFile(name, location, size, sha256)))
+    batch.extend(linker.link_file(FoundFile(info.name, location, size, sha256), info))
     batch.source = location
     return batch
 
@@ -343,10 +357,15 @@ def claims_jwst(path: Path, reader: str) -> bool:
     bool
         True also when the file cannot be read (its reader then says why).
     """
+    return _claims(path, reader, describe(path.name))
+
+
+def _claims(path: Path, reader: str, info: NameInfo) -> bool:
+    """`claims_jwst`, the file's name already parsed."""
     if reader not in ("association", "table"):
         return True
-    name = path.name.lower()
-    if name.startswith("jw") or name.endswith("_asn.json") or describe(path.name).form is not None:
+    name = info.name.lower()
+    if name.startswith("jw") or name.endswith("_asn.json") or info.form is not None:
         return True
     try:
         with path.open("rb") as handle:
@@ -374,7 +393,11 @@ def shown(path: Path) -> str:
 
 
 def _ingest_one(store: SqlStore, path: Path, report: IngestReport, force: bool) -> None:
-    reader = classify(path)
+    try:
+        info: NameInfo | None = describe(path.name)  # the one parse of this file's name
+    except InvalidName:
+        info = None
+    reader = None if info is None else reader_for(path, info)
     if reader is None and path.name[:2].lower() == "jw":
         # A JWST-looking name that the grammar refuses (a newline, a bidi mark,
         # a trailing space) is a problem to report, not a file to pass over.
@@ -382,7 +405,7 @@ def _ingest_one(store: SqlStore, path: Path, report: IngestReport, force: bool) 
             bare_name(path.name)
         except InvalidName as err:
             raise InputError(shown(path), f"file name refused: {err}") from err
-    if reader is None or not claims_jwst(path, reader):
+    if info is None or reader is None or not _claims(path, reader, info):
         report.passed_over.append(shown(path))
         return
     if not path.is_file():
@@ -396,10 +419,12 @@ def _ingest_one(store: SqlStore, path: Path, report: IngestReport, force: bool) 
     if not force and store.fingerprint_of(location) == sha256:
         report.unchanged += 1
         return
-    batch = read_file(path, reader, sha256, size)
+    batch = read_file(path, reader, sha256, size, info)
     report._writing = (location, sha256)
     store.write(batch, fingerprint=sha256, reader=reader)
     report.ingested += 1
     report._writing = None
-    if has_unknown_suffix(path.name):
+    # Only names whose suffix is free (exposure, stage 3, dummy) can hold an
+    # unknown one (NameInfo.suffix_known).
+    if not info.suffix_known:
         report.unknown_suffix.append(shown(path))

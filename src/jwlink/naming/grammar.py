@@ -188,10 +188,18 @@ class FileName:
         put back the ``{source_id}`` and ``{slit_name}`` placeholders, so every
         per-source file maps to the product name its association wrote.
         """
+        observation = self.observation_name()
+        return None if observation is None else observation.stem
+
+    def observation_name(self) -> FileName | None:
+        """Return this name with the parts `obs_id` drops dropped (its stem is `obs_id`).
+
+        Suffix, act id and extension are kept; None for documents and references.
+        """
         if self.form in (Form.EXPOSURE, Form.GUIDESTAR, Form.DUMMY):
             return dataclasses.replace(
                 self, segment=None, acid=None, optelems=None, gs_product=None
-            ).stem
+            )
         if self.form is not Form.STAGE3:
             return None
         source, optelems = self.source, self.optelems
@@ -201,7 +209,7 @@ class FileName:
             # first slit token is the slit, a later one is the subarray.
             if self.target and optelems and "{slit_name}" not in optelems:
                 optelems = SLIT.sub("{slit_name}", optelems, count=1)
-        return dataclasses.replace(self, source=source, optelems=optelems).stem
+        return dataclasses.replace(self, source=source, optelems=optelems)
 
     @property
     def level(self) -> Level | None:
@@ -242,9 +250,14 @@ class FileName:
     @property
     def previewed(self) -> str | None:
         """For a preview or thumbnail, the FITS file it shows; else None."""
+        shown = self.previewed_name()
+        return None if shown is None else str(shown)
+
+    def previewed_name(self) -> FileName | None:
+        """For a preview or thumbnail, the parsed name of the FITS file it shows; else None."""
         if not self.is_preview:
             return None
-        return str(dataclasses.replace(self, thumbnail=False, extension="fits"))
+        return dataclasses.replace(self, thumbnail=False, extension="fits")
 
     def with_suffix(self, suffix: str, extension: str = "fits") -> FileName:
         """Return the same exposure, stage-3 or dummy name with another suffix.

@@ -16,26 +16,34 @@ explained. The rules, in DESIGN.md's order of authority:
   ``HDRTAB`` members (composition);
 * pools: every row an L1b exposure; target acquisitions are prerequisites;
 * MAST product-list tables: products with sizes, rights and membership.
+
+Evidence (`jwlink.core.model`) carries names as strings; each ``link_*``
+function parses every name it meets once (`jwlink.naming.describe`) and hands
+the parsed value on. The ingest pipeline, which has already parsed the name of
+the file it read, passes that value in (``info``).
 """
 
 from __future__ import annotations
 
 from jwlink.core.linker.associations import link_association
 from jwlink.core.linker.headers import header_links
-from jwlink.core.linker.products import add_named, observation_from_header, product_for
+from jwlink.core.linker.products import add_info, observation_from_header, product_of
 from jwlink.core.linker.tables import link_listed, link_pool
 from jwlink.core.model import Batch, FoundFile, HeaderEvidence
+from jwlink.naming import NameInfo, describe
 
 __all__ = ["link_association", "link_file", "link_header", "link_listed", "link_pool"]
 
 
-def link_header(header: HeaderEvidence) -> Batch:
+def link_header(header: HeaderEvidence, info: NameInfo | None = None) -> Batch:
     """Derive rows from a FITS file's headers.
 
     Parameters
     ----------
     header : HeaderEvidence
         Keywords, reference files and HDRTAB members of one file.
+    info : NameInfo, optional
+        ``header.filename`` already parsed (by the ingest pipeline); parsed here if None.
 
     Returns
     -------
@@ -44,28 +52,33 @@ def link_header(header: HeaderEvidence) -> Batch:
         from every reference file, catalog, association and input it names.
     """
     batch = Batch(source=header.path)
-    name = header.filename
-    add_named(batch, name)
+    info = describe(header.filename) if info is None else info
+    add_info(batch, info)
     cal_ver = header.keywords.get("CAL_VER")
-    product = product_for(name, prvversion=str(cal_ver) if cal_ver is not None else None)
+    product = product_of(info, prvversion=str(cal_ver) if cal_ver is not None else None)
     batch.products.append(product)
-    obs = observation_from_header(product, header.keywords)
+    obs = observation_from_header(product, header.keywords, info.form)
     if obs is not None:
         batch.observations.append(obs)
+    named: dict[str, NameInfo] = {}  # a file a header names twice is parsed once
     for link in header_links(header):
-        add_named(batch, link.source)
+        if link.source not in named:
+            named[link.source] = describe(link.source)
+            add_info(batch, named[link.source])
         batch.links.append(link)
-    batch.headers[name] = dict(header.keywords)
+    batch.headers[info.name] = dict(header.keywords)
     return batch
 
 
-def link_file(found: FoundFile) -> Batch:
+def link_file(found: FoundFile, info: NameInfo | None = None) -> Batch:
     """Derive rows from a file seen on disk: its location, size and checksum.
 
     Parameters
     ----------
     found : FoundFile
         Name, location, size and SHA-256 of the file.
+    info : NameInfo, optional
+        ``found.name`` already parsed (by the ingest pipeline); parsed here if None.
 
     Returns
     -------
@@ -73,8 +86,9 @@ def link_file(found: FoundFile) -> Batch:
         The product (now present) and what its name implies.
     """
     batch = Batch(source=found.location)
-    add_named(batch, found.name)
+    info = describe(found.name) if info is None else info
+    add_info(batch, info)
     batch.products.append(
-        product_for(found.name, size=found.size, sha256=found.sha256, location=found.location)
+        product_of(info, size=found.size, sha256=found.sha256, location=found.location)
     )
     return batch

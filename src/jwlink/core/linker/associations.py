@@ -1,4 +1,8 @@
-"""Association files -> the products they define and their members' links."""
+"""Association files -> the products they define and their members' links.
+
+Every name the association holds is parsed once (`_Names`); the names of the
+products it makes are derived from the parsed product and member names.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,33 @@ import re
 
 from jwlink.core import expected, pipeline_modes
 from jwlink.core.linker.headers import pool_file_name
-from jwlink.core.linker.products import add_named, add_product, product_for, program_of
+from jwlink.core.linker.products import add_info, add_product, product_of, program_of
 from jwlink.core.model import AsnEvidence, AsnProduct, Batch, Kind, Link, Member, Observation
 from jwlink.errors import InvalidName
-from jwlink.naming import Form, describe, parse
+from jwlink.naming import Form, NameInfo, describe, info_of
 
 __all__ = ["link_association"]
 
 _FILE_ENDING = re.compile(r"\.(fits|ecsv|asdf|json)$")
 
 
-def link_association(asn: AsnEvidence) -> Batch:
+class _Names(dict[str, NameInfo]):
+    """The names of one association, each parsed on first use."""
+
+    def __missing__(self, name: str) -> NameInfo:
+        info = self[name] = describe(name)
+        return info
+
+
+def link_association(asn: AsnEvidence, own_name: NameInfo | None = None) -> Batch:
     """Derive rows from one association file.
 
     Parameters
     ----------
     asn : AsnEvidence
         A validated association.
+    own_name : NameInfo, optional
+        The association file's name, already parsed (by the ingest pipeline).
 
     Returns
     -------
@@ -32,48 +46,45 @@ def link_association(asn: AsnEvidence) -> Batch:
     """
     info = asn.association
     batch = Batch(source=asn.path, associations=[info])
-    add_product(batch, product_for(info.name))
+    names = _Names()
+    if own_name is not None:
+        names[own_name.name] = own_name
+    own = names[info.name]
+    add_product(batch, product_of(own), own.form)
     pool = pool_file_name(info.pool)
     if pool is not None:
-        add_product(batch, product_for(pool))
+        add_product(batch, product_of(names[pool]), names[pool].form)
         batch.links.append(Link(pool, info.name, Kind.AGGREGATION, "pool", f"asn:{info.name}"))
     for entry in asn.products:
-        if _is_level3(info.asn_type, entry):
-            _link_level3(batch, asn, entry)
+        if _is_level3(info.asn_type, entry, names[entry.name]):
+            _link_level3(batch, asn, entry, names)
         else:
-            _link_level2(batch, asn, entry)
+            _link_level2(batch, asn, entry, names)
     return batch
 
 
-def _is_level3(asn_type: str | None, entry: AsnProduct) -> bool:
+def _is_level3(asn_type: str | None, entry: AsnProduct, product: NameInfo) -> bool:
     # Legacy files say "image"/"mosaic" for what are Level 3 rules today;
     # hand-made ones ("user_built", None) are judged by the product name.
     if asn_type and (asn_type.endswith("3") or asn_type in ("image", "mosaic")):
         return True
     if asn_type and asn_type.endswith("2"):
         return False
-    if _name_form(entry.name) is Form.STAGE3:
+    if product.form is Form.STAGE3:
         return True
     return any(m.expname.rsplit(".", 1)[0].endswith(("_cal", "_calints")) for m in entry.members)
 
 
-def _name_form(name: str) -> Form | None:
-    try:
-        return parse(name).form
-    except InvalidName:
-        return None
-
-
-def _link_level2(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
+def _link_level2(batch: Batch, asn: AsnEvidence, entry: AsnProduct, names: _Names) -> None:
     evidence = f"asn:{asn.association.name}"
     science = [m for m in entry.members if m.exptype == "science"]
-    science_suffix = describe(science[0].expname).suffix if science else None
+    science_suffix = names[science[0].expname].suffix if science else None
     suffix = expected.l2_output_suffix(asn.association.asn_type, science_suffix)
-    output = _with_suffix(entry.name, suffix, "fits")
-    obs_id = describe(output).obs_id or entry.name
-    add_named(batch, output)
+    made = _with_suffix(names[entry.name], suffix, "fits", names)
+    output, obs_id = made.name, made.obs_id or entry.name
+    add_info(batch, made)
     # Outside the JWST grammar the name says nothing; the association does.
-    batch.products.append(product_for(output, obs_id=obs_id))
+    batch.products.append(product_of(made, obs_id=obs_id))
     batch.observations.append(Observation(obs_id=obs_id, calib_level=2))
     if obs_id != entry.name:
         batch.aliases[entry.name] = obs_id
@@ -81,7 +92,7 @@ def _link_level2(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
     batch.asn_outputs.append((asn.association.name, entry.name, output))
     for member in entry.members:
         batch.asn_members.append((asn.association.name, entry.name, member.expname, member.exptype))
-        add_named(batch, member.expname)
+        add_info(batch, names[member.expname])
         kind, role = _level2_kind(asn.association.asn_type, member.exptype)
         batch.links.append(Link(member.expname, output, Kind(kind), role, evidence))
 
@@ -96,26 +107,29 @@ def _level2_kind(asn_type: str | None, exptype: str) -> tuple[str, str]:
     return expected.member_role(exptype, level3=False)
 
 
-def _with_suffix(stem: str, suffix: str, extension: str) -> str:
+def _with_suffix(product: NameInfo, suffix: str, extension: str, names: _Names) -> NameInfo:
+    stem = product.name
     if _FILE_ENDING.search(stem):
         # Legacy associations name the output file itself (..._mosaic.fits).
-        return stem
+        return product
     if "{suffix}" in stem:
-        return f"{stem.replace('{suffix}', suffix)}.{extension}"
-    try:
-        return str(parse(stem).with_suffix(suffix, extension))
-    except (InvalidName, ValueError):
-        return f"{stem}_{suffix}.{extension}"
+        return names[f"{stem.replace('{suffix}', suffix)}.{extension}"]
+    if product.parsed is not None:
+        try:
+            return info_of(product.parsed.with_suffix(suffix, extension))
+        except (InvalidName, ValueError):
+            pass
+    return names[f"{stem}_{suffix}.{extension}"]
 
 
-def _link_level3(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
+def _link_level3(batch: Batch, asn: AsnEvidence, entry: AsnProduct, names: _Names) -> None:
     info = asn.association
     evidence = f"asn:{info.name}"
-    try:
-        fn = parse(entry.name)
+    fn = names[entry.name].parsed
+    if fn is not None:
         obs_id = fn.obs_id or entry.name
         instrument, optelems = fn.instrument or "", fn.optelems or ""
-    except InvalidName:
+    else:
         obs_id, instrument, optelems = _FILE_ENDING.sub("", entry.name), "", ""
     instrument = pipeline_modes.INSTRUMENT_ABBREVIATIONS.get(instrument, instrument)
     mode = pipeline_modes.level3_mode(
@@ -134,15 +148,16 @@ def _link_level3(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
     )
     if obs_id != entry.name:
         batch.aliases[entry.name] = obs_id
-    made = _output_names(entry, info.asn_id, mode)
-    for (_suffix, exptype, _member), name in made.items():
-        batch.asn_outputs.append((info.name, entry.name, name))
-        add_product(batch, product_for(name, obs_id=None if exptype else obs_id))
-        batch.links.append(Link(info.name, name, Kind.ANTECEDENT, "association", evidence))
+    made = _output_names(entry, info.asn_id, mode, names)
+    for (_suffix, exptype, _member), output in made.items():
+        batch.asn_outputs.append((info.name, entry.name, output.name))
+        product = product_of(output, obs_id=None if exptype else obs_id)
+        add_product(batch, product, output.form)
+        batch.links.append(Link(info.name, output.name, Kind.ANTECEDENT, "association", evidence))
     for member in entry.members:
         batch.asn_members.append((info.name, entry.name, member.expname, member.exptype))
-        add_named(batch, member.expname)
-        member_obs = describe(member.expname).obs_id
+        add_info(batch, names[member.expname])
+        member_obs = names[member.expname].obs_id
         if member_obs is not None:
             batch.members.append(Member(obs_id, member_obs, member.exptype, evidence))
     batch.links += _feed_links(entry, mode, made, evidence)
@@ -150,21 +165,24 @@ def _link_level3(batch: Batch, asn: AsnEvidence, entry: AsnProduct) -> None:
 
 # Key of a product an association makes: (suffix, member exptype, member name);
 # the last two are empty for products made once per association product.
-_Made = dict[tuple[str, str, str], str]
+_Made = dict[tuple[str, str, str], NameInfo]
 
 
-def _output_names(entry: AsnProduct, acid: str | None, mode: pipeline_modes.Mode) -> _Made:
+def _output_names(
+    entry: AsnProduct, acid: str | None, mode: pipeline_modes.Mode, names: _Names
+) -> _Made:
     made: _Made = {}
     for out in mode.outputs:
         if out.per_member is None:
-            made[(out.suffix, "", "")] = _with_suffix(entry.name, out.suffix, out.ext)
+            made[(out.suffix, "", "")] = _with_suffix(names[entry.name], out.suffix, out.ext, names)
             continue
         for member in entry.members:
-            if member.exptype != out.per_member or acid is None:
+            parsed = names[member.expname].parsed
+            if member.exptype != out.per_member or acid is None or parsed is None:
                 continue
-            name = pipeline_modes.member_output_name(member.expname, acid, out.suffix)
-            if name is not None:
-                made[(out.suffix, member.exptype, member.expname)] = name
+            output = pipeline_modes.member_output(parsed, acid, out.suffix)
+            if output is not None:
+                made[(out.suffix, member.exptype, member.expname)] = info_of(output)
     return made
 
 
@@ -179,12 +197,12 @@ def _feed_links(
         )
         for feed in out.feeds:
             for source in _feed_sources(entry, feed, made, (exptype, expname)):
-                links.append(Link(source, target, Kind(feed.kind), feed.role, evidence))
+                links.append(Link(source, target.name, Kind(feed.kind), feed.role, evidence))
     # Members the pipeline does not read keep their exptype's generic kind
     # toward the products the members it reads feed directly.
     read = pipeline_modes.consumed(mode)
     fed = [
-        made[(o.suffix, "", "")]
+        made[(o.suffix, "", "")].name
         for o in mode.outputs
         if o.per_member is None and any(f.member and not f.output for f in o.feeds)
     ]
@@ -207,9 +225,9 @@ def _feed_sources(
         return [m.expname for m in entry.members if m.exptype == feed.member]
     if feed.member is None:
         source = made.get((feed.output, "", ""))
-        return [source] if source is not None else []
+        return [source.name] if source is not None else []
     if own_name and feed.member == own_type:
         # ... and that same member's earlier product.
         source = made.get((feed.output, own_type, own_name))
-        return [source] if source is not None else []
-    return [made[k] for k in made if k[0] == feed.output and k[1] == feed.member]
+        return [source.name] if source is not None else []
+    return [made[k].name for k in made if k[0] == feed.output and k[1] == feed.member]

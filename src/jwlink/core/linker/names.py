@@ -1,14 +1,17 @@
-"""Links a file name implies by itself: stage inputs, previews, per-source files."""
+"""Links a file name implies by itself: stage inputs, previews, per-source files.
+
+`implied` works on the parsed name and derives the names at the other end of
+each link from it (``_cal`` -> ``_rate``) as values, so nothing is parsed again.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 
 from jwlink.core.model import Kind, Link
-from jwlink.errors import InvalidName
-from jwlink.naming import FileName, Form, parse
+from jwlink.naming import FileName, Form, NameInfo, describe, info_of
 
-__all__ = ["STAGE_INPUT", "implied_links"]
+__all__ = ["STAGE_INPUT", "implied", "implied_links"]
 
 # Product suffix -> the suffix of the stage product it is made from, for the
 # same exposure (calwebb_detector1 -> image2/spec2 -> stage-3 per exposure).
@@ -57,23 +60,32 @@ INTERMEDIATE_OF: dict[str, str] = {
 _STAGE = "name:stage-chain"
 
 
+# A link a name implies, with the parsed name at its other end.
+Implied = tuple[Link, NameInfo]
+
+
 def implied_links(name: str) -> list[Link]:
-    """Return the links a file name implies without any other evidence.
+    """Return the links a file name implies: `implied` of ``describe(name)``."""
+    return [link for link, _other in implied(describe(name))]
+
+
+def implied(info: NameInfo) -> list[Implied]:
+    """Return the links a parsed file name implies without any other evidence.
 
     Parameters
     ----------
-    name : str
-        A file name; names outside the JWST grammar imply nothing.
+    info : NameInfo
+        A parsed file name; names outside the JWST grammar imply nothing.
 
     Returns
     -------
-    list of Link
+    list of (Link, NameInfo)
         Stage antecedents up to ``_uncal``, preview/thumbnail links,
-        multiplicity from a placeholder product, intermediate aggregation.
+        multiplicity from a placeholder product, intermediate aggregation;
+        each with the name at the link's other end.
     """
-    try:
-        fn = parse(name)
-    except InvalidName:
+    fn, name = info.parsed, info.name
+    if fn is None:
         return []
     if fn.form is Form.STAGE3 and fn.extension in ("jpg", "png"):
         return _preview(fn, name)
@@ -86,38 +98,46 @@ def implied_links(name: str) -> list[Link]:
     return _stage_chain(fn, name)
 
 
-def _preview(fn: FileName, name: str) -> list[Link]:
-    shown = fn.previewed
+def _preview(fn: FileName, name: str) -> list[Implied]:
+    shown = fn.previewed_name()
     if shown is None:
         return []
     role = "thumbnail" if fn.thumbnail else "preview"
-    return [Link(name, shown, Kind.LINKED, role, f"name:{role}")]
+    other = info_of(shown)
+    return [(Link(name, other.name, Kind.LINKED, role, f"name:{role}"), other)]
 
 
-def _per_source(fn: FileName, name: str) -> list[Link]:
-    obs_id = fn.obs_id
-    if not obs_id or "{source_id}" not in obs_id or fn.suffix is None:
+def _per_source(fn: FileName, name: str) -> list[Implied]:
+    observation = fn.observation_name()
+    if observation is None or "{source_id}" not in observation.stem or fn.suffix is None:
         return []
-    template = f"{obs_id}_{fn.suffix}.{fn.extension or 'fits'}"
-    if template == name:  # the placeholder product itself, not one of its files
+    template = info_of(dataclasses.replace(
+        observation, act_id=None, thumbnail=False, extension=fn.extension or "fits"
+    ))  # fmt: skip
+    if template.name == name:  # the placeholder product itself, not one of its files
         return []
-    return [Link(template, name, Kind.MULTIPLICITY, "source", "name:per-source")]
+    return [(Link(template.name, name, Kind.MULTIPLICITY, "source", "name:per-source"), template)]
 
 
-def _stage_chain(fn: FileName, name: str) -> list[Link]:
-    links: list[Link] = []
+def _stage_chain(fn: FileName, name: str) -> list[Implied]:
+    links: list[Implied] = []
     suffix = fn.suffix or ""
     if suffix in INTERMEDIATE_OF:
-        target = str(fn.with_suffix(INTERMEDIATE_OF[suffix], "fits"))
-        links.append(Link(name, target, Kind.AGGREGATION, "intermediate", "name:intermediate"))
-        return links
+        target = info_of(fn.with_suffix(INTERMEDIATE_OF[suffix], "fits"))
+        link = Link(name, target.name, Kind.AGGREGATION, "intermediate", "name:intermediate")
+        return [(link, target)]
     current, current_name = fn, name
     if fn.acid is not None and suffix in ACID_INPUT:
         source = dataclasses.replace(fn, acid=None).with_suffix(ACID_INPUT[suffix], "fits")
-        links.append(Link(str(source), current_name, Kind.ANTECEDENT, "stage", _STAGE))
-        current, current_name = source, str(source)
+        links.append(_antecedent(source, current_name))
+        current, current_name = source, links[-1][1].name
     while (current.suffix or "") in STAGE_INPUT and current.acid is None:
         source = current.with_suffix(STAGE_INPUT[current.suffix or ""], "fits")
-        links.append(Link(str(source), current_name, Kind.ANTECEDENT, "stage", _STAGE))
-        current, current_name = source, str(source)
+        links.append(_antecedent(source, current_name))
+        current, current_name = source, links[-1][1].name
     return links
+
+
+def _antecedent(source: FileName, target: str) -> Implied:
+    info = info_of(source)
+    return Link(info.name, target, Kind.ANTECEDENT, "stage", _STAGE), info

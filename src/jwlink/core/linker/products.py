@@ -1,21 +1,29 @@
-"""Products and observations built from names, pool columns and header keywords."""
+"""Products and observations built from names, pool columns and header keywords.
+
+Names arrive parsed (`jwlink.naming.NameInfo`): each function that needs what
+a name says takes its `NameInfo`, so a name is parsed once however many rows
+it yields. `product_for` and `add_named` take a string for other callers and
+parse it first.
+"""
 
 from __future__ import annotations
 
 import functools
 from typing import Any
 
-from jwlink.core.linker.names import implied_links
+from jwlink.core.linker.names import implied
 from jwlink.core.model import Batch, Link, Observation, Product
-from jwlink.naming import Form, describe
+from jwlink.naming import Form, NameInfo, describe
 
 __all__ = [
+    "add_info",
     "add_named",
     "add_product",
     "observation_for",
     "observation_from_columns",
     "observation_from_header",
     "product_for",
+    "product_of",
     "program_of",
 ]
 
@@ -49,13 +57,18 @@ def program_of(value: Any) -> str | None:
 
 
 def product_for(name: str, **attrs: Any) -> Product:
-    """Return the product a file name describes, with extra attributes.
+    """Return the product a file name describes: `product_of` of ``describe(name)``."""
+    return product_of(describe(name), **attrs)
+
+
+def product_of(info: NameInfo, **attrs: Any) -> Product:
+    """Return the product a parsed file name describes, with extra attributes.
 
     Parameters
     ----------
-    name : str
-        A file name (valid JWST names are fully described; others get the
-        level and type their suffix implies).
+    info : NameInfo
+        The file name, parsed (valid JWST names are fully described; others
+        get the level and type their suffix implies).
     **attrs
         Product fields known from other evidence (size, sha256, location, ...).
 
@@ -64,9 +77,8 @@ def product_for(name: str, **attrs: Any) -> Product:
     Product
         The product; unknown attributes are None so merges keep known values.
     """
-    info = describe(name)
     values: dict[str, Any] = {
-        "name": name,
+        "name": info.name,
         "obs_id": info.obs_id,
         "level": info.level,
         "product_type": info.product_type,
@@ -79,11 +91,13 @@ def product_for(name: str, **attrs: Any) -> Product:
     return Product(**values)
 
 
-def observation_for(product: Product) -> Observation | None:
-    """Return the bare observation a product belongs to (None for shared files)."""
+def observation_for(product: Product, form: Form | None) -> Observation | None:
+    """Return the bare observation a product belongs to (None for shared files).
+
+    ``form`` is the `Form` of the product's name (None outside the grammar).
+    """
     if product.obs_id is None:
         return None
-    form = describe(product.name).form
     level3 = form is Form.STAGE3
     level = product.level.calib_level if product.level is not None else (3 if level3 else 1)
     return Observation(
@@ -97,32 +111,44 @@ def observation_for(product: Product) -> Observation | None:
     )
 
 
-def add_product(batch: Batch, product: Product) -> None:
-    """Add a product and its (bare) observation to a batch."""
+def add_product(batch: Batch, product: Product, form: Form | None) -> None:
+    """Add a product and its (bare) observation to a batch (``form``: of its name)."""
     batch.products.append(product)
-    obs = observation_for(product)
+    obs = observation_for(product, form)
     if obs is not None:
         batch.observations.append(obs)
 
 
-@functools.lru_cache(maxsize=1 << 15)
-def _bare(name: str) -> tuple[Product, Observation | None]:
-    product = product_for(name)
-    return product, observation_for(product)
+# A product known by name alone, with its bare observation.
+_Bare = tuple[Product, Observation | None]
 
 
 @functools.lru_cache(maxsize=1 << 15)
-def _named(name: str) -> tuple[tuple[tuple[Product, Observation | None], ...], tuple[Link, ...]]:
+def _bare(info: NameInfo) -> _Bare:
+    product = product_of(info)
+    return product, observation_for(product, info.form)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _named(
+    info: NameInfo,
+) -> tuple[tuple[tuple[Product, Observation | None], ...], tuple[Link, ...]]:
     # What a name implies never changes, and the same names recur across the
     # evidence of one observation (members, headers, tables): derive it once.
-    links = tuple(implied_links(name))
-    others = [link.source if link.target == name else link.target for link in links]
-    return tuple(_bare(n) for n in (name, *others)), links
+    # (NameInfo hashes by its name alone.)
+    found = implied(info)
+    others = [other for _link, other in found]
+    return tuple(_bare(n) for n in (info, *others)), tuple(link for link, _other in found)
 
 
 def add_named(batch: Batch, name: str) -> None:
-    """Add a product known by name, with the stage inputs and links its name implies."""
-    entries, links = _named(name)
+    """Add a product known by name: `add_info` of ``describe(name)``."""
+    add_info(batch, describe(name))
+
+
+def add_info(batch: Batch, info: NameInfo) -> None:
+    """Add a product known by its parsed name, with the stage inputs and links it implies."""
+    entries, links = _named(info)
     for product, obs in entries:
         batch.products.append(product)
         if obs is not None:
@@ -178,8 +204,10 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def observation_from_header(product: Product, keywords: dict[str, Any]) -> Observation | None:
-    """Return the observation a product's primary header describes."""
+def observation_from_header(
+    product: Product, keywords: dict[str, Any], form: Form | None
+) -> Observation | None:
+    """Return the observation a product's primary header describes (``form``: of its name)."""
     if product.obs_id is None:
         return None
     exp_type = str(keywords.get("EXP_TYPE", "")).lower()
@@ -205,5 +233,5 @@ def observation_from_header(product: Product, keywords: dict[str, Any]) -> Obser
         t_min=start,
         t_max=end,
         t_exptime=_number(keywords.get("EFFEXPTM")),
-        is_association=describe(product.name).form is Form.STAGE3,
+        is_association=form is Form.STAGE3,
     )

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jwlink.core.linker.products import (
-    add_named,
+    add_info,
     add_product,
     observation_from_columns,
-    product_for,
+    product_of,
     program_of,
 )
 from jwlink.core.model import (
@@ -23,7 +23,7 @@ from jwlink.core.model import (
     PoolExposure,
     ProductType,
 )
-from jwlink.naming import FileName, Form
+from jwlink.naming import FileName, Form, describe
 
 __all__ = ["exposure_obs_id", "link_listed", "link_pool"]
 
@@ -48,7 +48,7 @@ def link_pool(rows: list[PoolExposure]) -> Batch:
     batch = Batch(source=rows[0].pool if rows else "")
     by_obs: dict[tuple[str, str], list[PoolExposure]] = {}
     for row in rows:
-        product = product_for(row.filename, program=program_of(row.columns.get("program")))
+        product = product_of(describe(row.filename), program=program_of(row.columns.get("program")))
         if product.level is None:
             # A pool row is an exposure's Level 1b file even when its name (a
             # 2015-layout "..._MIRIM_image" without suffix) does not say so.
@@ -193,11 +193,11 @@ def link_listed(rows: list[ListedProduct]) -> Batch:
             owner_of.setdefault(obsid, obs_id)
     for row in rows:
         cols = row.columns
-        name = str(cols["productFilename"])
-        add_named(batch, name)
+        info = describe(str(cols["productFilename"]))
+        add_info(batch, info)
         listed_type = _product_type(cols.get("productType"))
-        base = product_for(
-            name,
+        base = product_of(
+            info,
             obs_id=_text(cols.get("obs_id")),
             size=_int(cols.get("size")),
             prvversion=_text(cols.get("prvversion")),
@@ -213,7 +213,7 @@ def link_listed(rows: list[ListedProduct]) -> Batch:
             # MAST's calib_level says the level where the name does not; 2 alone
             # does not say 2a or 2b, so it stays for the list to derive.
             base = replace(base, level=_LISTED_LEVELS.get(_int(cols.get("calib_level")) or 0))
-        add_product(batch, base)
+        add_product(batch, base, info.form)
         parent_id = _text(cols.get("parent_obsid"))
         parent = owner_of.get(parent_id) if parent_id is not None else None
         if parent and base.obs_id and parent != base.obs_id:
