@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from test_api_archive import (  # noqa: F401 - archive is a fixture
+from api_archive import (  # noqa: F401 - archive is a fixture
     CAL,
     EXPOSURE,
     I2D,

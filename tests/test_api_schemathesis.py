@@ -14,9 +14,9 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
+from api_archive import Archive, archive  # noqa: E402, F401 - archive is a fixture
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
-from test_api_archive import Archive, archive  # noqa: E402, F401 - archive is a fixture
 
 from jwlink.app import create_app  # noqa: E402
 

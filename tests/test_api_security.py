@@ -15,8 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import dump
-from test_api_archive import (  # noqa: F401 - archive is a fixture
+from api_archive import (  # noqa: F401 - archive is a fixture
     CAT,
     I2D,
     L3,
@@ -24,6 +23,7 @@ from test_api_archive import (  # noqa: F401 - archive is a fixture
     archive,
     client_for,
 )
+from conftest import dump
 
 from jwlink.app import create_app
 from jwlink.core import linker

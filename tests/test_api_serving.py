@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from api_archive import L3, Archive, build_archive, running_server
 from conftest import DATA, need_data, pg_schema
-from test_api_archive import L3, Archive, build_archive, running_server
 
 from jwlink.api.state import StorePool
 from jwlink.ingest import ingest

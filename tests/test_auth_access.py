@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from test_api_archive import (  # noqa: F401 - archive is a fixture
+from api_archive import (  # noqa: F401 - archive is a fixture
     I2D,
     L3,
     RELEASED_CAT,
@@ -27,6 +26,7 @@ from test_api_archive import (  # noqa: F401 - archive is a fixture
     assert_envelope,
     client_for,
 )
+from click.testing import CliRunner
 
 from jwlink.api import access
 from jwlink.api.access import (

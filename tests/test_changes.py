@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from api_archive import Archive, Server, free_port, running_server
 from astropy.io import fits
 from click.testing import CliRunner
 from conftest import pg_schema
-from test_api_archive import Archive, Server, free_port, running_server
 
 from jwlink.cli import main
 from jwlink.download.record import RECORD

@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from astropy.io import fits
-from click.testing import CliRunner
-from test_api_archive import (  # noqa: F401 - archive is a fixture
+from api_archive import (  # noqa: F401 - archive is a fixture
     I2D,
     SECRET_I2D,
     TOKEN_9505,
@@ -26,6 +24,8 @@ from test_api_archive import (  # noqa: F401 - archive is a fixture
     client_for,
     running_server,
 )
+from astropy.io import fits
+from click.testing import CliRunner
 
 from jwlink.api.access import token_line
 from jwlink.cli import main

@@ -22,14 +22,14 @@ from typing import Any
 import httpx
 import pytest
 from conftest import pg_schema
-from portal_server import free_port
-from test_faults import (  # noqa: F401 - archive_files is a fixture
+from fault_archive import (  # noqa: F401 - archive_files is a fixture
     JWLINK,
-    _wait_for,
     archive_files,
     full_dump,
     program_folders,
+    wait_for,
 )
+from portal_server import free_port
 
 from jwlink.core.model import Product
 from jwlink.ingest import ingest, iter_files
@@ -169,7 +169,7 @@ def test_readers_never_see_half_a_file_while_an_ingest_writes(
         server = subprocess.Popen(command, stderr=subprocess.DEVNULL)
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-                _wait_for(client, "/api/v1/observations", server)
+                wait_for(client, "/api/v1/observations", server)
             running, tally = threading.Event(), Tally()
             running.set()
             with ThreadPoolExecutor(4) as pool:

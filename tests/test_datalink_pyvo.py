@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 import requests
-from astropy.io.votable import parse
-from test_api_archive import (  # noqa: F401 - archive is a fixture
+from api_archive import (  # noqa: F401 - archive is a fixture
     CAL,
     EXPOSURE,
     GUIDE,
@@ -29,6 +28,7 @@ from test_api_archive import (  # noqa: F401 - archive is a fixture
     client_for,
     server,
 )
+from astropy.io.votable import parse
 
 from jwlink.api.datalink import JWLINK_NS, semantics
 

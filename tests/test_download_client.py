@@ -11,8 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
-from test_api_archive import (  # noqa: F401 - archive is a fixture
+from api_archive import (  # noqa: F401 - archive is a fixture
     I2D,
     L3,
     PREVIEW,
@@ -24,6 +23,7 @@ from test_api_archive import (  # noqa: F401 - archive is a fixture
     archive,
     server,
 )
+from click.testing import CliRunner
 
 from jwlink.cli import main
 from jwlink.download import (

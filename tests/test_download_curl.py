@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_api_archive import (  # noqa: F401 - archive is a fixture
+from api_archive import (  # noqa: F401 - archive is a fixture
     I2D,
     L3,
     SECRET_I2D,

@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_api_archive import (  # noqa: F401 - archive is a fixture
+from api_archive import (  # noqa: F401 - archive is a fixture
     I2D,
     L3,
     RELEASED_CAT,

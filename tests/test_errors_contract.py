@@ -27,8 +27,8 @@ from typing import Any, NoReturn
 import httpx
 import pytest
 import uvicorn
+from api_archive import L3, Archive, archive  # noqa: F401 - archive is a fixture
 from click.testing import CliRunner
-from test_api_archive import L3, Archive, archive  # noqa: F401 - archive is a fixture
 
 from jwlink import errors
 from jwlink.api import mast

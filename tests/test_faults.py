@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the subset fixture is imported, then requested by name
 """Faults of ingest: an ingest killed with SIGKILL, a full disk, a read-only catalog.
 
 Each fault is real: ``kill -9`` of a ``jwlink ingest`` process, a tmpfs of a
@@ -19,65 +20,13 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
-from conftest import PG_URL, dump, pg_schema
-from portal_server import build_archive
+from conftest import PG_URL, pg_schema
+from fault_archive import JWLINK, archive_files, full_dump, program_folders, subset  # noqa: F401 - fixtures
 
 from jwlink.ingest.run import read_file
 from jwlink.store import SqlStore, open_store
-
-JWLINK = [sys.executable, "-m", "jwlink"]
-
-# Tables the conftest dump leaves out but a finished ingest must agree on too.
-EXTRA_TABLES = {
-    "asn_members": "association, product, expname, exptype",
-    "asn_outputs": "association, product, name",
-    "inputs": "path",
-}
-
-
-def full_dump(store: SqlStore) -> dict[str, list[tuple]]:
-    """Every row of every catalog table, sorted (conftest's dump plus the input records)."""
-    rows = dump(store)
-    for table, key in EXTRA_TABLES.items():
-        rows[table] = store.execute(f"SELECT * FROM {table} ORDER BY {key}")
-    return rows
-
-
-def program_folders(files: Path, at_least: int) -> list[Path]:
-    """Two or more program folders of a synthetic archive holding at least N files."""
-    sizes = {p: sum(1 for _ in p.iterdir()) for p in files.iterdir() if p.is_dir()}
-    chosen: list[Path] = []
-    # Smallest programs first: several of them, few files in all.
-    for folder in sorted(sizes, key=lambda p: (sizes[p], p.name)):
-        if folder.name != "crds" and sum(sizes[p] for p in chosen) < at_least:
-            chosen.append(folder)
-    assert len(chosen) >= 2
-    return sorted(chosen)
-
-
-@pytest.fixture(scope="module")
-def archive_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The synthetic archive the portal tests use too (made once per session)."""
-    return build_archive(tmp_path_factory.getbasetemp() / "portal-archive")[1]
-
-
-@pytest.fixture(scope="module")
-def subset(archive_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """About 100 files of whole programs, and the catalog one ingest of them makes."""
-    from jwlink.ingest import ingest
-
-    inputs = program_folders(archive_files, 100)
-    store = open_store(str(tmp_path_factory.mktemp("one-shot") / "catalog.db"))
-    try:
-        report = ingest(store, inputs)
-        assert not report.errors and report.ingested == report.files
-        return inputs, report.files, full_dump(store)
-    finally:
-        store.close()
-
 
 # ---------------------------------------------------------------- consistency
 
@@ -428,16 +377,3 @@ def test_postgres_role_without_write_rights(subset: Any) -> None:
             admin.execute(f"DROP OWNED BY {role}")
             admin.execute(f"DROP ROLE IF EXISTS {role}")
             admin.close()
-
-
-def _wait_for(client: httpx.Client, path: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "jwlink serve exited"
-        try:
-            if client.get(path).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"jwlink serve did not answer {path}")

@@ -24,11 +24,11 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
+from fault_archive import JWLINK, archive_files, subset, wait_for  # noqa: F401 - fixtures
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pgcluster import private_cluster
 from portal_server import free_port
-from test_faults import JWLINK, _wait_for, archive_files, subset  # noqa: F401 - fixtures
 
 from jwlink.cli import main
 from jwlink.download import HttpSource, download
@@ -65,7 +65,7 @@ def test_postgres_restart_under_a_running_server(subset: Any, tmp_path: Path) ->
         server = subprocess.Popen([*command, "--log-level", "warning"], stdout=log, stderr=log)
         try:
             client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-            _wait_for(client, paths[0], server)
+            wait_for(client, paths[0], server)
             baseline = {p: client.get(p).json() for p in paths}
 
             # A restart while idle: every pooled connection is dead, no request may fail.
@@ -188,7 +188,7 @@ def file_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     proxy = CuttingProxy(port)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-            _wait_for(client, "/api/v1/observations", server)
+            wait_for(client, "/api/v1/observations", server)
         yield proxy, name, body
     finally:
         proxy.close()

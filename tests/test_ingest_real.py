@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, need_data
+from member_kinds import EXPECTED_L2, EXPECTED_L3
 
 from jwlink.ingest import ingest
 from jwlink.naming import describe
@@ -15,22 +16,6 @@ from jwlink.query.catalog import Catalog
 from jwlink.readers import read_association
 from jwlink.store import SqlStore, open_store
 
-# What each member exptype means for its link to the association's products,
-# written out here from DESIGN.md's vocabulary (not imported from jwlink).
-EXPECTED_L3 = {
-    "science": ("composition", "science"),
-    "background": ("calibration", "background"),
-    "psf": ("calibration", "psf"),
-    "imprint": ("calibration", "imprint"),
-    "selfcal": ("calibration", "selfcal"),
-    "autoflat": ("calibration", "autoflat"),
-    "autowave": ("calibration", "autowave"),
-    "sourcecat": ("calibration", "sourcecat"),
-    "segmap": ("calibration", "segmap"),
-    "direct_image": ("calibration", "direct_image"),
-    "target_acquisition": ("prerequisite", "target_acquisition"),
-}
-EXPECTED_L2 = {**EXPECTED_L3, "science": ("antecedent", "stage")}
 BAD_EXAMPLE = "asn_level2_bad_path.json"
 
 

@@ -20,9 +20,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from api_archive import Archive, client_for
 from click.testing import CliRunner
-from test_api_archive import Archive, client_for
-from test_rights_surfaces import (  # noqa: F401 - fixtures
+from rights_catalog import (  # noqa: F401 - fixtures
     CAL,
     EXCL_OBS,
     REFERENCE,

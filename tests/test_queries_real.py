@@ -9,7 +9,7 @@ import pytest
 from conftest import DATA, need_data, pg_schema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_ingest_real import EXPECTED_L2, EXPECTED_L3
+from member_kinds import EXPECTED_L2, EXPECTED_L3
 
 from jwlink.ingest import ingest
 from jwlink.query import questions

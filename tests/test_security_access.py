@@ -23,8 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import pg_schema
-from test_api_archive import (
+from api_archive import (
     I2D,
     L3,
     RELEASED_CAT,
@@ -37,6 +36,7 @@ from test_api_archive import (
     build_archive,
     client_for,
 )
+from conftest import pg_schema
 
 from jwlink import Catalog
 from jwlink.store import open_store

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from test_api_archive import (  # noqa: F401 - fixtures
+from api_archive import (  # noqa: F401 - fixtures
     I2D,
     L3,
     SECRET_I2D,
@@ -38,7 +38,7 @@ from test_api_archive import (  # noqa: F401 - fixtures
     client_for,
     server,
 )
-from test_security_surfaces import BASELINE, all_probes
+from security_probes import BASELINE, all_probes
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 FORGED = "forged-token-Q7xW2m"

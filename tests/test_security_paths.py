@@ -28,8 +28,8 @@ from typing import Any
 
 import httpx
 import pytest
+from api_archive import Archive, Server, running_server
 from conftest import pg_schema
-from test_api_archive import Archive, Server, running_server
 
 from jwlink.api.access import token_line
 from jwlink.core.model import Batch, Level, Observation, Product, ProductType

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 
 import pytest
-from test_security_sql_static import Module, unsafe_sql
+from sql_checker import Module, unsafe_sql
 
 
 def _code(*lines: str) -> str:

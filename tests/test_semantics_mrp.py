@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_semantics_pipeline import _doc_example, _jwst_file
+from jwst_repo import doc_example, jwst_file
 
 from jwlink import naming
 from jwlink.core.linker import associations, names
@@ -60,7 +60,7 @@ def _read_old_instrument(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def old_asn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    doc = _doc_example(_jwst_file("docs/jwst/master_background/description.rst"), PRODUCT)
+    doc = doc_example(jwst_file("docs/jwst/master_background/description.rst"), PRODUCT)
     _read_old_instrument(monkeypatch)
     path = tmp_path / "jw00626-c1003_spec3_00001_asn.json"
     path.write_text(json.dumps(doc))

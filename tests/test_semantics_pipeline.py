@@ -10,32 +10,16 @@ from __future__ import annotations
 import csv
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import DATA, need_data
+from jwst_repo import JWST_MIRROR, doc_example, jwst_file  # noqa: F401
 
 from jwlink.core import pipeline_modes as pm
 from jwlink.core.linker import link_association
 from jwlink.core.model import Batch, Kind
 from jwlink.readers import read_association
-
-JWST_MIRROR = Path("/work/.mirror/spacetelescope+jwst/repo")
-
-
-def _jwst_file(path: str) -> str:
-    """Return a file of the jwst repository at the table's commit, or skip."""
-    if not JWST_MIRROR.is_dir():
-        pytest.skip(f"jwst mirror not found at {JWST_MIRROR}")
-    done = subprocess.run(
-        ["git", "-C", str(JWST_MIRROR), "show", f"{pm.JWST_COMMIT}:{path}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, f"{path} is not in jwst at {pm.JWST_COMMIT}: {done.stderr}"
-    return done.stdout
 
 
 def _links_to(batch: Batch, target: str, kind: Kind | None = None) -> set[str]:
@@ -56,7 +40,7 @@ ROWS = [*pm.LEVEL2, *pm.LEVEL3]
 @pytest.mark.parametrize("mode", ROWS, ids=[m.name for m in ROWS])
 def test_every_row_is_in_its_pipeline_source(mode: pm.Mode) -> None:
     """Each suffix a row writes and each member exptype it reads is spelled in its source file."""
-    text = "\n".join(_jwst_file(p) for p in (mode.source, *mode.steps))
+    text = "\n".join(jwst_file(p) for p in (mode.source, *mode.steps))
     for out in mode.outputs:
         for suffix in (out.suffix, out.ints):
             if suffix is not None:
@@ -66,14 +50,14 @@ def test_every_row_is_in_its_pipeline_source(mode: pm.Mode) -> None:
 
 
 def test_image3_reads_only_science_members() -> None:
-    text = _jwst_file("jwst/pipeline/calwebb_image3.py")
+    text = jwst_file("jwst/pipeline/calwebb_image3.py")
     assert '"asn_exptypes": ["science"]' in text
     image3 = pm.level3_mode("image3", "candidate_Asn_Lv3Image", "nircam", "clear-f200w", False)
     assert pm.consumed(image3) == {"science"}
 
 
 def test_coron3_psfstack_is_stacked_from_psf_members_only() -> None:
-    text = _jwst_file("jwst/pipeline/calwebb_coron3.py")
+    text = jwst_file("jwst/pipeline/calwebb_coron3.py")
     # The code: psf_stack = stack_refs.run(psf_models), psf_models = members_by_type["psf"].
     assert 'psf_models = members_by_type["psf"]' in text
     assert "psf_stack = self.stack_refs.run(psf_models)" in text
@@ -117,7 +101,7 @@ def test_coron3_real_associations_psfstack_composition_only_from_psf() -> None:
 
 def test_coron3_per_member_products_follow_the_regression_test(tmp_path: Path) -> None:
     """jwst/regtest/test_nircam_coron3.py: psfalign/psfsub/crfints per science, crfints per PSF."""
-    text = _jwst_file("jwst/regtest/test_nircam_coron3.py")
+    text = jwst_file("jwst/regtest/test_nircam_coron3.py")
     assert '["psfalign", "psfsub", "crfints"]' in text and '["crfints"]' in text
     doc = {
         "asn_type": "coron3",
@@ -155,9 +139,9 @@ IFU_RULES = ("Asn_Lv3NRSIFU", "Asn_Lv3NRSIFUBackground", "Asn_Lv3MIRMRS", "Asn_L
 
 
 def test_ifu_spec3_writes_cubes_and_spectra_not_s2d() -> None:
-    text = _jwst_file("jwst/pipeline/calwebb_spec3.py")
+    text = jwst_file("jwst/pipeline/calwebb_spec3.py")
     assert 'IFU_EXPTYPES = ["MIR_MRS", "NRS_IFU"]' in text
-    regtest = _jwst_file("jwst/regtest/test_nirspec_ifu_spec3.py")
+    regtest = jwst_file("jwst/regtest/test_nirspec_ifu_spec3.py")
     assert "_nirspec_g395h-f290lp_s3d.fits" in regtest and "_s2d" not in regtest
     need_data()
     seen = 0
@@ -174,23 +158,11 @@ def test_ifu_spec3_writes_cubes_and_spectra_not_s2d() -> None:
 
 def test_old_ifu_association_of_the_master_background_docs() -> None:
     """The master_background docs' association: candidate_Asn_IFU, jw00626-c1003_t001_nrs."""
-    text = _jwst_file("docs/jwst/master_background/description.rst")
-    doc = _doc_example(text, "jw00626-c1003_t001_nrs")
+    text = jwst_file("docs/jwst/master_background/description.rst")
+    doc = doc_example(text, "jw00626-c1003_t001_nrs")
     mode = pm.level3_mode(doc["asn_type"], doc["asn_rule"], "nrs", "", False)
     assert mode.name == "spec3-ifu"
     assert {o.suffix for o in mode.outputs if o.per_member is None} == {"s3d", "x1d"}
-
-
-def _doc_example(text: str, product: str) -> dict:
-    """Return the JSON association block of an .rst page that defines ``product``."""
-    at = text.index(f'"name": "{product}"')
-    start = text.rindex("{\n", 0, at)
-    depth, end = 0, start
-    for end in range(start, len(text)):
-        depth += {"{": 1, "}": -1}.get(text[end], 0)
-        if depth == 0:
-            break
-    return json.loads(text[start : end + 1])
 
 
 def test_miri_wfss_spec3_is_slitless_though_named_p750l() -> None:
@@ -218,7 +190,7 @@ def _pool_exp_types(pool: Path) -> dict[str, str]:
 
 def test_tso3_phot_only_for_tsimage_and_miri_imaging() -> None:
     """calwebb_tso3: phot for NRC_TSIMAGE / MIR_IMAGE, x1dints + whtlt for every other type."""
-    text = _jwst_file("jwst/pipeline/calwebb_tso3.py")
+    text = jwst_file("jwst/pipeline/calwebb_tso3.py")
     assert 'input_exptype == "NRC_TSIMAGE" or (input_exptype == "MIR_IMAGE"' in text
     need_data()
     exp_types = _pool_exp_types(DATA / "expanded/pools/pool_021_tso_expanded.csv")
@@ -238,7 +210,7 @@ def test_tso3_phot_only_for_tsimage_and_miri_imaging() -> None:
 
 
 def test_ami3_saves_ami_oi_per_science_member_not_multi_or_lg() -> None:
-    text = _jwst_file("jwst/pipeline/calwebb_ami3.py")
+    text = jwst_file("jwst/pipeline/calwebb_ami3.py")
     assert 'suffix="ami-oi", asn_id=asn_id' in text and "amimulti" not in text
     need_data()
     path = DATA / "generated_asn/from_mega_pool/jw10005-c1040_20250101t000000_ami3_00001_asn.json"
@@ -253,7 +225,7 @@ def test_ami3_saves_ami_oi_per_science_member_not_multi_or_lg() -> None:
 
 
 def test_mos_spec3_per_source_products_follow_the_regression_test() -> None:
-    regtest = _jwst_file("jwst/regtest/test_nirspec_mos_spec3.py")
+    regtest = jwst_file("jwst/regtest/test_nirspec_mos_spec3.py")
     assert '["cal", "crf", "s2d", "x1d"]' in regtest
     need_data()
     path = DATA / "generated_asn/from_mega_pool/jw99009-o021_20250101t000000_spec3_00001_asn.json"
@@ -264,7 +236,7 @@ def test_mos_spec3_per_source_products_follow_the_regression_test() -> None:
 
 
 def test_level2_members_feed_the_cal_as_spec2_reads_them() -> None:
-    text = _jwst_file("jwst/pipeline/calwebb_spec2.py")
+    text = jwst_file("jwst/pipeline/calwebb_spec2.py")
     cal = pm.level2_mode("spec2", None).output("cal")
     for feed in cal.feeds:
         assert f'members_by_type["{feed.member}"]' in text, feed

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_api_archive import Archive, archive  # noqa: F401 - archive is a fixture
+from api_archive import Archive, archive  # noqa: F401 - archive is a fixture
 
 import jwlink
 from jwlink.api.mast import invoke
