@@ -218,7 +218,7 @@ class FileName:
         A suffix outside the table (`suffix_known` False) gets the level of the
         name's base: 2b for exposure-based names, 3 for stage-3 names.
         """
-        return self._classify()[0]
+        return self.classification()[0]
 
     @property
     def suffix_known(self) -> bool:
@@ -236,9 +236,10 @@ class FileName:
     @property
     def product_type(self) -> ProductType:
         """MAST ``productType``; PREVIEW / THUMBNAIL for pictures of a product."""
-        return self._classify()[1]
+        return self.classification()[1]
 
-    def _classify(self) -> tuple[Level | None, ProductType]:
+    def classification(self) -> tuple[Level | None, ProductType]:
+        """Return `level` and `product_type` together (one look-up of the suffix table)."""
         image = "thumbnail" if self.thumbnail else "preview" if self.is_preview else None
         return classify(self.form.value, self.suffix, self.asn_type, image, acid=self.acid)
 

@@ -41,6 +41,9 @@ class NameInfo:
     parsed: FileName | None = field(default=None, compare=False, repr=False)
 
 
+# Cached: the linker derives the same names (an exposure's _rate, _uncal) from
+# every file of the exposure it reads.
+@functools.lru_cache(maxsize=1 << 16)
 def info_of(fn: FileName) -> NameInfo:
     """Return the `NameInfo` of a parsed name, without parsing anything.
 
@@ -54,7 +57,8 @@ def info_of(fn: FileName) -> NameInfo:
     NameInfo
         The same as ``describe(str(fn))``.
     """
-    return NameInfo(str(fn), fn.form, fn.obs_id, fn.level, fn.product_type, fn.suffix,
+    level, product_type = fn.classification()
+    return NameInfo(str(fn), fn.form, fn.obs_id, level, product_type, fn.suffix,
                     fn.extension, fn.program, fn.visit_id, fn.suffix_known, fn)  # fmt: skip
 
 
