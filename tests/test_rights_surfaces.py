@@ -24,6 +24,7 @@ from rights_catalog import (  # noqa: F401 - fixtures are requested by name
     downloads_verdict,
     rights_archive,
     rights_seen,
+    rights_server,
 )
 
 from jwlink.api.access import is_public
