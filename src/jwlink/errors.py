@@ -16,7 +16,8 @@ reach the HTTP surface carry the status they map to::
     │   │   └── CatalogFull                 the catalog's disk or database is full
     │   ├── CatalogMissing                  no catalog there, and reading never makes one
     │   └── CatalogUnavailable       (503)  the catalog database cannot be reached now
-    └── MissingExtra                 (500)  an optional extra is not installed
+    ├── MissingExtra                 (500)  an optional extra is not installed
+    └── CrdsError                    (400)  a CRDS context or cache cannot answer
 
 Foreign exceptions (sqlite3, psycopg, jsonschema, astropy) are translated at
 the module that meets them, always with ``raise ... from err``.
@@ -32,6 +33,7 @@ __all__ = [
     "CatalogMissing",
     "CatalogReadOnly",
     "CatalogUnavailable",
+    "CrdsError",
     "HeaderError",
     "InputError",
     "InvalidName",
@@ -143,3 +145,9 @@ class CatalogUnavailable(StoreError):
 
 class MissingExtra(JwlinkError):
     """An optional dependency is needed; the message says how to install it."""
+
+
+class CrdsError(JwlinkError):
+    """A CRDS context is unknown, or its cache lacks a file; the message names it."""
+
+    status = 400

@@ -40,6 +40,9 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "mrp": ("jwlink.cli.query:mrp", "List the minimum recommended products of an observation."),
     "impact": ("jwlink.cli.query:impact",
                "Products affected if this reference file (or any product) changes, transitively."),
+    "stale": ("jwlink.cli.stale:stale",
+              "Products calibrated with reference files the target CRDS context "
+              "no longer selects."),
     "check": ("jwlink.cli.check:check",
               "Completeness of a folder of JWST files: present, missing, extra, changed, MRP."),
     "serve": ("jwlink.cli.serve:serve",

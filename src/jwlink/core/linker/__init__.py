@@ -20,6 +20,7 @@ explained. The rules, in DESIGN.md's order of authority:
 
 from __future__ import annotations
 
+from jwlink.core.crdsparams import crds_header
 from jwlink.core.linker.associations import link_association
 from jwlink.core.linker.headers import header_links
 from jwlink.core.linker.products import add_named, observation_from_header, product_for
@@ -56,6 +57,8 @@ def link_header(header: HeaderEvidence) -> Batch:
         add_named(batch, link.source)
         batch.links.append(link)
     batch.headers[name] = dict(header.keywords)
+    if (crds := crds_header(name, header.keywords, header.reference_files)) is not None:
+        batch.crds[name] = crds
     return batch
 
 
