@@ -29,7 +29,7 @@ from jwlink.core.reftypes import reftype_for
 from jwlink.errors import CrdsError, MissingExtra
 
 __all__ = ["INSTALL", "NOT_APPLICABLE", "ContextSelector", "CrdsCache", "Selection",
-           "crds_reftype", "file_name"]  # fmt: skip
+           "context_number", "crds_reftype", "file_name"]  # fmt: skip
 
 INSTALL = (
     "jwlink stale needs the CRDS library and the JWST datamodels it reads keywords by: "
@@ -43,6 +43,8 @@ _TIME_KEYS = ("META.OBSERVATION.DATE", "META.OBSERVATION.TIME")  # UseAfter: no 
 _INSTRUMENT_KEY = "META.INSTRUMENT.NAME"
 # A UseAfter key of an rmap: '2015-11-01 00:00:00' : 'jwst_niriss_dark_0129.fits'
 _USEAFTER = re.compile(r"'(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)'\s*:")
+# A line of a pmap or imap selection table: 'NIRISS' : 'jwst_niriss_0118.imap',
+_SELECTS = re.compile(r"'([A-Z0-9_]+)'\s*:\s*'(jwst_[a-z0-9_]+\.[ir]map)'")
 _MAX_TRIALS = 64  # value combinations tried for missing keys before giving up
 
 
@@ -130,6 +132,7 @@ class CrdsCache:
         self.history = sorted(entries, key=lambda entry: entry[1])
         self.dates = dict(self.history)
         self._contains: dict[tuple[str, str], frozenset[str]] = {}
+        self._tables: dict[str, dict[str, str]] = {}
 
     def load(self, name: str) -> Any:
         """Load a mapping and everything it names; a missing file is named in the error."""
@@ -170,29 +173,48 @@ class CrdsCache:
         The history lists the contexts that went operational; a file first
         named by a context outside it is credited to ``context`` itself.
         """
-        upto = _number(context)
+        upto = context_number(context) or 0
         for name, _date in self.history:
-            if _number(name) <= upto and file in self._names(name, instrument, reftype):
+            if (context_number(name) or 0) <= upto and file in self._names(
+                name, instrument, reftype
+            ):
                 return name
         return context if file in self._names(context, instrument, reftype) else None
 
     def _names(self, context: str, instrument: str, reftype: str) -> frozenset[str]:
+        """Return the files a context's rules of one type name (empty if it has none).
+
+        Only the one rmap is loaded: the pmap and imap are read as the
+        selection tables they are (``'NIRISS' : 'jwst_niriss_0118.imap'``),
+        so walking the history does not load every context whole.
+        """
         key = (context, f"{instrument}/{reftype}")
         if key not in self._contains:
-            try:
-                rules = self.load(context).get_imap(instrument).get_rmap(reftype)
+            names: frozenset[str] = frozenset()
+            imap = self._selected(context, instrument)
+            rmap = self._selected(imap, reftype) if imap else None
+            if rmap is not None:
+                try:
+                    rules = self.rmap.get_cached_mapping(rmap)
+                except Exception as err:
+                    msg = f"the CRDS cache {self.path} cannot load {rmap}: {err}"
+                    raise CrdsError(msg) from err
                 names = frozenset(n.lower() for n in rules.reference_names())
-            except CrdsError:
-                raise
-            except Exception:  # noqa: BLE001 - no rules of that type in that context
-                names = frozenset()
             self._contains[key] = names
         return self._contains[key]
 
+    def _selected(self, mapping: str, key: str) -> str | None:
+        """Return the mapping a pmap or imap selects for ``key`` (an instrument, a type)."""
+        if mapping not in self._tables:
+            path = self.mappings / mapping
+            text = path.read_text() if path.is_file() else ""
+            self._tables[mapping] = {k.lower(): v for k, v in _SELECTS.findall(text)}
+        return self._tables[mapping].get(key.lower())
 
-def _number(context: str) -> int:
-    digits = re.sub(r"\D", "", context)
-    return int(digits) if digits else -1
+
+def context_number(context: str) -> int | None:
+    """Return the serial of a JWST context (``jwst_0541.pmap`` -> 541), None if not one."""
+    return int(context[5:9]) if _CONTEXT.match(context.strip()) else None
 
 
 class ContextSelector:

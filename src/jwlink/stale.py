@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jwlink.core.crdsparams import CrdsHeader
-from jwlink.crds_select import NOT_APPLICABLE, ContextSelector, crds_reftype, file_name
+from jwlink.crds_select import (
+    NOT_APPLICABLE,
+    ContextSelector,
+    context_number,
+    crds_reftype,
+    file_name,
+)
 from jwlink.query.questions import Impact
 from jwlink.query.stale import crds_headers, impact_of
 from jwlink.store.base import SqlStore
@@ -68,7 +74,12 @@ class StaleProduct:
 
 @dataclass
 class StaleReport:
-    """The answer of ``jwlink stale``: stale products, undecidable ones, the impact."""
+    """The answer of ``jwlink stale``: stale products, undecidable ones, the impact.
+
+    ``later`` counts the products calibrated under a later context than the
+    target: a target older than their own supersedes nothing, so they are
+    not compared.
+    """
 
     context: str
     checked: int
@@ -76,6 +87,7 @@ class StaleReport:
     products: list[StaleProduct]
     undecided: list[StaleProduct]
     impact: Impact
+    later: int = 0
 
     @property
     def anything_stale(self) -> bool:
@@ -83,13 +95,14 @@ class StaleReport:
         return bool(self.products)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON: ``{"context", "checked", "selections", "products", "cannot_decide", "impact"}``."""
+        """JSON: context, checked, selections, later_context, products, cannot_decide, impact."""
         undecided = [
             {"name": p.name, "context": p.context, "missing": p.missing} for p in self.undecided
         ]
         impact = {"count": len(self.impact.products), "observations": self.impact.grouped()}
+        products = [p.as_dict() for p in self.products]
         return {"context": self.context, "checked": self.checked, "selections": self.selections,
-                "products": [p.as_dict() for p in self.products], "cannot_decide": undecided,
+                "later_context": self.later, "products": products, "cannot_decide": undecided,
                 "impact": impact}  # fmt: skip
 
 
@@ -151,8 +164,12 @@ def check(
     """
     stale: list[StaleProduct] = []
     undecided: list[StaleProduct] = []
-    checked = 0
+    checked = later = 0
+    target = context_number(selector.name) or 0
     for header in crds_headers(store, names):
+        if (context_number(header.context or "") or 0) > target:
+            later += 1
+            continue
         checked += 1
         result = compare(header, selector)
         if result.stale:
@@ -160,9 +177,14 @@ def check(
         if result.missing:
             undecided.append(result)
     impact = impact_of(store, [p.name for p in stale])
-    return StaleReport(selector.name, checked, selector.distinct, stale, undecided, impact)
+    return StaleReport(selector.name, checked, selector.distinct, stale, undecided, impact, later)
 
 
 def stale_names(store: SqlStore, selector: ContextSelector, names: Iterable[str]) -> set[str]:
     """Return which of ``names`` are stale under the selector's context (for product lists)."""
-    return {h.name for h in crds_headers(store, list(names)) if compare(h, selector).stale}
+    target = context_number(selector.name) or 0
+    return {
+        h.name
+        for h in crds_headers(store, list(names))
+        if (context_number(h.context or "") or 0) <= target and compare(h, selector).stale
+    }

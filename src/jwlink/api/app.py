@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from jwlink.api import bundles, changes, datalink, files, mast, native
+from jwlink.api import bundles, changes, datalink, files, mast, native, stale
 from jwlink.api.access import TokenFile, install_log_filter
 from jwlink.api.errors import install_error_handlers
 from jwlink.api.limits import (
@@ -120,7 +120,7 @@ def create_app(
         max_body=state.max_body,
         max_target=max_target,
     )
-    for module in (native, files, bundles, mast, datalink, changes):
+    for module in (native, files, bundles, mast, datalink, changes, stale):
         app.include_router(module.router)
     # The portal last: its pages sit at "/" and must not shadow an API route.
     from jwlink.portal import router as portal_router

@@ -62,6 +62,9 @@ def _print(report: object) -> None:
         for reftype, keywords in sorted(product.missing.items()):
             click.echo(f"{product.name}: cannot decide {reftype}: the header lacks "
                        f"{', '.join(keywords)}")  # fmt: skip
+    if report.later:
+        click.echo(f"{report.later} products calibrated under a later context than "
+                   f"{report.context}: not compared")  # fmt: skip
     click.echo(f"{len(report.products)} of {report.checked} products stale under "
                f"{report.context} ({report.selections} distinct selections)")  # fmt: skip
     if report.products:

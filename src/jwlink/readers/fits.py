@@ -28,12 +28,12 @@ from jwlink.errors import HeaderError
 from jwlink.readers import fitscards
 from jwlink.readers.fitscards import BLOCK_SIZE, CARD_SIZE, CardError
 
-__all__ = ["KEPT", "KEYWORDS", "read", "read_header", "read_header_fast"]
+__all__ = ["KEYWORDS", "read", "read_header", "read_header_fast"]
 
 # Primary-header keywords that carry identity and linkage, grouped as in
 # /work/shared/reference/jwst-data.md section 5 (from jwst core.schema.yaml).
 # RA_REF/DEC_REF normally live in the SCI header; kept when a primary has them.
-KEYWORDS: tuple[str, ...] = (
+_LINKAGE: tuple[str, ...] = (
     # identity
     "FILENAME", "PROGRAM", "OBSERVTN", "VISIT", "VISITGRP", "SEQ_ID", "ACT_ID", "EXPOSURE",
     "OBS_ID", "VISIT_ID", "EXPCOUNT", "EXPRIPAR", "INSTRUME", "DETECTOR", "EXP_TYPE",
@@ -57,9 +57,9 @@ KEYWORDS: tuple[str, ...] = (
     # level 3 composition; reference position
     "NDRIZ", "RA_REF", "DEC_REF",
 )  # fmt: skip
-# KEYWORDS and the keywords CRDS selects reference files by (jwlink.core.crdsparams):
+# Those and the keywords CRDS selects reference files by (jwlink.core.crdsparams):
 # jwlink stale asks a later context what it selects for this header.
-KEPT: tuple[str, ...] = (*KEYWORDS, *(k for k in SELECTION_KEYWORDS if k not in KEYWORDS))
+KEYWORDS: tuple[str, ...] = (*_LINKAGE, *(k for k in SELECTION_KEYWORDS if k not in _LINKAGE))
 REFERENCE_PREFIX = "R_"
 HDRTAB = "HDRTAB"
 
@@ -72,8 +72,8 @@ _STRUCTURE = frozenset(
      "BZERO", "BLANK", "CHECKSUM", "DATASUM", *(f"NAXIS{n}" for n in range(1, 1000))}
 )  # fmt: skip
 _BITPIX = (8, 16, 32, 64, -32, -64)  # FITS Standard 4.0, Table 8
-_CLASSIFIER = fitscards.Classifier({*KEPT, *_STRUCTURE, "EXTNAME"}, REFERENCE_PREFIX)
-_PRIMARY = fitscards.Profile(frozenset(KEPT), REFERENCE_PREFIX, _STRUCTURE, unique={2})
+_CLASSIFIER = fitscards.Classifier({*KEYWORDS, *_STRUCTURE, "EXTNAME"}, REFERENCE_PREFIX)
+_PRIMARY = fitscards.Profile(frozenset(KEYWORDS), REFERENCE_PREFIX, _STRUCTURE, unique={2})
 _EXTENSION = fitscards.Profile({"EXTNAME"}, _STRUCTURE, unique={1})
 _WINDOW = 16 * BLOCK_SIZE  # bytes read at a time: a whole primary header, usually
 _SIMPLE = "SIMPLE  =                    T"
@@ -265,7 +265,7 @@ def read_header(path: str | os.PathLike[str]) -> HeaderEvidence:
     Returns
     -------
     HeaderEvidence
-        `KEPT` keywords found in the primary header (blank and complex values left
+        `KEYWORDS` found in the primary header (blank and complex values left
         out), every ``R_*`` keyword with a string value, and the FILENAME
         column of an ``HDRTAB`` extension.
 
@@ -285,7 +285,7 @@ def read_header(path: str | os.PathLike[str]) -> HeaderEvidence:
     with _readable(spath), _astropy_errors(spath), fits.open(spath, **options) as hdul:
         header = hdul[0].header
         _check_structure(spath, header, 0)
-        keywords = {k: header[k] for k in KEPT if k in header}
+        keywords = {k: header[k] for k in KEYWORDS if k in header}
         refs: dict[str, object] = {}
         for card in header.cards:  # rawkeyword: a record-valued card's own keyword
             name = fits.Card.normalize_keyword(card.rawkeyword)

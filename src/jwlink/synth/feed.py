@@ -58,10 +58,10 @@ _COLUMNS = tuple(c.lower() for c in POOL_COLUMNS)
 def _reader_keywords() -> Callable[[str], bool]:
     """Which primary keywords the FITS reader keeps (all, if it does not say)."""
     try:
-        from jwlink.readers.fits import KEPT
+        from jwlink.readers.fits import KEYWORDS
     except (ImportError, AttributeError):
         return lambda _key: True
-    keep = frozenset(KEPT)
+    keep = frozenset(KEYWORDS)
     return keep.__contains__
 
 
