@@ -133,6 +133,7 @@ class CrdsCache:
         self.dates = dict(self.history)
         self._contains: dict[tuple[str, str], frozenset[str]] = {}
         self._tables: dict[str, dict[str, str]] = {}
+        self._delivered: dict[tuple[str, str, str, str], str | None] = {}
 
     def load(self, name: str) -> Any:
         """Load a mapping and everything it names; a missing file is named in the error."""
@@ -173,6 +174,12 @@ class CrdsCache:
         The history lists the contexts that went operational; a file first
         named by a context outside it is credited to ``context`` itself.
         """
+        key = (context, instrument, reftype, file)
+        if key not in self._delivered:
+            self._delivered[key] = self._first_naming(context, instrument, reftype, file)
+        return self._delivered[key]
+
+    def _first_naming(self, context: str, instrument: str, reftype: str, file: str) -> str | None:
         upto = context_number(context) or 0
         for name, _date in self.history:
             if (context_number(name) or 0) <= upto and file in self._names(

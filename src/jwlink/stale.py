@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from jwlink.core.crdsparams import CrdsHeader
@@ -121,7 +122,7 @@ def compare(header: CrdsHeader, selector: ContextSelector) -> StaleProduct:
     StaleProduct
         Its changes, bad files used and undecidable reftypes (all empty if up to date).
     """
-    used = {crds_reftype(k): file_name(v) for k, v in sorted(header.references.items())}
+    used = _used(tuple(sorted(header.references.items())))
     selection = selector.select(header.parameters, used)
     result = StaleProduct(header.name, header.context)
     instrument = str(header.parameters.get("INSTRUME", "")).lower()
@@ -141,6 +142,12 @@ def compare(header: CrdsHeader, selector: ContextSelector) -> StaleProduct:
         date = selector.cache.dates.get(delivered) if delivered else None
         result.changes.append(Change(reftype, file, best, delivered, date))
     return result
+
+
+@lru_cache(maxsize=4096)
+def _used(references: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    # Headers of one configuration name the same files: read the keywords once.
+    return {crds_reftype(k): file_name(v) for k, v in references}
 
 
 def check(

@@ -60,9 +60,10 @@ def impact_of(store: SqlStore, names: Sequence[str]) -> Impact:
     wanted = sorted(set(names))
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        seeds = ", ".join("(CAST(? AS TEXT))" for _ in chunk)
+        marks = ", ".join("?" for _ in chunk)
         sql = (
-            f"WITH RECURSIVE walk(name) AS (VALUES {seeds} UNION "
+            f"WITH RECURSIVE walk(name) AS (SELECT name FROM products WHERE name IN ({marks}) "
+            "UNION "
             "SELECT l.target FROM links l JOIN walk w ON l.source = w.name) "
             "SELECT p.name, p.obs_id, p.calib_level FROM products p "
             "WHERE p.name IN (SELECT name FROM walk)"
