@@ -191,3 +191,17 @@ def test_selection_keywords_cover_every_rmap_of_the_cache(cache):
                 if keyword:  # a few old rmaps name paths no schema has (GRATINGA)
                     needed.add(keyword)
     assert needed | {"INSTRUME"} <= set(SELECTION_KEYWORDS)
+
+
+def test_benchmark_smoke_run(tmp_path, cache):
+    out = tmp_path / "stale.json"
+    script = Path(__file__).resolve().parents[1] / "benchmarks/stale.py"
+    cmd = [sys.executable, str(script), "--exposures", "300", "--crds-path", str(cache),
+           "--out", str(out)]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=600)  # noqa: S603
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    # Every exposure names jwst_0303 files that jwst_0541 replaces (dark, flat, ...).
+    assert report["checked"] == report["stale"] == 300
+    assert 0 < report["distinct_selections"] < 300
+    assert report["to_reprocess"] == 300 + 300 // 20
