@@ -205,3 +205,23 @@ def test_benchmark_smoke_run(tmp_path, cache):
     assert report["checked"] == report["stale"] == 300
     assert 0 < report["distinct_selections"] < 300
     assert report["to_reprocess"] == 300 + 300 // 20
+
+
+def test_a_catalog_made_before_kept_headers_says_how_to_upgrade(tmp_path, data, cache):
+    from jwlink.store import open_store
+
+    db = str(tmp_path / "old.db")
+    folder = str(data / "exposures_nopsf")
+    assert CliRunner().invoke(main, ["ingest", folder, "--db", db]).exit_code == 0
+    store = open_store(db)
+    with store.transaction():  # as a catalog made before migration 0006
+        store.execute("DELETE FROM jwlink_migrations WHERE name = ?", ("0006_crds_headers",))
+        store.execute("DROP TABLE crds_headers")
+    store.close()
+    argv = ["stale", "--db", db, "--crds-path", str(cache), "--context", "jwst_0541.pmap"]
+    refused = CliRunner().invoke(main, argv)
+    assert refused.exit_code == 1 and "jwlink ingest --force" in refused.output
+    assert CliRunner().invoke(main, ["ingest", "--force", folder, "--db", db]).exit_code == 0
+    code, doc = _stale(db, cache, "--context", "jwst_0541.pmap")
+    assert code == 1 and doc["products"]
+    assert doc["checked"] == len(list((data / "exposures_nopsf").glob("*.fits")))

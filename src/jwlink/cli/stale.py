@@ -62,6 +62,11 @@ def _print(report: object) -> None:
         for reftype, keywords in sorted(product.missing.items()):
             click.echo(f"{product.name}: cannot decide {reftype}: the header lacks "
                        f"{', '.join(keywords)}")  # fmt: skip
+    if not report.checked and not report.later:
+        click.echo(
+            "no product of this catalog has a kept CRDS header (CRDS_CTX, R_*): FITS "
+            "files ingested before jwlink kept them need `jwlink ingest --force`"
+        )
     if report.later:
         click.echo(f"{report.later} products calibrated under a later context than "
                    f"{report.context}: not compared")  # fmt: skip

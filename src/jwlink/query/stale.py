@@ -11,11 +11,13 @@ import json
 from collections.abc import Iterator, Sequence
 
 from jwlink.core.crdsparams import CrdsHeader
+from jwlink.errors import CrdsError
 from jwlink.query.questions import Impact
 from jwlink.store.base import SqlStore
 
 __all__ = ["crds_headers", "impact_of"]
 
+_MIGRATION = "0006_crds_headers"
 _CHUNK = 500  # names bound per statement (SQLite allows 32,766 parameters)
 
 
@@ -39,6 +41,13 @@ def crds_headers(store: SqlStore, names: Sequence[str] | None = None) -> Iterato
     names : sequence of str, optional
         Products to look up (those without a kept header are skipped).
     """
+    if not store.execute("SELECT 1 FROM jwlink_migrations WHERE name = ?", (_MIGRATION,)):
+        msg = (
+            "this catalog predates kept CRDS headers (migration 0006_crds_headers): run "
+            "`jwlink ingest --force` on its FITS files (ingest applies the migration, "
+            "--force re-reads files it holds unchanged)"
+        )
+        raise CrdsError(msg)
     select = "SELECT name, context, parameters, reference_files FROM crds_headers"
     if names is None:
         yield from map(_header, store.execute(f"{select} ORDER BY name"))
