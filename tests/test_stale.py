@@ -225,3 +225,19 @@ def test_a_catalog_made_before_kept_headers_says_how_to_upgrade(tmp_path, data, 
     code, doc = _stale(db, cache, "--context", "jwst_0541.pmap")
     assert code == 1 and doc["products"]
     assert doc["checked"] == len(list((data / "exposures_nopsf").glob("*.fits")))
+
+
+def test_a_used_file_on_the_bad_files_list_is_reported(tmp_path, data, cache):
+    listed = (cache / "config/jwst/bad_files.txt").read_text().split()
+    bad = next(name for name in listed if "_dark_" in name and name.endswith(".fits"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with fits.open(data / "exposures_nopsf/exp_0.fits") as hdul:
+        hdul[0].header["R_DARK"] = f"crds://{bad}"
+        hdul.writeto(folder / "exp_0.fits")
+    db = str(tmp_path / "c.db")
+    assert CliRunner().invoke(main, ["ingest", str(folder), "--db", db]).exit_code == 0
+    code, doc = _stale(db, cache, "--context", "jwst_0303.pmap")
+    (product,) = doc["products"]
+    assert code == 1 and product["bad_files"] == [bad]
+    assert [c["reftype"] for c in product["changes"]] == ["dark"]
