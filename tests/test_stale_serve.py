@@ -112,3 +112,40 @@ def test_synthesized_old_headers_name_what_their_context_selects(tmp_path, cache
     assert doc["later_context"] > 0  # the invented jwst_1303.pmap products are not compared
     grouped = doc["impact"]["observations"]
     assert any(obs.startswith("jw") and "-o" in obs for obs in grouped)  # their Level 3 products
+
+
+def test_serve_command_flags_products_in_every_worker(tmp_path, data, cache):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    db = str(tmp_path / "c.db")
+    CliRunner().invoke(main, ["ingest", str(data / "exposures_nopsf"), "--db", db])
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src}
+    cmd = [sys.executable, "-m", "jwlink", "serve", "--db", db, "--port", str(port),
+           "--workers", "2", "--crds-path", str(cache), "--crds-context", NEW]  # fmt: skip
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if _get(f"{base}/api/v1/observations").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.3)
+        _code, expected = _cli("stale", "--db", db, "--crds-path", str(cache), "--context", NEW)
+        stale_cals = {p["name"] for p in expected["products"]}
+        for name in sorted(stale_cals)[:4]:  # requests land on either worker
+            assert _get(f"{base}/api/v1/products/{quote(name)}").json()["product"]["stale"]
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
