@@ -19,6 +19,7 @@ reach the HTTP surface carry the status they map to::
     │   │   └── CatalogFull                 the catalog's disk or database is full
     │   ├── CatalogMissing                  no catalog there, and reading never makes one
     │   └── CatalogUnavailable       (503)  the catalog database cannot be reached now
+    ├── CrdsError                    (400)  a CRDS context or cache cannot answer
     ├── DownloadError                (502)  the download client's source failed it
     └── MissingExtra                 (500)  an optional extra is not installed
 
@@ -42,6 +43,7 @@ __all__ = [
     "CatalogMissing",
     "CatalogReadOnly",
     "CatalogUnavailable",
+    "CrdsError",
     "DownloadError",
     "HeaderError",
     "InputError",
@@ -189,3 +191,9 @@ class DownloadError(JwlinkError):
 
 class MissingExtra(JwlinkError):
     """An optional dependency is needed; the message says how to install it."""
+
+
+class CrdsError(JwlinkError):
+    """A CRDS context is unknown, or its cache lacks a file; the message names it."""
+
+    status = 400

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from jwlink.api import bundles, changes, datalink, files, mast, native
+from jwlink.api import bundles, changes, datalink, files, mast, native, stale
 from jwlink.api.access import TokenFile, install_log_filter
 from jwlink.api.errors import install_error_handlers
 from jwlink.api.limits import (
@@ -122,7 +122,7 @@ def create_api(
         max_body=state.max_body,
         max_target=max_target,
     )
-    for module in (native, files, bundles, mast, datalink, changes):
+    for module in (native, files, bundles, mast, datalink, changes, stale):
         app.include_router(module.router)
     return app
 

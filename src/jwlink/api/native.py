@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import Field
 
+from jwlink.api import stale
 from jwlink.api.bodies import BoundedBodyRoute
 from jwlink.api.completeness import completeness
 from jwlink.api.errors import BadRequest, WrongKind
@@ -147,6 +148,7 @@ def products(
     with state.pool.store() as store:
         key = _observation_key(store, clean_text(obs_id, "obs_id"))
         result = questions.product_list(store, key, filters, all_duplicates, page, page_size)
+        stale.mark(state, store, result.rows, "productFilename")
     return result.as_dict()
 
 
@@ -172,6 +174,7 @@ def product(name: str, state: StateDep) -> dict[str, Any]:
             msg = f"'{name}' is an observation, not a product: see /api/v1/observations/{key}"
             raise WrongKind(msg)
         doc = catalog.show(key)
+        stale.mark(state, store, [doc["product"]], "name")
     doc["product"].pop("location", None)  # server paths stay private
     return doc
 

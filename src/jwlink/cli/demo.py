@@ -29,6 +29,9 @@ _MARKER = "demo.json"
 # (readable by its owner only), its hash in TOKENS (what `jwlink serve --tokens`
 # reads). Made once per demo folder, never printed unasked.
 TOKEN, TOKENS = "demo-token", "tokens.txt"
+# The demo's CRDS cache: a link (never a copy) to a real one, for `jwlink stale`.
+CRDS_LINK = "crds"
+STALE_CONTEXT = "jwst_0541.pmap"  # a real context later than the demo's old headers' one
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Demo:
     per_source_observation: str = ""
     reference_file: str = ""
     exclusive_programs: list[str] = field(default_factory=list)
+    crds_cache: Path | None = None
 
     @property
     def token_file(self) -> Path:
@@ -114,7 +118,31 @@ def prepare(directory: str | Path, seed: int = DEMO_SEED, products: int = DEMO_P
     l3, per_source, reference = _pick(db)
     exclusive = _exclusive_programs(db)
     _write_token(root, exclusive)
-    return Demo(root, db, data, reused, report, modes, l3, per_source, reference, exclusive)
+    crds_cache = _link_crds_cache(root)
+    return Demo(
+        root, db, data, reused, report, modes, l3, per_source, reference, exclusive, crds_cache
+    )
+
+
+def _link_crds_cache(root: Path) -> Path | None:
+    """Link a real CRDS cache holding `STALE_CONTEXT` as ``DIR/crds``, if one is found.
+
+    ``$CRDS_PATH``, else ``shared/data/crds`` beside the jwlink checkout. The
+    demo's NIRISS imaging headers name real files of ``jwst_0303.pmap``
+    (`jwlink.synth.crds`), so ``jwlink stale`` over it tells the truth.
+    """
+    link = root / CRDS_LINK
+    if link.is_symlink() or link.exists():
+        return link if (link / "mappings/jwst" / STALE_CONTEXT).is_file() else None
+    checkout = Path(__file__).resolve().parents[3]
+    candidates = [os.environ.get("CRDS_PATH", ""), str(checkout.parent / "shared/data/crds")]
+    for candidate in (c for c in candidates if c):
+        cache = Path(candidate).resolve()
+        config = cache / "config/jwst/server_config"
+        if (cache / "mappings/jwst" / STALE_CONTEXT).is_file() and config.is_file():
+            link.symlink_to(cache, target_is_directory=True)
+            return link
+    return None
 
 
 def _exclusive_programs(db: Path) -> list[str]:

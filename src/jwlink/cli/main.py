@@ -41,6 +41,9 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "mrp": ("jwlink.cli.query:mrp", "List the minimum recommended products of an observation."),
     "impact": ("jwlink.cli.query:impact",
                "Products affected if this reference file (or any product) changes, transitively."),
+    "stale": ("jwlink.cli.stale:stale",
+              "Products calibrated with reference files the target CRDS context "
+              "no longer selects."),
     "check": ("jwlink.cli.check:check",
               "Completeness of a folder of JWST files: present, missing, extra, changed, MRP."),
     "serve": ("jwlink.cli.serve:serve",
@@ -322,6 +325,17 @@ def demo(port: int, host: str, directory: str, no_serve: bool) -> None:
         click.echo("Three things to try:")
     for number, idea in enumerate(state.things_to_try(base), start=1):
         click.echo(f"  {number}. {idea}")
+    crds_path = shlex.quote(str(state.directory / "crds"))
+    if state.crds_cache is not None:
+        click.echo(
+            f"Stale products (needs jwlink[crds]): jwlink stale --context jwst_0541.pmap "
+            f"--crds-path {crds_path} --db {db}"
+        )
+    else:
+        click.echo(
+            "No CRDS cache found for `jwlink stale` (set CRDS_PATH to one holding "
+            f"jwst_0541.pmap, then run jwlink demo again to link it as {crds_path})"
+        )
     if no_serve:
         return
     import uvicorn

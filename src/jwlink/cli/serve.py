@@ -79,6 +79,17 @@ __all__ = ["download", "serve", "token_hash"]
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
+@click.option(
+    "--crds-context",
+    metavar="CONTEXT",
+    help="Target CRDS context: product lists and pages say which products are stale.",
+)
+@click.option(
+    "--crds-path",
+    metavar="DIR",
+    envvar="CRDS_PATH",
+    help="CRDS cache for /api/v1/stale and --crds-context (default $CRDS_PATH).",
+)
 @unchecked_db_option
 @errors_to_click
 def serve(
@@ -93,6 +104,8 @@ def serve(
     workers: int,
     replicas: tuple[str, ...],
     log_level: str,
+    crds_context: str | None,
+    crds_path: str | None,
     db: str,
 ) -> None:
     """Serve the catalog over HTTP: JSON API, MAST-compatible API, DataLink, downloads.
@@ -125,6 +138,11 @@ def serve(
     # Built here even when workers build their own: a bad catalog, token
     # file or replica URL is refused before any process starts.
     app = create_app(**settings)
+    from jwlink.api import stale
+
+    # Checked now; worker processes read the same settings from the environment.
+    stale.configure(app, crds_path, crds_context)
+    stale.export_settings(crds_path, crds_context)
     _raise_open_files_limit()
     from jwlink.store import shown_url
 

@@ -12,6 +12,8 @@ import enum
 import hashlib
 from dataclasses import dataclass, field
 
+from jwlink.core.crdsparams import CrdsHeader
+
 __all__ = [
     "AsnEvidence",
     "AsnMember",
@@ -217,6 +219,7 @@ class Batch:
     asn_members: list[tuple[str, str, str, str]] = field(default_factory=list)
     asn_outputs: list[tuple[str, str, str]] = field(default_factory=list)
     headers: dict[str, dict[str, str | int | float | bool]] = field(default_factory=dict)
+    crds: dict[str, CrdsHeader] = field(default_factory=dict)
 
     def extend(self, other: Batch) -> None:
         """Add another batch's rows to this one."""
@@ -229,6 +232,7 @@ class Batch:
         self.asn_members += other.asn_members
         self.asn_outputs += other.asn_outputs
         self.headers.update(other.headers)
+        self.crds.update(other.crds)
 
     def __len__(self) -> int:
         return len(self.products) + len(self.links)

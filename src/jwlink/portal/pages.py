@@ -150,9 +150,13 @@ def product_page(name: str, request: Request, state: StateDep) -> HTMLResponse:
         keys = ("name", "obs_id", "product_type", "present")
         shown = [{k: item.get(k) for k in keys}]
     owner = item.get("obs_id") or ""
+    fields = views.PRODUCT_FIELDS
+    if "stale" in item:  # the server has a target CRDS context (jwlink serve --crds-context)
+        item["stale"] = "yes: reprocess (see /api/v1/stale)" if item["stale"] else "no"
+        fields += (("stale", "Stale under the server's CRDS context"),)
     body = render(
         "product.html", base=base, name=item["name"], obs_id=owner or "—",
-        meta=views.meta_list(item, views.PRODUCT_FIELDS, base),
+        meta=views.meta_list(item, fields, base),
         links=views.link_table(doc.get("links") or {}, base),
         rights=views.rights_badge(item.get("data_rights"), item.get("release_date")),
         lineage_url=f"{base}/lineage/{key}",

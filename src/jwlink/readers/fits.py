@@ -22,6 +22,7 @@ from typing import BinaryIO
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 
+from jwlink.core.crdsparams import SELECTION_KEYWORDS
 from jwlink.core.model import HeaderEvidence
 from jwlink.errors import HeaderError
 from jwlink.readers import fitscards
@@ -32,7 +33,7 @@ __all__ = ["KEYWORDS", "read", "read_header", "read_header_fast"]
 # Primary-header keywords that carry identity and linkage, grouped as in
 # /work/shared/reference/jwst-data.md section 5 (from jwst core.schema.yaml).
 # RA_REF/DEC_REF normally live in the SCI header; kept when a primary has them.
-KEYWORDS: tuple[str, ...] = (
+_LINKAGE: tuple[str, ...] = (
     # identity
     "FILENAME", "PROGRAM", "OBSERVTN", "VISIT", "VISITGRP", "SEQ_ID", "ACT_ID", "EXPOSURE",
     "OBS_ID", "VISIT_ID", "EXPCOUNT", "EXPRIPAR", "INSTRUME", "DETECTOR", "EXP_TYPE",
@@ -56,6 +57,9 @@ KEYWORDS: tuple[str, ...] = (
     # level 3 composition; reference position
     "NDRIZ", "RA_REF", "DEC_REF",
 )  # fmt: skip
+# Those and the keywords CRDS selects reference files by (jwlink.core.crdsparams):
+# jwlink stale asks a later context what it selects for this header.
+KEYWORDS: tuple[str, ...] = (*_LINKAGE, *(k for k in SELECTION_KEYWORDS if k not in _LINKAGE))
 REFERENCE_PREFIX = "R_"
 HDRTAB = "HDRTAB"
 

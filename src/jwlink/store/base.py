@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import fields
 from typing import Any, TypeVar
 
+from jwlink.core.crdsparams import CrdsHeader
 from jwlink.core.model import (
     Association,
     Batch,
@@ -120,6 +121,12 @@ UPSERT_HEADER = (
     "INSERT INTO headers (name, keywords) VALUES (?, ?) "
     "ON CONFLICT (name) DO UPDATE SET keywords = excluded.keywords"
 )
+# A header read again replaces what the last reading said, as in `headers`.
+UPSERT_CRDS_HEADER = (
+    "INSERT INTO crds_headers (name, context, parameters, reference_files) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET context = excluded.context, "
+    "parameters = excluded.parameters, reference_files = excluded.reference_files"
+)
 # DO UPDATE, not DO NOTHING: the write takes the row lock, so it waits for a
 # concurrent drain of the same visit and re-queues it after (PostgreSQL).
 QUEUE_VISIT = (
@@ -175,6 +182,11 @@ def observation_row(o: Observation) -> tuple[Any, ...]:
     values = list(_values(o))
     values[[f.name for f in fields(Observation)].index("is_association")] = int(o.is_association)
     return (*values, o.obsid)
+
+
+def _crds_row(c: CrdsHeader) -> tuple[Any, ...]:
+    return (c.name, c.context, json.dumps(c.parameters, sort_keys=True),
+            json.dumps(c.references, sort_keys=True))  # fmt: skip
 
 
 def link_row(link: Link) -> tuple[Any, ...]:
@@ -478,6 +490,9 @@ class SqlStore:
         if batch.headers:
             rows = [(k, json.dumps(v, sort_keys=True)) for k, v in sorted(batch.headers.items())]
             self._executemany(UPSERT_HEADER, rows)
+        if batch.crds:
+            rows = [_crds_row(c) for _, c in sorted(batch.crds.items())]
+            self._executemany(UPSERT_CRDS_HEADER, rows)
         visits = sorted({p.visit_id for p in products if p.visit_id})
         if visits:
             self._executemany(QUEUE_VISIT, [(v,) for v in visits])

@@ -57,6 +57,16 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     # Reference roles say the CRDS reftype (reference:superbias), no longer
     # the R_* keyword's stem (reference:superb): catalogs made before follow.
     ("0005_reference_roles_by_reftype", _stem_roles_sql()),
+    # Per product whose header names its reference files: CRDS_CTX, the
+    # keywords CRDS selects by (jwlink.core.crdsparams) and the R_* values,
+    # JSON text; `jwlink stale` asks a target context what it selects for
+    # each distinct set of parameters. N/A values are kept: a context that
+    # now selects a file where the header says N/A has changed it too.
+    (
+        "0006_crds_headers",
+        "CREATE TABLE crds_headers (name TEXT PRIMARY KEY, context TEXT, "
+        "parameters TEXT NOT NULL, reference_files TEXT NOT NULL)",
+    ),
 )
 CREATE_MIGRATIONS = (
     "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"

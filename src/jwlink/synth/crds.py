@@ -5,6 +5,14 @@ One reference file serves every exposure that shares its selection keys
 touches many products: that is what makes "impact" questions interesting.
 Serial numbers are stable hashes of the selection keys, so the same
 configuration always gets the same file, in every program and every seed.
+
+Those names and `CONTEXT` are invented: no real CRDS cache holds them. So
+that ``jwlink stale`` can show staleness truthfully, NIRISS imaging
+exposures (CLEAR/F150W, full frame) are "calibrated earlier": their headers
+name `OLD_CONTEXT`, a real context, and exactly the real files it selects
+for their real selection parameters (`OLD_NIRISS_IMAGE`, with
+``READPATT = NIS``). A later real context, such as ``jwst_0541.pmap`` of the
+cache in ``../shared/data/crds``, replaces several of them.
 """
 
 from __future__ import annotations
@@ -16,6 +24,11 @@ from jwlink.synth.plan import Exposure, Optics
 
 __all__ = [
     "CONTEXT",
+    "OLD_CONTEXT",
+    "OLD_NIRISS_IMAGE",
+    "calibrated_earlier",
+    "context_of",
+    "selection_keywords",
     "ReferenceFile",
     "extraction_references",
     "instrument_of",
@@ -23,6 +36,27 @@ __all__ = [
 ]
 
 CONTEXT = "jwst_1303.pmap"
+OLD_CONTEXT = "jwst_0303.pmap"
+# What jwst_0303.pmap selects for NIRISS imaging (INSTRUME NIRISS, DETECTOR NIS,
+# EXP_TYPE NIS_IMAGE, READPATT NIS, SUBARRAY FULL, FILTER CLEAR, PUPIL F150W)
+# at any date from 2016 on: crds.getrecommendations over the real CRDS cache
+# (tests/test_stale_demo.py asks CRDS again). R_FILOFF: no filteroffset rules then.
+OLD_NIRISS_IMAGE: dict[str, str] = {
+    "R_DARK": "jwst_niriss_dark_0044.fits",
+    "R_GAIN": "jwst_niriss_gain_0002.fits",
+    "R_LINEAR": "jwst_niriss_linearity_0006.fits",
+    "R_MASK": "jwst_niriss_mask_0005.fits",
+    "R_READNO": "jwst_niriss_readnoise_0001.fits",
+    "R_SATURA": "jwst_niriss_saturation_0008.fits",
+    "R_SUPERB": "jwst_niriss_superbias_0029.fits",
+    "R_IPC": "jwst_niriss_ipc_0007.fits",
+    "R_FLAT": "jwst_niriss_flat_0065.fits",
+    "R_PHOTOM": "jwst_niriss_photom_0025.fits",
+    "R_AREA": "jwst_niriss_area_0011.fits",
+    "R_DISTOR": "jwst_niriss_distortion_0006.asdf",
+    "R_FILOFF": "N/A",
+}
+_OLD_OPTICS = Optics(filter="CLEAR", pupil="F150W")
 
 # Keyword -> (reftype, file extension). Keywords are the 8-character FITS
 # names of core.schema.yaml (R_DISTOR for distortion, R_READNO for readnoise).
@@ -86,6 +120,13 @@ class ReferenceFile(str):
         self.reftype, self.instrument, self.detector = reftype, instrument, detector
         return self
 
+    @classmethod
+    def named(cls, name: str, instrument: str, reftype: str, detector: str) -> ReferenceFile:
+        """Return a reference file of a given (real) name."""
+        self = str.__new__(cls, name)
+        self.reftype, self.instrument, self.detector = reftype, instrument, detector
+        return self
+
 
 @lru_cache(maxsize=4096)
 def _reference(instrument: str, keyword: str, detector: str, key: str) -> ReferenceFile:
@@ -109,13 +150,47 @@ def _selection(exp_type: str, detector: str, o: Optics, keyword: str) -> str:
     return f"{exp_type}/{o.grating}/{o.fxd_slit}"
 
 
+def calibrated_earlier(exp: Exposure) -> bool:
+    """Whether the exposure's products were calibrated under `OLD_CONTEXT`."""
+    return (exp.exp_type, exp.detector, exp.optics) == ("NIS_IMAGE", "nis", _OLD_OPTICS)
+
+
+def context_of(exp: Exposure) -> str:
+    """Return the ``CRDS_CTX`` of an exposure's calibrated products."""
+    return OLD_CONTEXT if calibrated_earlier(exp) else CONTEXT
+
+
+def selection_keywords(exp: Exposure) -> dict[str, str]:
+    """Return header keywords CRDS selects by that the synthesizer writes only when real.
+
+    ``READPATT`` for the exposures calibrated under `OLD_CONTEXT`, whose
+    selection parameters are those of a real NIRISS imaging exposure.
+    """
+    return {"READPATT": "NIS"} if calibrated_earlier(exp) else {}
+
+
 def references(exp: Exposure) -> dict[str, ReferenceFile | str]:
     """Return the ``R_*`` keywords of an exposure's calibrated (L2b) product.
 
     Values are `ReferenceFile` names (written ``crds://<name>``) or ``'N/A'``.
     The dict is shared between exposures of one configuration: do not modify it.
     """
+    if calibrated_earlier(exp):
+        return _old_references()
     return _references(exp.exp_type, exp.detector, exp.optics)
+
+
+@lru_cache(maxsize=1)
+def _old_references() -> dict[str, ReferenceFile | str]:
+    refs: dict[str, ReferenceFile | str] = {}
+    for keyword, name in OLD_NIRISS_IMAGE.items():
+        reftype = _KEYWORDS[keyword][0]
+        refs[keyword] = (
+            name if name == "N/A" else ReferenceFile.named(name, "niriss", reftype, "nis")
+        )
+    for keyword in _NOT_APPLICABLE:
+        refs[keyword] = "N/A"
+    return refs
 
 
 @lru_cache(maxsize=1024)

@@ -16,6 +16,7 @@ from operator import attrgetter
 from typing import Any
 
 from jwlink.core import linker
+from jwlink.core.crdsparams import CrdsHeader
 from jwlink.core.linker.products import add_named, product_for
 from jwlink.core.model import (
     AsnEvidence,
@@ -145,6 +146,7 @@ class MergedRows:
         self.asn_members: set[tuple[str, str, str, str]] = set()
         self.asn_outputs: set[tuple[str, str, str]] = set()
         self.headers: dict[str, dict[str, Any]] = {}
+        self.crds: dict[str, CrdsHeader] = {}
 
     def add(self, batch: Batch) -> None:
         """Merge one batch's rows."""
@@ -176,6 +178,7 @@ class MergedRows:
         self.asn_members.update(batch.asn_members)
         self.asn_outputs.update(batch.asn_outputs)
         self.headers.update(batch.headers)
+        self.crds.update(batch.crds)
 
     def batch(self) -> Batch:
         """Return the merged rows as one batch."""
@@ -190,6 +193,7 @@ class MergedRows:
             asn_members=list(self.asn_members),
             asn_outputs=list(self.asn_outputs),
             headers=self.headers,
+            crds=self.crds,
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from jwlink.synth import crds
 from jwlink.synth.plan import Exposure, ObservationPlan, Program, Target, Visit, base36
 
 __all__ = [
@@ -177,6 +178,7 @@ def exposure_keywords(
         "EFFEXPTM": round(exp.seconds, 3),
         "DURATION": round(exp.seconds, 3),
         "SUBARRAY": exp.optics.subarray,
+        **crds.selection_keywords(exp),
         "PATT_NUM": exp.dither,
         "NUMDTHPT": exp.ndither,
         "GS_ORDER": 1,

@@ -97,12 +97,12 @@ class References:
     def __init__(self) -> None:
         self.seen: set[str] = set()
 
-    def new(self, refs: dict[str, Any]) -> list[Item]:
-        """Return items for the reference files of ``refs`` not made before."""
+    def new(self, refs: dict[str, Any], context: str = crds.CONTEXT) -> list[Item]:
+        """Return items for the reference files of ``refs`` (and ``context``) not made before."""
         items = []
-        if crds.CONTEXT not in self.seen:
-            self.seen.add(crds.CONTEXT)
-            items.append(Item(crds.CONTEXT, "pmap", "context", None, None, shared=True))
+        if context not in self.seen:
+            self.seen.add(context)
+            items.append(Item(context, "pmap", "context", None, None, shared=True))
         for value in refs.values():
             if not isinstance(value, crds.ReferenceFile) or value in self.seen:
                 continue
@@ -252,13 +252,13 @@ def _exposure_items(
             name, "fits", "exposure", suffix, owner, header=header, refs=refs, filters=filters
         )
 
-    processed = {"CAL_VER": CAL_VER, "CRDS_VER": CRDS_VER, "CRDS_CTX": crds.CONTEXT}
+    processed = {"CAL_VER": CAL_VER, "CRDS_VER": CRDS_VER, "CRDS_CTX": crds.context_of(exp)}
     made_by = {**processed, "ASNTABLE": asn_name, "ASNPOOL": program.pool}
     refs = crds.references(exp)
     cal_extra = {**made_by, **_STEPS}
     if exp.wfss is not None:
         cal_extra.update(DIRIMAGE=exp.wfss[0], SCATFILE=exp.wfss[1], SEGMFILE=exp.wfss[2])
-    items = references.new(refs)
+    items = references.new(refs, crds.context_of(exp))
     items += [
         fits("uncal", {}),
         fits(exp.rate, processed),

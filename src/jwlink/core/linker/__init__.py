@@ -25,6 +25,7 @@ the file it read, passes that value in (``info``).
 
 from __future__ import annotations
 
+from jwlink.core.crdsparams import crds_header
 from jwlink.core.linker.associations import link_association
 from jwlink.core.linker.headers import header_links
 from jwlink.core.linker.products import add_info, observation_from_header, product_of
@@ -67,6 +68,8 @@ def link_header(header: HeaderEvidence, info: NameInfo | None = None) -> Batch:
             add_info(batch, named[link.source])
         batch.links.append(link)
     batch.headers[info.name] = dict(header.keywords)
+    if (crds := crds_header(info.name, header.keywords, header.reference_files)) is not None:
+        batch.crds[info.name] = crds
     return batch
 
 
