@@ -26,6 +26,7 @@ def test_migrations_apply_once(store):
         "0003_program_rights",
         "0004_observation_rights",
         "0005_reference_roles_by_reftype",
+        "0007_time_windows",
     ]
 
 
@@ -36,18 +37,20 @@ def test_old_keyword_stem_roles_become_reftypes(db_url):
     """A catalog made when roles were R_* stems reads as one made today."""
     from jwlink.store.base import MIGRATIONS
 
+    # By name: later migrations follow it in the tuple.
+    roles_migration = next(m for m in MIGRATIONS if m[0] == "0005_reference_roles_by_reftype")
     store = open_store(db_url)
     cal, dark, bias = ("jw01234001001_02101_00001_nrca1_cal.fits",
                        "jwst_nircam_dark_0012.fits", "jwst_nircam_superbias_0002.fits")  # fmt: skip
     try:
         with store.transaction():
-            store.execute("DELETE FROM jwlink_migrations WHERE name = ?", (MIGRATIONS[-1][0],))
+            store.execute("DELETE FROM jwlink_migrations WHERE name = ?", (roles_migration[0],))
             for source, role in ((dark, "reference:dark"), (bias, "reference:superb"),
                                  (bias, "reference:superbias")):  # fmt: skip
                 store.execute(_LINK, (source, cal, "contributing", role, "old ingest"))
             distortion = "jwst_nircam_distortion_0001.asdf"
             store.execute(_LINK, (distortion, cal, "contributing", "reference:distor", "old"))
-        assert store.migrate() == [MIGRATIONS[-1][0]]
+        assert store.migrate() == [roles_migration[0]]
         roles = store.execute(
             "SELECT source, role FROM links WHERE target = ? ORDER BY source", (cal,)
         )

@@ -31,6 +31,7 @@ from jwlink.core.model import Batch, FoundFile
 from jwlink.errors import CatalogReadOnly, CatalogUnavailable, InputError, InvalidName, JwlinkError
 from jwlink.naming import bare_name, describe
 from jwlink.readers.asn import read_association
+from jwlink.readers.engdb import looks_like_engdb, read_engdb
 from jwlink.readers.listing import LISTING_READERS, listing_kind, read_listing
 from jwlink.readers.pool import looks_like_pool, read_pool
 from jwlink.readers.table import read_product_table
@@ -127,7 +128,8 @@ def classify(path: Path) -> str | None:
     """Return which reader a file goes to, by name (lists: by first lines); None to ignore it.
 
     Returns one of ``association``, ``pool``, ``fits``, ``table``, ``file``,
-    ``manifest``, ``curl_script``, ``cloud_listing``.
+    ``manifest``, ``curl_script``, ``cloud_listing``, ``engdb`` (an
+    Engineering Database response, `jwlink.readers.engdb.looks_like_engdb`).
     """
     name = path.name
     lower = name.lower()
@@ -135,6 +137,8 @@ def classify(path: Path) -> str | None:
         info = describe(name)
     except InvalidName:
         return None
+    if info.form is None and looks_like_engdb(path):
+        return "engdb"
     if lower.endswith(".json"):
         return "association"
     if lower.endswith(".csv") and (lower.endswith("_pool.csv") or looks_like_pool(path)):
@@ -197,6 +201,10 @@ def read_file(path: Path, reader: str, sha256: str, size: int) -> Batch:
         batch.extend(linker.link_header(header))
         # A renamed copy (exp_0.fits) is still the product its FILENAME names.
         name = header.filename
+    elif reader == "engdb":
+        # Named by mnemonic and time range, not by the file (jwst caches are
+        # <mnemonic>_data.json whatever the range).
+        return linker.link_engineering(read_engdb(path), FoundFile(name, location, size, sha256))
     elif reader == "table":
         batch.extend(linker.link_listed(list(read_product_table(path))))
     elif reader in LISTING_READERS:
@@ -250,6 +258,7 @@ def ingest(
                 progress(path)
         # Also drains visits an earlier, interrupted run left queued.
         store.link_guide_stars()
+        store.link_windows()
     except KeyboardInterrupt as stop:
         # The file being written was rolled back (SqlStore.transaction);
         # every file counted as ingested is committed.

@@ -15,18 +15,28 @@ explained. The rules, in DESIGN.md's order of authority:
   ``ASNPOOL``, ``MSAMETFL``, WFSS catalogs, ``MASTERBG``, ``OSF_FILE``,
   ``HDRTAB`` members (composition);
 * pools: every row an L1b exposure; target acquisitions are prerequisites;
-* MAST product-list tables: products with sizes, rights and membership.
+* MAST product-list tables: products with sizes, rights and membership;
+* time windows (exposures, guider exposures, Engineering Database series)
+  and ``PREIMAGE`` (`jwlink.core.linker.engineering`).
 """
 
 from __future__ import annotations
 
 from jwlink.core.linker.associations import link_association
+from jwlink.core.linker.engineering import header_windows, link_engineering, preimage_links
 from jwlink.core.linker.headers import header_links
 from jwlink.core.linker.products import add_named, observation_from_header, product_for
 from jwlink.core.linker.tables import link_listed, link_pool
 from jwlink.core.model import Batch, FoundFile, HeaderEvidence
 
-__all__ = ["link_association", "link_file", "link_header", "link_listed", "link_pool"]
+__all__ = [
+    "link_association",
+    "link_engineering",
+    "link_file",
+    "link_header",
+    "link_listed",
+    "link_pool",
+]
 
 
 def link_header(header: HeaderEvidence) -> Batch:
@@ -52,9 +62,11 @@ def link_header(header: HeaderEvidence) -> Batch:
     obs = observation_from_header(product, header.keywords)
     if obs is not None:
         batch.observations.append(obs)
-    for link in header_links(header):
+    for link in (*header_links(header), *preimage_links(product, header.keywords)):
         add_named(batch, link.source)
         batch.links.append(link)
+    # Linked by time once the catalog holds both sides (jwlink.store.windows).
+    batch.windows += header_windows(product, header.keywords)
     batch.headers[name] = dict(header.keywords)
     return batch
 
