@@ -52,6 +52,7 @@ from jwlink.errors import InputError, InvalidName, JwlinkError
 from jwlink.ingest.run import classify, iter_files, shown
 from jwlink.naming import Form, describe
 from jwlink.readers.asn import read_association
+from jwlink.readers.engdb import read_engdb
 from jwlink.readers.pool import read_pool
 from jwlink.readers.table import read_product_table
 
@@ -167,7 +168,7 @@ def read_folder(root: str | os.PathLike[str]) -> FolderEvidence:
         evidence.paths[relative] = [path.name]
         evidence.files.setdefault(path.name, relative)
         reader = classify(path)
-        if reader not in ("association", "pool", "table", "fits"):
+        if reader not in ("association", "pool", "table", "fits", "engdb"):
             continue
         try:
             _read(evidence, path, relative, reader)
@@ -190,6 +191,10 @@ def _read(evidence: FolderEvidence, path: Path, relative: str, reader: str) -> N
         for row in read_pool(path):
             why = f"pool line {row.line}: the exposure's file (FILENAME)"
             evidence.namings.append(Naming(row.filename, relative, why, True))
+    elif reader == "engdb":
+        # A telemetry series names no other file; it is evidence in its own right.
+        read_engdb(path)
+        evidence.documents.append(relative)
     elif reader == "table":
         evidence.documents.append(relative)
         for listed in read_product_table(path):

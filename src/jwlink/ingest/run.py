@@ -204,7 +204,8 @@ def read_file(path: Path, reader: str, sha256: str, size: int) -> Batch:
     elif reader == "engdb":
         # Named by mnemonic and time range, not by the file (jwst caches are
         # <mnemonic>_data.json whatever the range).
-        return linker.link_engineering(read_engdb(path), FoundFile(name, location, size, sha256))
+        found = FoundFile(name, location, size, sha256)
+        return linker.link_engineering(read_engdb(path), path.suffix, found)
     elif reader == "table":
         batch.extend(linker.link_listed(list(read_product_table(path))))
     elif reader in LISTING_READERS:

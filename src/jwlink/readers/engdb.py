@@ -31,7 +31,7 @@ from astropy.table import Table
 from jwlink.core.model import EngineeringSeries
 from jwlink.errors import EngineeringDataError
 
-__all__ = ["ENDINGS", "looks_like_engdb", "mjd_from_unix_ms", "read_engdb"]
+__all__ = ["ENDINGS", "looks_like_engdb", "mjd_from_unix_ms", "read_engdb", "series_from_json"]
 
 ENDINGS = (".json", ".ecsv", ".csv")
 _SNIFF_BYTES = 4096
@@ -115,6 +115,17 @@ def _read_json(path: str) -> EngineeringSeries:
         raise _fail(path, msg) from err
     except OSError as err:
         raise _fail(path, f"cannot be read: {err.strerror or err}") from err
+    return series_from_json(path, doc)
+
+
+def series_from_json(path: str, doc: Any) -> EngineeringSeries:
+    """Return the series a parsed JSON response holds (``path`` only names it in errors).
+
+    Raises
+    ------
+    EngineeringDataError
+        A field is missing or holds a value the service never writes.
+    """
     if not isinstance(doc, dict):
         raise _fail(path, f"top level is a {_kind(doc)}, expected an object with TlmMnemonic")
     mnemonic = doc.get("TlmMnemonic")

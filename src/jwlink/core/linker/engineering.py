@@ -109,16 +109,20 @@ def series_name(series: EngineeringSeries, extension: str) -> str:
     return f"{series.mnemonic}-{_stamp(start)}-{_stamp(end)}.{extension.lower().lstrip('.')}"
 
 
-def link_engineering(series: EngineeringSeries, found: FoundFile) -> Batch:
+def link_engineering(
+    series: EngineeringSeries, extension: str, found: FoundFile | None = None
+) -> Batch:
     """Derive the engineering product of one series file and its time window.
 
     Parameters
     ----------
     series : EngineeringSeries
         What the file says (`jwlink.readers.engdb`).
-    found : FoundFile
-        The file on disk (its name gives the extension; the product is named
-        by `series_name`).
+    extension : str
+        The file's extension (``json``, ``ecsv``, ``csv``): part of the name.
+    found : FoundFile, optional
+        The file on disk, if it was seen (the product is named by
+        `series_name`, not by the file).
 
     Returns
     -------
@@ -126,7 +130,6 @@ def link_engineering(series: EngineeringSeries, found: FoundFile) -> Batch:
         The ``ENGINEERING`` product, present at the file's location, and its
         ``engineering`` window labelled with the mnemonic.
     """
-    extension = found.name.rsplit(".", 1)[-1] if "." in found.name else "json"
     name = series_name(series, extension)
     start, end = _span(series)
     product = Product(
@@ -135,14 +138,15 @@ def link_engineering(series: EngineeringSeries, found: FoundFile) -> Batch:
         level=None,
         product_type=ProductType.ENGINEERING,
         suffix="",
-        extension=extension.lower(),
-        size=found.size,
-        sha256=found.sha256,
-        location=found.location,
+        extension=extension.lower().lstrip("."),
+        size=found.size if found else None,
+        sha256=found.sha256 if found else None,
+        location=found.location if found else None,
         dataproduct_type="timeseries",
     )
     window = TimeWindow(name, WindowRole.ENGINEERING, start, end, label=series.mnemonic)
-    return Batch(source=found.location, products=[product], windows=[window])
+    source = found.location if found else series.path
+    return Batch(source=source, products=[product], windows=[window])
 
 
 def _visit(product: Product, keywords: dict[str, Any]) -> str | None:
