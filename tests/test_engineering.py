@@ -9,11 +9,13 @@ from the files themselves with astropy's Time, not with jwlink's code.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
 from pathlib import Path
 
+import pytest
 from astropy.io import fits
 from astropy.time import Time
 from conftest import need_data
@@ -238,3 +240,68 @@ def test_ecsv_cache_of_the_jwst_tools(store: SqlStore, tmp_path: Path) -> None:
     assert report.errors == []
     assert _engineering_links(store) == {(mnemonic, "jw01234001001_02101_00001_nrca1_uncal.fits")}
     shutil.rmtree(cache)
+
+
+def test_datalink_serves_an_exposures_engineering_series(tmp_path: Path) -> None:
+    """A running ``jwlink serve``: real pyvo reads the series as #auxiliary, per mnemonic."""
+    pytest.importorskip("pyvo")
+    import requests
+    from astropy.io.votable import parse
+    from pyvo.dal.adhoc import DatalinkResults
+    from test_api_archive import Archive, running_server
+
+    from jwlink.api.datalink import JWLINK_NS
+    from jwlink.store import open_store
+
+    engdb = need_data() / "engdb" / "engdb"
+    _, times = _series_span(engdb / "sa_zattest3_data.json")
+    data = tmp_path / "data"
+    (data / "exp").mkdir(parents=True)
+    shutil.copytree(engdb, data / "engdb")
+    name = "jw01234001001_02101_00001_nrca1_uncal.fits"
+    _exposure(data / "exp", name, times[10], times[11])
+    db = str(tmp_path / "catalog.db")
+    store = open_store(db)
+    try:
+        assert ingest(store, [data]).errors == []
+        series = {r[0] for r in store.execute(
+            "SELECT source FROM links WHERE target = ? AND role LIKE 'engineering:%'", (name,)
+        )}  # fmt: skip
+    finally:
+        store.close()
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("# no tokens\n")
+    with running_server(Archive(db, data, tokens, "sqlite"), tmp_path) as server:
+        response = requests.get(f"{server.url}/datalink/links", params={"ID": name}, timeout=30)
+    assert response.status_code == 200, response.text
+    rows = DatalinkResults(parse(io.BytesIO(response.content))).to_table()
+    served = {
+        str(r["access_url"]).rsplit("/", 1)[-1]: (str(r["semantics"]), str(r["local_semantics"]))
+        for r in rows
+        if str(r["local_semantics"]).startswith(JWLINK_NS + "engineering/")
+    }
+    assert set(served) == series and "SA_ZATTEST3" in " ".join(series)
+    for product, (term, local) in served.items():
+        assert term == "#auxiliary"
+        assert local == JWLINK_NS + "engineering/" + product.split("-")[0]
+
+
+def test_confirmation_images_of_a_real_pool(store: SqlStore) -> None:
+    """TA confirmation rows of jwst's mega pool are prerequisites with their own role."""
+    import csv
+
+    pool = need_data() / "pools" / "mega_pool.csv"
+    lines = [line for line in pool.read_text().splitlines() if not line.startswith("#")]
+    rows = [r for r in csv.DictReader(lines, delimiter="|") if r["filename"] != "set acid"]
+    confirm = {r["filename"] for r in rows if r["exp_type"].lower().endswith("_taconfirm")}
+    confirm |= {r["filename"] for r in rows if r["exp_type"].lower() == "nrs_confirm"}
+    acquire = {r["filename"] for r in rows if r["exp_type"].lower().endswith("_tacq")}
+    assert confirm and acquire
+    ingest(store, [pool])
+    roles: dict[str, set[str]] = {}
+    for source, role in store.execute("SELECT source, role FROM links WHERE kind = 'prerequisite'"):
+        roles.setdefault(source, set()).add(role)
+    # Those with science exposures in their observation support them.
+    assert confirm & set(roles) and acquire & set(roles)
+    assert all(roles[name] == {"confirmation"} for name in confirm & set(roles))
+    assert all(roles[name] == {"target_acquisition"} for name in acquire & set(roles))
