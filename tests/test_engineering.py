@@ -305,3 +305,41 @@ def test_confirmation_images_of_a_real_pool(store: SqlStore) -> None:
     assert confirm & set(roles) and acquire & set(roles)
     assert all(roles[name] == {"confirmation"} for name in confirm & set(roles))
     assert all(roles[name] == {"target_acquisition"} for name in acquire & set(roles))
+
+
+def _msa_file(path: Path, program: str, preimages: list[str]) -> None:
+    """An MSA metadata file laid out as jwst's extract_2d tests build one (create_msa_hdul)."""
+    from astropy.table import Table
+
+    n = len(preimages)
+    source = Table(
+        {
+            "program": [int(program)] * n,
+            "source_id": list(range(1, n + 1)),
+            "source_name": [f"{int(program)}_{i}" for i in range(1, n + 1)],
+            "alias": [str(2122 + i) for i in range(n)],
+            "ra": [53.139904] * n,
+            "dec": [-27.805002] * n,
+            "preimage_id": preimages,
+            "stellarity": [1.0] * n,
+        }
+    )
+    primary = fits.PrimaryHDU()
+    primary.header.update({"FILENAME": path.name, "PROGRAM": program, "INSTRUME": "NIRSPEC"})
+    hdul = fits.HDUList([primary, fits.ImageHDU(), fits.table_to_hdu(source)])
+    hdul[2].name = "SOURCE_INFO"
+    hdul.writeto(path)
+
+
+def test_msa_source_preimages(store: SqlStore, tmp_path: Path) -> None:
+    # jwst's test MSA file: program 95065, every source from pre-image 95065001_000.
+    _msa_file(tmp_path / "jw95065002001_01_msa.fits", "95065", ["95065001_000"] * 2)
+    # Another program's plan on the same pre-image: an external one; N/A is none.
+    _msa_file(tmp_path / "jw01345066001_01_msa.fits", "01345", ["95065001_000", "N/A"])
+    report = ingest(store, [tmp_path])
+    assert report.errors == []
+    rows = store.execute("SELECT source, target, kind FROM links WHERE role = 'preimage'")
+    assert sorted(rows) == [
+        ("preimage_95065001_000", "jw01345066001_01_msa.fits", "contributing"),
+        ("preimage_95065001_000", "jw95065002001_01_msa.fits", "prerequisite"),
+    ]

@@ -33,6 +33,7 @@ from jwlink.naming import bare_name, describe
 from jwlink.readers.asn import read_association
 from jwlink.readers.engdb import looks_like_engdb, read_engdb
 from jwlink.readers.listing import LISTING_READERS, listing_kind, read_listing
+from jwlink.readers.msa import read_msa_preimages
 from jwlink.readers.pool import looks_like_pool, read_pool
 from jwlink.readers.table import read_product_table
 from jwlink.store.base import SqlStore
@@ -199,6 +200,8 @@ def read_file(path: Path, reader: str, sha256: str, size: int) -> Batch:
 
         header = read_fits(path)
         batch.extend(linker.link_header(header))
+        if header.filename.lower().endswith("_msa.fits"):
+            batch.extend(linker.link_msa(header, read_msa_preimages(path)))
         # A renamed copy (exp_0.fits) is still the product its FILENAME names.
         name = header.filename
     elif reader == "engdb":

@@ -23,7 +23,12 @@ explained. The rules, in DESIGN.md's order of authority:
 from __future__ import annotations
 
 from jwlink.core.linker.associations import link_association
-from jwlink.core.linker.engineering import header_windows, link_engineering, preimage_links
+from jwlink.core.linker.engineering import (
+    header_windows,
+    link_engineering,
+    msa_preimage_links,
+    preimage_links,
+)
 from jwlink.core.linker.headers import header_links
 from jwlink.core.linker.products import add_named, observation_from_header, product_for
 from jwlink.core.linker.tables import link_listed, link_pool
@@ -35,7 +40,9 @@ __all__ = [
     "link_file",
     "link_header",
     "link_listed",
+    "link_msa",
     "link_pool",
+    "msa_preimage_links",
 ]
 
 
@@ -68,6 +75,14 @@ def link_header(header: HeaderEvidence) -> Batch:
     # Linked by time once the catalog holds both sides (jwlink.store.windows).
     batch.windows += header_windows(product, header.keywords)
     batch.headers[name] = dict(header.keywords)
+    return batch
+
+
+def link_msa(header: HeaderEvidence, preimages: tuple[str, ...]) -> Batch:
+    """Derive the pre-image links of an MSA metadata file (`msa_preimage_links`), named too."""
+    batch = msa_preimage_links(header, preimages)
+    for link in batch.links:
+        add_named(batch, link.source)
     return batch
 
 

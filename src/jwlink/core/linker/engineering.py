@@ -30,6 +30,7 @@ from jwlink.core.model import (
     Batch,
     EngineeringSeries,
     FoundFile,
+    HeaderEvidence,
     Kind,
     Level,
     Link,
@@ -45,6 +46,7 @@ __all__ = [
     "header_windows",
     "link_engineering",
     "mjd_from_iso",
+    "msa_preimage_links",
     "preimage_links",
     "series_name",
 ]
@@ -194,6 +196,21 @@ def header_windows(product: Product, keywords: dict[str, Any]) -> list[TimeWindo
     return [TimeWindow(product.name, role, start, end, visit)]
 
 
+def _preimage_link(value: object, target: str, program: str | None, evidence: str) -> Link | None:
+    text = str(value).strip() if isinstance(value, str | int) else ""
+    if text.upper() in _NOT_AN_ID:
+        return None
+    if "." in text:
+        source = reference_name(text)
+    else:
+        source = "preimage_" + re.sub(r"[^A-Za-z0-9_-]", "_", text)
+    if source is None or source == target:
+        return None
+    in_program = program is not None and text.startswith(program)
+    kind = Kind.PREREQUISITE if in_program else Kind.CONTRIBUTING
+    return Link(source, target, kind, "preimage", evidence)
+
+
 def preimage_links(product: Product, keywords: dict[str, Any]) -> list[Link]:
     """Return the link from the pre-image a header's ``PREIMAGE`` names to the product.
 
@@ -202,17 +219,32 @@ def preimage_links(product: Product, keywords: dict[str, Any]) -> list[Link]:
     own program (the id starts with its 5-digit program number): a
     ``prerequisite``; otherwise an external pre-image: ``contributing``.
     """
-    value = keywords.get("PREIMAGE")
-    text = str(value).strip() if isinstance(value, str | int) else ""
-    if text.upper() in _NOT_AN_ID:
-        return []
-    if "." in text:
-        source = reference_name(text)
-    else:
-        source = "preimage_" + re.sub(r"[^A-Za-z0-9_-]", "_", text)
-    if source is None or source == product.name:
-        return []
     program = product.program or program_of(keywords.get("PROGRAM"))
-    in_program = program is not None and text.startswith(program)
-    kind = Kind.PREREQUISITE if in_program else Kind.CONTRIBUTING
-    return [Link(source, product.name, kind, "preimage", f"header:{product.name}:PREIMAGE")]
+    evidence = f"header:{product.name}:PREIMAGE"
+    link = _preimage_link(keywords.get("PREIMAGE"), product.name, program, evidence)
+    return [link] if link is not None else []
+
+
+def msa_preimage_links(header: HeaderEvidence, preimages: tuple[str, ...]) -> Batch:
+    """Return the links from the pre-images an MSA metadata file's sources name to it.
+
+    Parameters
+    ----------
+    header : HeaderEvidence
+        The MSA file's primary header (its name and ``PROGRAM``).
+    preimages : tuple of str
+        The ``PREIMAGE_ID`` values of its ``SOURCE_INFO`` table.
+
+    Returns
+    -------
+    Batch
+        One ``preimage`` link per id, by the rule of `preimage_links`.
+    """
+    batch = Batch(source=header.path)
+    program = program_of(header.keywords.get("PROGRAM"))
+    evidence = f"msa:{header.filename}:SOURCE_INFO.PREIMAGE_ID"
+    for value in preimages:
+        link = _preimage_link(value, header.filename, program, evidence)
+        if link is not None:
+            batch.links.append(link)
+    return batch
