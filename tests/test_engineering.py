@@ -343,3 +343,28 @@ def test_msa_source_preimages(store: SqlStore, tmp_path: Path) -> None:
         ("preimage_95065001_000", "jw01345066001_01_msa.fits", "contributing"),
         ("preimage_95065001_000", "jw95065002001_01_msa.fits", "prerequisite"),
     ]
+
+
+def test_linking_by_time_seeks_indexes(tmp_path: Path) -> None:
+    """Each statement reads the queued windows and an index range of the other side: no scan."""
+    from jwlink.store import open_store
+    from jwlink.store.windows import _RULES, _link
+
+    store = open_store(str(tmp_path / "plan.db"))
+    try:
+        folder = tmp_path / "exp"
+        folder.mkdir()
+        for n in range(1, 40):
+            start = 59240.1 + n * 0.001
+            _exposure(folder, f"jw01234001001_02101_{n:05d}_nrca1_uncal.fits", start, start + 1e-4)
+        ingest(store, [folder, need_data() / "engdb" / "engdb"])
+        store.execute("ANALYZE")
+        for role, rules in _RULES.items():
+            for rule in rules:
+                sql = _link(store.collate, role, rule, "?, ?")
+                plan = store.execute("EXPLAIN QUERY PLAN " + sql, ("a", "b"))
+                details = [str(row[-1]) for row in plan]
+                assert not [d for d in details if d.startswith("SCAN")], (role, rule, details)
+                assert any("windows_start" in d or "windows_visit" in d for d in details), details
+    finally:
+        store.close()
