@@ -31,8 +31,8 @@ from typing import Any
 from jwlink.core.crdsparams import CrdsHeader
 from jwlink.core.linker.products import product_for
 from jwlink.core.model import Batch, Kind, Link
-from jwlink.crds_select import ContextSelector, CrdsCache, crds_reftype
 from jwlink.stale import check
+from jwlink.stale.selection import ContextSelector, CrdsCache, crds_reftype
 from jwlink.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]

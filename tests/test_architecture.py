@@ -21,6 +21,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 # Lowest first. Packages of one layer import neither each other nor anything above.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("jwlink.errors",),
+    ("jwlink.core.crdsparams",),  # the header values CRDS selects by, carried by the model
     ("jwlink.core.model",),
     ("jwlink.naming",),
     ("jwlink.core",),  # linker, mrp, expected, pipeline_modes, reftypes
@@ -28,6 +29,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("jwlink.ingest", "jwlink.synth"),
     # query.completeness checks a folder by ingesting it into a temporary catalog.
     ("jwlink.query",),
+    # stale: the CRDS library's selections compared with the catalog's headers.
+    ("jwlink.stale",),
     # download: the client side (client, folder record, changes, update), no server module.
     ("jwlink.api", "jwlink.download"),
     ("jwlink.portal",),  # HTML pages over the API's JSON functions

@@ -22,7 +22,7 @@ pytest.importorskip("stdatamodels", reason="crds reads JWST keywords by stdatamo
 @pytest.fixture
 def cache(data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = data / "crds"
-    # As jwlink.crds_select sets them: local rules only, nothing written to the cache.
+    # As jwlink.stale.selection sets them: local rules only, nothing written to the cache.
     monkeypatch.setenv("CRDS_PATH", str(path))
     monkeypatch.setenv("CRDS_MODE", "local")
     monkeypatch.setenv("CRDS_READONLY_CACHE", "1")

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from test_limits import running
 
-from jwlink.api import create_app
+from jwlink.app import create_app
 from jwlink.api import stale as stale_api
 from jwlink.cli import main
 from jwlink.store import open_store

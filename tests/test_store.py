@@ -27,6 +27,7 @@ def test_migrations_apply_once(store):
         "0004_observation_rights",
         "0005_reference_roles_by_reftype",
         "0006_crds_headers",
+        "0007_time_windows",
     ]
 
 

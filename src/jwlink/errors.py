@@ -12,7 +12,8 @@ reach the HTTP surface carry the status they map to::
     │   ├── AssociationError                association JSON invalid or unsafe
     │   ├── PoolError                       association pool unreadable
     │   ├── HeaderError                     FITS header truncated or corrupt
-    │   └── ProductTableError               MAST product-list table unreadable
+    │   ├── ProductTableError               MAST product-list table unreadable
+    │   └── EngineeringDataError            Engineering Database response unreadable
     ├── NotFound                     (404)  no product or observation by that name
     ├── StoreError                   (500)  the catalog could not be read or written
     │   ├── CatalogReadOnly                 the catalog file or database refuses writes
@@ -45,6 +46,7 @@ __all__ = [
     "CatalogUnavailable",
     "CrdsError",
     "DownloadError",
+    "EngineeringDataError",
     "HeaderError",
     "InputError",
     "InvalidName",
@@ -120,6 +122,10 @@ class HeaderError(InputError):
 
 class ProductTableError(InputError):
     """A MAST product-list table lacks the columns jwlink needs."""
+
+
+class EngineeringDataError(InputError):
+    """An Engineering Database response (JSON, ECSV or CSV) lacks a field or holds a bad value."""
 
 
 class NotFound(JwlinkError, LookupError):

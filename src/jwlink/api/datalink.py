@@ -120,6 +120,9 @@ def semantics(kind: str, role: str, inbound: bool) -> tuple[str, str]:
     if kind == "contributing":
         if role.startswith("reference:"):
             return "#calibration", JWLINK_NS + "reference-file/" + role.removeprefix("reference:")
+        if role.startswith("engineering:"):
+            # An Engineering Database series, one local term per mnemonic.
+            return "#auxiliary", JWLINK_NS + "engineering/" + role.removeprefix("engineering:")
         return "#auxiliary", local
     if kind == "linked":
         if role in ("preview", "thumbnail"):

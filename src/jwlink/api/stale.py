@@ -17,8 +17,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from jwlink.api.state import ServeState, StateDep, clean_text
-from jwlink.crds_select import ContextSelector, CrdsCache
 from jwlink.stale import check, stale_names
+from jwlink.stale.selection import ContextSelector, CrdsCache
 from jwlink.store.base import SqlStore
 
 __all__ = ["CONTEXT_VARIABLE", "configure", "export_settings", "mark", "router"]

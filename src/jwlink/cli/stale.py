@@ -31,9 +31,9 @@ def stale(context: str | None, crds_path: str | None, db: str, as_json: bool) ->
 
     Exits 1 when a product is stale (or its header cannot be decided).
     """
-    from jwlink.crds_select import CrdsCache  # noqa: PLC0415 - crds is an optional extra
     from jwlink.query.catalog import Catalog  # noqa: PLC0415
     from jwlink.stale import check  # noqa: PLC0415
+    from jwlink.stale.selection import CrdsCache  # noqa: PLC0415 - crds is an optional extra
 
     selector = CrdsCache(crds_path).selector(context)
     with Catalog(db, readonly=True) as catalog:

@@ -20,6 +20,7 @@ __all__ = [
     "AsnProduct",
     "Association",
     "Batch",
+    "EngineeringSeries",
     "FoundFile",
     "HeaderEvidence",
     "Kind",
@@ -31,6 +32,8 @@ __all__ = [
     "PoolExposure",
     "Product",
     "ProductType",
+    "TimeWindow",
+    "WindowRole",
     "obsid_for",
 ]
 
@@ -201,6 +204,35 @@ class Member:
     evidence: str
 
 
+class WindowRole(enum.StrEnum):
+    """What a product's time window is, for linking by time (`TimeWindow`).
+
+    Engineering series link to the ``science`` and ``exposure`` windows they
+    overlap; guider windows to the overlapping ``science`` windows of their visit.
+    """
+
+    SCIENCE = "science"  # a science exposure's EXPSTART..EXPEND
+    EXPOSURE = "exposure"  # any other exposure (target acquisition, confirmation, ...)
+    GUIDER = "guider"  # a guider exposure's guiding window (GSSTRTTM..GSENDTIM)
+    ENGINEERING = "engineering"  # an Engineering Database series, brackets included
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class TimeWindow:
+    """The time span (MJD, UTC) a product covers, with what it is.
+
+    ``label`` is the mnemonic of an engineering series; ``visit_id`` the
+    ``jw<ppppp><ooo><vvv>`` visit of an exposure or guider window.
+    """
+
+    name: str
+    role: WindowRole
+    start: float
+    end: float
+    visit_id: str | None = None
+    label: str | None = None
+
+
 @dataclass(slots=True)
 class Batch:
     """Catalog rows derived from one input file, written in one transaction.
@@ -220,6 +252,7 @@ class Batch:
     asn_outputs: list[tuple[str, str, str]] = field(default_factory=list)
     headers: dict[str, dict[str, str | int | float | bool]] = field(default_factory=dict)
     crds: dict[str, CrdsHeader] = field(default_factory=dict)
+    windows: list[TimeWindow] = field(default_factory=list)
 
     def extend(self, other: Batch) -> None:
         """Add another batch's rows to this one."""
@@ -233,6 +266,7 @@ class Batch:
         self.asn_outputs += other.asn_outputs
         self.headers.update(other.headers)
         self.crds.update(other.crds)
+        self.windows += other.windows
 
     def __len__(self) -> int:
         return len(self.products) + len(self.links)
@@ -315,3 +349,19 @@ class FoundFile:
     location: str
     size: int
     sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class EngineeringSeries:
+    """One Engineering Database response: a mnemonic's values over a time range.
+
+    ``times`` are the sample times (MJD, UTC) in the order the file gives
+    them, the bracketing values the service adds before and after the
+    requested range included; ``requested`` is that range when the file
+    records it (``ReqSTime``/``ReqETime`` of a direct response), else None.
+    """
+
+    path: str
+    mnemonic: str
+    times: tuple[float, ...]
+    requested: tuple[float, float] | None = None

@@ -53,6 +53,7 @@ from jwlink.errors import InputError, InvalidName, JwlinkError
 from jwlink.ingest.run import classify, iter_files, shown
 from jwlink.naming import Form, describe
 from jwlink.readers.asn import read_association
+from jwlink.readers.engdb import read_engdb
 from jwlink.readers.pool import read_pool
 from jwlink.readers.table import read_product_table
 
@@ -60,7 +61,7 @@ __all__ = ["DOCUMENT_READERS", "FolderEvidence", "Naming", "association_namings"
            "read_document", "read_folder"]  # fmt: skip
 
 # The readers whose files name other files: the documents read here.
-DOCUMENT_READERS = ("association", "pool", "table", "fits")
+DOCUMENT_READERS = ("association", "pool", "table", "fits", "engdb")
 
 _log = logging.getLogger(__name__)
 
@@ -217,6 +218,10 @@ def _read(evidence: FolderEvidence, path: Path, relative: str, reader: str) -> N
         for row in read_pool(path):
             why = f"pool line {row.line}: the exposure's file (FILENAME)"
             evidence.namings.append(Naming(row.filename, relative, why, True))
+    elif reader == "engdb":
+        # A telemetry series names no other file; it is evidence in its own right.
+        read_engdb(path)
+        evidence.documents.append(relative)
     elif reader == "table":
         evidence.documents.append(relative)
         for listed in read_product_table(path):

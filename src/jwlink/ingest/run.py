@@ -35,7 +35,9 @@ from jwlink.core.model import Batch, FoundFile
 from jwlink.errors import CatalogReadOnly, CatalogUnavailable, InputError, InvalidName, JwlinkError
 from jwlink.naming import NameInfo, bare_name, describe
 from jwlink.readers.asn import read_association
+from jwlink.readers.engdb import looks_like_engdb, read_engdb
 from jwlink.readers.listing import LISTING_READERS, listing_kind, read_listing
+from jwlink.readers.msa import read_msa_preimages
 from jwlink.readers.pool import looks_like_pool, read_pool
 from jwlink.readers.table import read_product_table
 from jwlink.store.base import SqlStore
@@ -134,7 +136,8 @@ def classify(path: Path) -> str | None:
     """Return which reader a file goes to, by name (lists: by first lines); None to ignore it.
 
     Returns one of ``association``, ``pool``, ``fits``, ``table``, ``file``,
-    ``manifest``, ``curl_script``, ``cloud_listing``.
+    ``manifest``, ``curl_script``, ``cloud_listing``, ``engdb`` (an
+    Engineering Database response, `jwlink.readers.engdb.looks_like_engdb`).
     """
     try:
         info = describe(path.name)
@@ -146,6 +149,8 @@ def classify(path: Path) -> str | None:
 def reader_for(path: Path, info: NameInfo) -> str | None:
     """Return which reader a file goes to, its name already parsed (see `classify`)."""
     lower = info.name.lower()
+    if info.form is None and looks_like_engdb(path):
+        return "engdb"
     if lower.endswith(".json"):
         return "association"
     if lower.endswith(".csv") and (lower.endswith("_pool.csv") or looks_like_pool(path)):
@@ -214,6 +219,13 @@ def read_file(
         if header.filename != info.name:
             info = describe(header.filename)
         batch.extend(linker.link_header(header, info))
+        if info.name.lower().endswith("_msa.fits"):
+            batch.extend(linker.link_msa(header, read_msa_preimages(path)))
+    elif reader == "engdb":
+        # Named by mnemonic and time range, not by the file (jwst caches are
+        # <mnemonic>_data.json whatever the range).
+        found = FoundFile(info.name, location, size, sha256)
+        return linker.link_engineering(read_engdb(path), path.suffix, found)
     elif reader == "table":
         batch.extend(linker.link_listed(list(read_product_table(path))))
     elif reader in LISTING_READERS:
@@ -267,6 +279,7 @@ def ingest(
                 progress(path)
         # Also drains visits an earlier, interrupted run left queued.
         store.link_guide_stars()
+        store.link_windows()
     except KeyboardInterrupt as stop:
         # The file being written was rolled back (SqlStore.transaction);
         # every file counted as ingested is committed.

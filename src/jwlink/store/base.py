@@ -31,6 +31,7 @@ from jwlink.errors import StoreError
 from jwlink.store.merge import least_evidence, least_evidence_sql, merge_sql
 from jwlink.store.merge import merge as merge_observation
 from jwlink.store.migrations import CREATE_MIGRATIONS, MIGRATIONS
+from jwlink.store.windows import QUEUE_WINDOW, UPSERT_WINDOW, link_windows, window_rows
 
 _log = logging.getLogger(__name__)
 
@@ -493,6 +494,10 @@ class SqlStore:
         if batch.crds:
             rows = [_crds_row(c) for _, c in sorted(batch.crds.items())]
             self._executemany(UPSERT_CRDS_HEADER, rows)
+        if batch.windows:
+            windows = window_rows(batch.windows)
+            self._executemany(UPSERT_WINDOW, windows)
+            self._executemany(QUEUE_WINDOW, [row[:2] for row in windows])
         visits = sorted({p.visit_id for p in products if p.visit_id})
         if visits:
             self._executemany(QUEUE_VISIT, [(v,) for v in visits])
@@ -521,6 +526,15 @@ class SqlStore:
             msg = f"no catalog table '{unknown[0]}': expected one of {', '.join(CATALOG_TABLES)}"
             raise StoreError(msg)
         return {t: int(self.execute(_COUNT_SQL[t])[0][0]) for t in tables}
+
+    def link_windows(self, windows: Sequence[tuple[str, str]] = ()) -> None:
+        """Link by time the windows queued by `write` (and the given ``(name, role)`` pairs).
+
+        Engineering series to the exposures they overlap, guider exposures to
+        the science exposures of their visit (`jwlink.store.windows`); an
+        ingest calls it at its end.
+        """
+        link_windows(self, windows)
 
     def link_guide_stars(self, visits: Sequence[str] = ()) -> None:
         """Link guide-star products to the science products of the same visit.

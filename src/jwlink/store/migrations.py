@@ -67,6 +67,21 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "CREATE TABLE crds_headers (name TEXT PRIMARY KEY, context TEXT, "
         "parameters TEXT NOT NULL, reference_files TEXT NOT NULL)",
     ),
+    # Time windows (MJD) of exposures, guider exposures and Engineering
+    # Database series, and the queue of those still to link by time
+    # (jwlink.store.windows): each file's transaction writes and queues its
+    # windows, the end of an ingest drains the queue, as for guide stars.
+    (
+        "0007_time_windows",
+        "CREATE TABLE windows (name TEXT NOT NULL, role TEXT NOT NULL, "
+        "t_start DOUBLE PRECISION NOT NULL, t_end DOUBLE PRECISION NOT NULL, "
+        "span DOUBLE PRECISION NOT NULL, visit_id TEXT, label TEXT, PRIMARY KEY (name, role));"
+        "CREATE INDEX windows_start ON windows (role, t_start);"
+        "CREATE INDEX windows_span ON windows (role, span);"
+        "CREATE INDEX windows_visit ON windows (visit_id, role, t_start);"
+        "CREATE TABLE window_queue (name TEXT NOT NULL, role TEXT NOT NULL, "
+        "PRIMARY KEY (name, role))",
+    ),
 )
 CREATE_MIGRATIONS = (
     "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"

@@ -31,7 +31,9 @@ from jwlink.core.model import (
     Observation,
     PoolExposure,
     Product,
+    TimeWindow,
 )
+from jwlink.readers.engdb import series_from_json
 from jwlink.readers.pool import NULL_VALUES
 from jwlink.store.base import SqlStore
 from jwlink.synth.documents import POOL_COLUMNS
@@ -147,6 +149,7 @@ class MergedRows:
         self.asn_outputs: set[tuple[str, str, str]] = set()
         self.headers: dict[str, dict[str, Any]] = {}
         self.crds: dict[str, CrdsHeader] = {}
+        self.windows: dict[tuple[str, str], TimeWindow] = {}
 
     def add(self, batch: Batch) -> None:
         """Merge one batch's rows."""
@@ -179,6 +182,8 @@ class MergedRows:
         self.asn_outputs.update(batch.asn_outputs)
         self.headers.update(batch.headers)
         self.crds.update(batch.crds)
+        for w in batch.windows:
+            self.windows[(w.name, w.role.value)] = w
 
     def batch(self) -> Batch:
         """Return the merged rows as one batch."""
@@ -194,6 +199,7 @@ class MergedRows:
             asn_outputs=list(self.asn_outputs),
             headers=self.headers,
             crds=self.crds,
+            windows=list(self.windows.values()),
         )
 
 
@@ -218,7 +224,7 @@ class CatalogFeeder:
 
     def flush(self) -> None:
         """Write what has gathered in one transaction."""
-        if self.rows.products or self.rows.links:
+        if self.rows.products or self.rows.links or self.rows.windows:
             self.store.write(self.rows.batch())
         self.rows = MergedRows()
 
@@ -240,6 +246,8 @@ class CatalogFeeder:
             self.add(linker.link_header(header_evidence(item)))
         elif item.kind == "asn":
             self.add(linker.link_association(asn_evidence(item)))
+        elif item.kind == "engdb":
+            self.add(linker.link_engineering(series_from_json(item.name, item.doc), "json"))
         elif item.owner is None:
             self.add(named(item.name))
 

@@ -193,7 +193,10 @@ def exposure_keywords(
         keywords["EXSEGNUM"] = exp.segment
         keywords["EXSEGTOT"] = exp.segtot
     if exp.msa is not None:
-        keywords.update(MSAMETFL=exp.msa, MSAMETID=1, MSACONID=1)
+        # The sources were chosen on NIRCam pre-imaging of another program: an
+        # external pre-image (PREIMAGE is its PPS id, <program><observation>_<n>).
+        external = "01181" if exp.program == "01180" else "01180"
+        keywords.update(MSAMETFL=exp.msa, MSAMETID=1, MSACONID=1, PREIMAGE=f"{external}001_000")
     return keywords
 
 

@@ -22,6 +22,7 @@ from jwlink.core import pipeline_modes
 from jwlink.naming import parse
 from jwlink.synth import crds
 from jwlink.synth.documents import level2_document, level3_document, pool_row
+from jwlink.synth.engineering import engineering_items
 from jwlink.synth.headers import (
     CAL_VER,
     CRDS_VER,
@@ -226,6 +227,10 @@ def _items(
         yield from _level3_items(asn, name, plan, program, stems, visits)
     for visit in visits.values():
         yield from _guidestar_items(visit, program)
+    if plan.number == 1 and visits:
+        # The pointing telemetry over the first visit of each program's first
+        # observation: its exposures then show their engineering data.
+        yield from engineering_items(visits[min(visits)])
 
 
 def _exposure_items(

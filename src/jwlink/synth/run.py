@@ -16,7 +16,7 @@ from typing import Any
 from jwlink.store.base import SqlStore
 from jwlink.synth.documents import MAST_COLUMNS, POOL_COLUMNS
 from jwlink.synth.feed import CatalogFeeder, named
-from jwlink.synth.items import estimated_size, mast_row
+from jwlink.synth.items import Item, estimated_size, mast_row
 from jwlink.synth.modes import DATAPRODUCT
 from jwlink.synth.products import References, observation_files
 from jwlink.synth.schedule import schedule
@@ -52,7 +52,8 @@ def generate_files(
 
     Layout: ``DIR/<program>/`` holds the program's exposures, products,
     associations, previews, its pool and its MAST product list
-    (``mast_products_jw<ppppp>.ecsv``); ``DIR/crds/`` the reference files.
+    (``mast_products_jw<ppppp>.ecsv``); ``DIR/crds/`` the reference files;
+    ``DIR/engdb/`` Engineering Database responses over some visits.
 
     Parameters
     ----------
@@ -83,7 +84,7 @@ def generate_files(
                 files = observation_files(plan, program, references)
                 pool.writelines("|".join(row) + "\n" for row in files.pool_rows)
                 for item in files.items:
-                    size = write_item(item, (root / "crds" if item.shared else folder) / item.name)
+                    size = write_item(item, _folder(root, folder, item) / item.name)
                     report.files += 1
                     if item.owner is not None:
                         rows.append(mast_row(item, program, DATAPRODUCT[plan.mode], size))
@@ -97,6 +98,17 @@ def generate_files(
     report.modes = sorted(modes)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _folder(root: Path, program: Path, item: Item) -> Path:
+    """Where an item is written: its program's folder, crds/ or engdb/ (shared by all)."""
+    if item.shared:
+        return root / "crds"
+    if item.kind == "engdb":
+        # Telemetry is the observatory's, not a program's; named as MAST names it.
+        (root / "engdb").mkdir(exist_ok=True)
+        return root / "engdb"
+    return program
 
 
 def generate_catalog(store: SqlStore, seed: int = 1, products: int = 2000) -> SynthReport:
@@ -147,6 +159,7 @@ def generate_catalog(store: SqlStore, seed: int = 1, products: int = 2000) -> Sy
         feeder.add(named(program.table))
         feeder.flush()
         store.link_guide_stars(visits)
+        store.link_windows()
         report.products += 2
         report.programs += 1
     store.optimize()

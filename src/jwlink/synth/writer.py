@@ -150,6 +150,8 @@ def write_item(item: Item, path: Path) -> int:
         _fits(item, path)
     elif item.kind == "asn":
         path.write_text(json.dumps(item.doc, indent=4))
+    elif item.kind == "engdb":
+        path.write_text(json.dumps(item.doc))
     elif item.kind == "jpeg":
         side = 16 if item.image == "thumbnail" else 64
         path.write_bytes(jpeg_preview(item.name, side, side))

@@ -15,7 +15,9 @@ explained. The rules, in DESIGN.md's order of authority:
   ``ASNPOOL``, ``MSAMETFL``, WFSS catalogs, ``MASTERBG``, ``OSF_FILE``,
   ``HDRTAB`` members (composition);
 * pools: every row an L1b exposure; target acquisitions are prerequisites;
-* MAST product-list tables: products with sizes, rights and membership.
+* MAST product-list tables: products with sizes, rights and membership;
+* time windows (exposures, guider exposures, Engineering Database series)
+  and ``PREIMAGE`` (`jwlink.core.linker.engineering`).
 
 Evidence (`jwlink.core.model`) carries names as strings; each ``link_*``
 function parses every name it meets once (`jwlink.naming.describe`) and hands
@@ -27,13 +29,28 @@ from __future__ import annotations
 
 from jwlink.core.crdsparams import crds_header
 from jwlink.core.linker.associations import link_association
+from jwlink.core.linker.engineering import (
+    header_windows,
+    link_engineering,
+    msa_preimage_links,
+    preimage_links,
+)
 from jwlink.core.linker.headers import header_links
 from jwlink.core.linker.products import add_info, observation_from_header, product_of
 from jwlink.core.linker.tables import link_listed, link_pool
 from jwlink.core.model import Batch, FoundFile, HeaderEvidence
 from jwlink.naming import NameInfo, describe
 
-__all__ = ["link_association", "link_file", "link_header", "link_listed", "link_pool"]
+__all__ = [
+    "link_association",
+    "link_engineering",
+    "link_file",
+    "link_header",
+    "link_listed",
+    "link_msa",
+    "link_pool",
+    "msa_preimage_links",
+]
 
 
 def link_header(header: HeaderEvidence, info: NameInfo | None = None) -> Batch:
@@ -62,14 +79,27 @@ def link_header(header: HeaderEvidence, info: NameInfo | None = None) -> Batch:
     if obs is not None:
         batch.observations.append(obs)
     named: dict[str, NameInfo] = {}  # a file a header names twice is parsed once
-    for link in header_links(header):
+    for link in (*header_links(header), *preimage_links(product, header.keywords)):
         if link.source not in named:
             named[link.source] = describe(link.source)
             add_info(batch, named[link.source])
         batch.links.append(link)
+    # Linked by time once the catalog holds both sides (jwlink.store.windows).
+    batch.windows += header_windows(product, header.keywords)
     batch.headers[info.name] = dict(header.keywords)
     if (crds := crds_header(info.name, header.keywords, header.reference_files)) is not None:
         batch.crds[info.name] = crds
+    return batch
+
+
+def link_msa(header: HeaderEvidence, preimages: tuple[str, ...]) -> Batch:
+    """Derive the pre-image links of an MSA metadata file (`msa_preimage_links`), named too."""
+    batch = msa_preimage_links(header, preimages)
+    named: set[str] = set()
+    for link in batch.links:
+        if link.source not in named:
+            named.add(link.source)
+            add_info(batch, describe(link.source))
     return batch
 
 

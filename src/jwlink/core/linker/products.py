@@ -19,6 +19,7 @@ __all__ = [
     "add_info",
     "add_named",
     "add_product",
+    "exposure_intent",
     "observation_for",
     "observation_from_columns",
     "observation_from_header",
@@ -175,6 +176,11 @@ def _intent(exp_type: str) -> str:
     if exp_type in _GUIDE_STAR_EXP_TYPES:
         return "calibration"
     return "calibration" if exp_type.split("_")[-1] in _CALIBRATION_EXP_TYPES else "science"
+
+
+def exposure_intent(exp_type: str) -> str:
+    """Return ``science`` or ``calibration``: the MAST intent of an EXP_TYPE (lower case)."""
+    return _intent(exp_type)
 
 
 def observation_from_columns(product: Product, columns: dict[str, str]) -> Observation | None:

@@ -33,7 +33,9 @@ def link_pool(rows: list[PoolExposure]) -> Batch:
 
     Every row becomes an L1b product of an exposure observation carrying the
     pool's metadata. Target-acquisition exposures support the science
-    exposures of the same program and observation (prerequisite).
+    exposures of the same program and observation (prerequisite); a
+    confirmation image (``*_TACONFIRM``, ``NRS_CONFIRM``) with the role
+    ``confirmation``, the others ``target_acquisition``.
 
     Parameters
     ----------
@@ -70,10 +72,9 @@ def link_pool(rows: list[PoolExposure]) -> Batch:
                 if sci in acquisitions:
                     continue
                 evidence = f"pool:{ta.pool}:line {ta.line}"
+                role = _prerequisite_role(ta.columns)
                 batch.links.append(
-                    Link(
-                        ta.filename, sci.filename, Kind.PREREQUISITE, "target_acquisition", evidence
-                    )
+                    Link(ta.filename, sci.filename, Kind.PREREQUISITE, role, evidence)
                 )
     return batch
 
@@ -117,6 +118,17 @@ _ACQ_EXP_TYPES = frozenset(
     "mir_tacq mir_taconfirm nis_tacq nis_taconfirm nrc_tacq nrc_taconfirm nrs_confirm "
     "nrs_msata nrs_tacq nrs_taconfirm nrs_taslit nrs_wata nrs_verify".split()
 )
+
+
+def _prerequisite_role(columns: dict[str, str]) -> str:
+    """Return the prerequisite role of an acquisition exposure's pool row.
+
+    ``confirmation`` for a confirmation image (taken after the acquisition),
+    else ``target_acquisition``: jwst associations' ACQ_EXP_TYPES hold both.
+    """
+    exp_type = columns.get("exp_type", "").lower()
+    confirms = exp_type.endswith("_taconfirm") or exp_type == "nrs_confirm"
+    return "confirmation" if confirms else "target_acquisition"
 
 
 def _is_acquisition(columns: dict[str, str]) -> bool:

@@ -1,7 +1,7 @@
 """Which products a target CRDS context would calibrate with other files, and what follows.
 
 For every product whose header named its reference files (the catalog's
-``crds_headers``), `check` asks the target context (`jwlink.crds_select`)
+``crds_headers``), `check` asks the target context (`jwlink.stale.selection`)
 which files it selects for the header's parameters, compares them with the
 ``R_*`` files the header names, and lists each change with the context that
 delivered the new file. The impact is every product downstream of the stale
@@ -16,15 +16,15 @@ from functools import lru_cache
 from typing import Any
 
 from jwlink.core.crdsparams import CrdsHeader
-from jwlink.crds_select import (
+from jwlink.query.questions import Impact
+from jwlink.query.stale import crds_headers, impact_of
+from jwlink.stale.selection import (
     NOT_APPLICABLE,
     ContextSelector,
     context_number,
     crds_reftype,
     file_name,
 )
-from jwlink.query.questions import Impact
-from jwlink.query.stale import crds_headers, impact_of
 from jwlink.store.base import SqlStore
 
 __all__ = ["Change", "StaleProduct", "StaleReport", "check", "compare", "stale_names"]
