@@ -189,3 +189,17 @@ def test_the_layers_say_what_the_readme_says(module: str, target: str, expected:
     # The rule itself, on a few edges the README's Architecture section states.
     (rank, package), (to_rank, to_package) = _layer(module), _layer(target)
     assert (package == to_package or to_rank < rank) is expected
+
+
+def test_no_test_file_imports_another() -> None:
+    """Shared fixtures live in conftest.py and helpers in plain modules, never in a test file."""
+    tests = Path(__file__).resolve().parent
+    found = []
+    for path in sorted(tests.rglob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            found += [f"{path.name}:{node.lineno}: {n}" for n in names if n.startswith("test_")]
+    assert not found, "test files importing test files:\n" + "\n".join(found)

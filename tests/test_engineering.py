@@ -246,9 +246,9 @@ def test_datalink_serves_an_exposures_engineering_series(tmp_path: Path) -> None
     """A running ``jwlink serve``: real pyvo reads the series as #auxiliary, per mnemonic."""
     pytest.importorskip("pyvo")
     import requests
+    from api_archive import Archive, running_server
     from astropy.io.votable import parse
     from pyvo.dal.adhoc import DatalinkResults
-    from test_api_archive import Archive, running_server
 
     from jwlink.api.datalink import JWLINK_NS
     from jwlink.store import open_store

@@ -14,15 +14,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from threaded_server import WAIT, running, until
 
 from jwlink.api.limits import (
     DEFAULT_INFLIGHT,
@@ -34,8 +33,6 @@ from jwlink.app import create_app
 from jwlink.cli.serve import serve
 from jwlink.errors import JwlinkError
 from jwlink.store import open_store
-
-WAIT = 20.0  # generous bound for "answered at all"; never a performance claim
 
 
 class Gated:
@@ -66,31 +63,6 @@ class Gated:
                 self.entered += 1
             await asyncio.to_thread(self.gate.wait, WAIT)
         await send({"type": "http.response.body", "body": path.encode()})
-
-
-@contextmanager
-def running(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread on a free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    until(lambda: server.started)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(WAIT)
-
-
-def until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("condition not reached in time")
-        time.sleep(0.01)
 
 
 def get(url: str) -> httpx.Response:

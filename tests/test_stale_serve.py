@@ -9,10 +9,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 from click.testing import CliRunner
-from test_limits import running
+from threaded_server import running
 
-from jwlink.app import create_app
 from jwlink.api import stale as stale_api
+from jwlink.app import create_app
 from jwlink.cli import main
 from jwlink.store import open_store
 
