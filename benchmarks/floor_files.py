@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import random
 import time
@@ -155,26 +156,40 @@ def getheader_loop(paths: Sequence[Path]) -> float:
     return time.perf_counter() - start
 
 
-def _hash(path: Path) -> int:
-    digest, size = hashlib.sha256(), 0
+_PIECE = 64 << 20
+
+
+def _hash(piece: tuple[Path, int, int]) -> int:
+    path, offset, length = piece
+    digest, left = hashlib.sha256(), length
     with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
+        handle.seek(offset)
+        while left > 0 and (chunk := handle.read(min(1 << 20, left))):
             digest.update(chunk)
-            size += len(chunk)
-    return size
+            left -= len(chunk)
+    return length - left
 
 
-def sha256_all_cores(paths: Sequence[Path]) -> dict[str, Any]:
-    """SHA-256 of every path, one worker process per core; the pool's start is not timed."""
+def sha256_all_cores(paths: Sequence[Path], repeat: int = 3) -> dict[str, Any]:
+    """The machine's SHA-256 rate over the bytes of ``paths``, one worker process per core.
+
+    Files are cut into pieces of 64 MB hashed independently, so that one big
+    file does not leave a core idle: the figure is the machine's throughput,
+    the most a hashing ingest could reach. Best of ``repeat`` runs (the first
+    also brings the files into the page cache); the pool's start is not timed.
+    """
     workers = os.cpu_count() or 1
+    pieces = [
+        (path, offset, min(_PIECE, size - offset))
+        for path in paths
+        for size in [path.stat().st_size]
+        for offset in range(0, max(size, 1), _PIECE)
+    ]
+    best = math.inf
     with ProcessPoolExecutor(workers) as pool:
         list(pool.map(abs, range(workers)))  # start the workers first
-        start = time.perf_counter()
-        total = sum(pool.map(_hash, paths, chunksize=max(1, len(paths) // (workers * 8))))
-        seconds = time.perf_counter() - start
-    return {
-        "workers": workers,
-        "bytes": total,
-        "seconds": seconds,
-        "mb_per_s": total / 1e6 / seconds,
-    }
+        for _ in range(repeat):
+            start = time.perf_counter()
+            total = sum(pool.map(_hash, pieces, chunksize=max(1, len(pieces) // (workers * 8))))
+            best = min(best, time.perf_counter() - start)
+    return {"workers": workers, "bytes": total, "seconds": best, "mb_per_s": total / 1e6 / best}

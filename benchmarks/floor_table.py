@@ -108,6 +108,7 @@ def _files_row(label: str, f: dict[str, Any]) -> str:
         f"getheader loop {_s(f['getheader_seconds'])} (jwlink ×{f['x_getheader']:.1f}) | "
         f"SHA-256 on {sha['workers']} cores {sha['mb_per_s']:,.0f} MB/s "
         f"(jwlink at {100 * f['fraction_of_sha256_all_cores']:.0f} %) |"
+        + (f" **{j['errors']} files refused** |" if j["errors"] else "")
     )
 
 
@@ -127,7 +128,9 @@ def render_table(report: dict[str, Any]) -> str:
     if report.get("big_asn"):
         lines += ["", "| association members | jwlink ingest | per 10k members |", "|---|---|---|"]
         for a in report["big_asn"]:
-            if a["finished"]:
+            if a.get("refused"):
+                lines.append(f"| {_n(a['members'])} | refused by jwlink: {a['refused']} | |")
+            elif a["finished"]:
                 per = a["seconds_per_10k_members"]
                 lines.append(f"| {_n(a['members'])} | {_s(a['seconds'])} | {per:.2f} s |")
             else:

@@ -176,7 +176,10 @@ def big_asn(
         finally:
             drop()
         row: dict[str, Any] = {"members": members, **run}
-        if run["finished"]:
+        if run["finished"] and run["errors"]:
+            # jwlink refused the file: its time is no ingest time.
+            row["refused"] = run["first_error"][1]
+        elif run["finished"]:
             row["seconds_per_10k_members"] = run["seconds"] / members * 10_000
         out.append(row)
     return out
