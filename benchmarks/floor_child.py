@@ -131,10 +131,16 @@ def ingest(url: str, *paths: str) -> dict[str, Any]:
     }
 
 
+def _shared(links: Any) -> list[tuple[Any, ...]]:
+    """The link rows with each distinct string held once (5.7M links at 1M products)."""
+    strings: dict[str, str] = {}
+    return [tuple(strings.setdefault(v, v) for v in row) for row in links]
+
+
 def _sqlite_rows(source: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     conn = sqlite3.connect(source)
     products = conn.execute(f"SELECT {', '.join(PRODUCT_COLUMNS)} FROM products").fetchall()
-    links = conn.execute("SELECT source, target, kind, role, evidence FROM links").fetchall()
+    links = _shared(conn.execute("SELECT source, target, kind, role, evidence FROM links"))
     conn.close()
     return products, links
 
@@ -197,7 +203,7 @@ def pg_floor(source_url: str, target_url: str) -> dict[str, Any]:
 
     with psycopg.connect(source_url) as src:
         products = src.execute(f"SELECT {', '.join(PRODUCT_COLUMNS)} FROM products").fetchall()
-        links = src.execute("SELECT source, target, kind, role, evidence FROM links").fetchall()
+        links = _shared(src.execute("SELECT source, target, kind, role, evidence FROM links"))
     lean_products, lean_links = _lean_rows(products, links)
     with psycopg.connect(target_url) as conn:
         conn.execute(SCHEMA_SQL.read_text())

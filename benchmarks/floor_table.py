@@ -114,7 +114,9 @@ def _files_row(label: str, f: dict[str, Any]) -> str:
 
 def render_table(report: dict[str, Any]) -> str:
     """The README table of one backend's results: machine line, catalog, files, associations."""
-    lines = [f"{report['backend']}. " + machine_line(report["machine"]), ""]
+    server = report.get("postgresql_server")
+    backend = f"PostgreSQL {server}" if server else report["backend"]
+    lines = [f"{backend}. " + machine_line(report["machine"]), ""]
     lines += _catalog_rows(report)
     lines += ["", "| folder ingest | jwlink | floor | floor |", "|---|---|---|---|"]
     lines.append(_files_row("synthetic folder's FITS files", report["folder"]))

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import floor_files
-from bench import _catalog_url
+from bench import PG_URL, _catalog_url
 from floor_table import render_size, render_table
 
 CHILD = Path(__file__).resolve().parent / "floor_child.py"
@@ -77,6 +77,14 @@ def child(task: str, *args: str, timeout: float | None = None) -> dict[str, Any]
         message = f"floor_child {task} {' '.join(args)} failed:\n{done.stderr[-3000:]}"
         raise RuntimeError(message)
     return {"finished": True, **json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def _pg_version() -> str:
+    import psycopg
+
+    with psycopg.connect(PG_URL) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    return str(row[0]) if row else "unknown"
 
 
 def per_10x(a: float, b: float, size_a: int, size_b: int) -> float:
@@ -199,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     info = machine()
     reports = {b: {"machine": info, "backend": b, "sizes": []} for b in args.backends}
+    if "postgresql" in reports:
+        reports["postgresql"]["postgresql_server"] = _pg_version()
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         for backend, report in reports.items():
