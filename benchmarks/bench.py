@@ -2,6 +2,7 @@
 
 Run:  python benchmarks/bench.py [--sizes 10000 100000 1000000]
                                  [--backends sqlite postgresql] [--out results.json]
+      python benchmarks/bench.py --floors [...]   (ingest beside its floors: floors.py)
 
 Each size gets a fresh catalog filled by the catalog-only synthesizer in a
 child process (so its peak memory is its own). Queries are timed in this
@@ -281,6 +282,13 @@ def _growth(results: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--floors" in argv:
+        # Ingest beside its floors (raw executemany / COPY, getheader, SHA-256):
+        # benchmarks/floors.py, with its own options.
+        import floors
+
+        return floors.main(argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
