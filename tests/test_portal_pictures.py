@@ -386,22 +386,6 @@ def test_exclusive_program_shows_rights_and_locks_its_preview(page, api):
     assert [w > 0 for w in _loaded(page, "#preview img")] == [True]
 
 
-def test_a_stale_product_row_carries_a_badge(page, mosaic):
-    # The products list gains `stale` once a server runs with a target CRDS context; until
-    # then the real answer is passed through with one row marked, to check the page's hook.
-    def mark(route) -> None:
-        response = route.fetch()
-        body = response.json()
-        body["products"][0]["stale"] = True
-        route.fulfill(response=response, json=body)
-
-    page.route("**/api/v1/observations/*/products?*", mark)
-    page.goto(f"/observations/{q(mosaic['obs_id'])}")
-    page.wait_for_selector("body[data-products-ready]")
-    assert page.locator("tr.product .badge.stale").count() == 1
-    assert page.locator("tr.product").first.locator(".badge.stale").count() == 1
-
-
 # ---- offline API docs ----
 
 

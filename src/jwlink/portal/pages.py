@@ -151,6 +151,7 @@ def product_page(name: str, request: Request, state: StateDep) -> HTMLResponse:
         shown = [{k: item.get(k) for k in keys}]
     owner = item.get("obs_id") or ""
     fields = views.PRODUCT_FIELDS
+    stale = views.stale_badge(item.get("stale"))
     if "stale" in item:  # the server has a target CRDS context (jwlink serve --crds-context)
         item["stale"] = "yes: reprocess (see /api/v1/stale)" if item["stale"] else "no"
         fields += (("stale", "Stale under the server's CRDS context"),)
@@ -159,6 +160,7 @@ def product_page(name: str, request: Request, state: StateDep) -> HTMLResponse:
         meta=views.meta_list(item, fields, base),
         links=views.link_table(doc.get("links") or {}, base),
         rights=views.rights_badge(item.get("data_rights"), item.get("release_date")),
+        stale=stale,
         lineage_url=f"{base}/lineage/{key}",
         observation_url=f"{base}/observations/{views.path_segment(owner)}" if owner else f"{base}/",
         file_url=_api(base, f"files/{key}"),

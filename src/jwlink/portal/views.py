@@ -21,6 +21,7 @@ __all__ = [
     "meta_list",
     "member_table",
     "rights_badge",
+    "stale_badge",
     "mjd_to_iso",
     "options",
     "path_segment",
@@ -138,6 +139,21 @@ def rights_badge(rights: str | None, release: str | None) -> Safe:
     until = f" until {escape(str(release))}" if release else " (no release date recorded)"
     label = escape(value.lower().replace("_", " "))
     return Safe(f"<span class='rights exclusive' id='rights'>{label.capitalize()}{until}</span>")
+
+
+def stale_badge(stale: object) -> Safe:
+    """Return the stale badge of a product page: only when the server said the product is stale.
+
+    ``stale`` is the product's flag, present when the server has a target CRDS
+    context (``jwlink serve --crds-context``); ``True`` draws the badge.
+    """
+    if stale is not True:
+        return Safe("")
+    return Safe(
+        "<span class='badge stale' id='stale' title=\"Stale: the server's target CRDS "
+        "context selects other reference files for this product's header\">stale: "
+        "reprocess</span>"
+    )
 
 
 def link_table(links: Mapping[str, Sequence[Mapping[str, Any]]], base: str) -> Safe:
