@@ -6,7 +6,7 @@ value is escaped here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
@@ -156,11 +156,21 @@ def stale_badge(stale: object) -> Safe:
     )
 
 
-def link_table(links: Mapping[str, Sequence[Mapping[str, Any]]], base: str) -> Safe:
-    """Return the table of a product's direct links, inputs first."""
+def link_table(
+    links: Mapping[str, Sequence[Mapping[str, Any]]],
+    base: str,
+    apart: Callable[[Mapping[str, Any]], bool] | None = None,
+) -> Safe:
+    """Return the table of a product's direct links, inputs first.
+
+    Incoming links for which ``apart`` is true are left to a section of
+    their own (`jwlink.portal.ancillary`: engineering series, guider files).
+    """
     rows = []
     for direction, other_key, label in (("in", "source", "from"), ("out", "target", "to")):
         for link in links.get(direction, []):
+            if direction == "in" and apart is not None and apart(link):
+                continue
             other = str(link[other_key])
             rows.append(
                 f"<tr><td>{label}</td><td><a href='{base}/products/{path_segment(other)}'>"
