@@ -71,7 +71,7 @@ def test_lineage_json_shape(db):
         "suffix",
         "present",
     }
-    assert set(doc["edges"][0]) == {"source", "target", "kind", "role"}
+    assert set(doc["edges"][0]) == {"source", "target", "kind", "role", "evidence"}
     assert "jw87800017001_02102_00003_nis" in doc["observations"]
     down = _json("lineage", MEMBER_CAL, "--down", "--kind", "composition", "--db", db)
     assert {e["kind"] for e in down["edges"]} == {"composition"}

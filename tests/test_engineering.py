@@ -217,6 +217,31 @@ def test_preimage_keyword_links(store: SqlStore, tmp_path: Path) -> None:
     ]
 
 
+def test_an_in_program_preimage_is_no_file_of_the_observation(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    # PREIMAGE is the "Pre-image ID from PPS DB" (stdatamodels core.schema.yaml,
+    # meta.instrument.pre_image_id), e.g. 95065001_000 in jwst's MSA tests: an id, no file.
+    from jwlink.query import questions
+
+    folder = tmp_path / "own"
+    folder.mkdir()
+    name = "jw95065002001_03101_00001_nrs1_cal.fits"
+    _exposure(folder, name, 59900.0, 59900.01, EXP_TYPE="NRS_MSASPEC", PREIMAGE="95065001_000")
+    ingest(store, [folder])
+    obs_id = "jw95065002001_03101_00001_nrs1"
+    listed = questions.product_list(store, obs_id)
+    names = {row["productFilename"] for row in listed.rows}
+    assert name in names
+    assert "preimage_95065001_000" not in names
+    assert "preimage_95065001_000" not in questions.mrp(store, obs_id).products
+    # The link itself stays: the product's lineage still says what pre-image it came from.
+    up = questions.lineage(store, name, direction="up", depth=1)
+    assert ("preimage_95065001_000", name, "prerequisite", "preimage") in {
+        (e["source"], e["target"], e["kind"], e["role"]) for e in up.edges
+    }
+
+
 def test_ecsv_cache_of_the_jwst_tools(store: SqlStore, tmp_path: Path) -> None:
     """The ECSV that jwst's EngdbMast.cache writes: the service's CSV read by astropy."""
     from astropy.table import Table

@@ -213,9 +213,21 @@ def test_badges_open_on_demand_and_collapse_can_be_turned_off(page, api, mosaic)
     assert page.locator("#graph g.badge, #graph g.group").count() == 0
 
 
+def test_lineage_json_carries_each_links_evidence(api, mosaic):
+    doc = api.get(f"/api/v1/lineage/{q(mosaic['obs_id'])}", params={"direction": "both"}).json()
+    assert doc["edges"] and all(e["evidence"] for e in doc["edges"])
+    for edge in doc["edges"][:: max(1, len(doc["edges"]) // 20)]:
+        links = api.get(f"/api/v1/products/{q(edge['target'])}").json()["links"]["in"]
+        same = [k["evidence"] for k in links if (k["source"], k["kind"], k["role"]) ==
+                (edge["source"], edge["kind"], edge["role"])]  # fmt: skip
+        assert edge["evidence"] in same
+
+
 def test_edges_tell_kind_role_and_evidence(page, api, mosaic):
     page.goto(f"/lineage/{q(mosaic['obs_id'])}")
     page.wait_for_selector("body[data-graph-ready]")
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/products/" in r.url else None)
     edge = page.locator("#graph g.edge-g:has(path.edge[data-kind='composition'])").first
     edge.focus()
     info = page.locator("#edge-info[data-evidence]")
@@ -226,7 +238,9 @@ def test_edges_tell_kind_role_and_evidence(page, api, mosaic):
     links = api.get(f"/api/v1/products/{q(target)}").json()["links"]["in"]
     link = next(k for k in links if k["source"] == source and k["kind"] == "composition")
     assert info.get_attribute("data-evidence") == link["evidence"]
+    assert link["evidence"] in text
     assert link["role"] in text and "composition" in text
+    assert asked == [], "the evidence comes with the lineage JSON, not a request per link"
     # pointing at the middle of another link's line shows that link instead
     x, y = page.evaluate("""() => {
         const path = document.querySelectorAll('#graph path.edge[data-kind="antecedent"]')[3];
@@ -384,22 +398,6 @@ def test_exclusive_program_shows_rights_and_locks_its_preview(page, api):
     page.reload()
     page.wait_for_selector("body[data-previews-ready]")
     assert [w > 0 for w in _loaded(page, "#preview img")] == [True]
-
-
-def test_a_stale_product_row_carries_a_badge(page, mosaic):
-    # The products list gains `stale` once a server runs with a target CRDS context; until
-    # then the real answer is passed through with one row marked, to check the page's hook.
-    def mark(route) -> None:
-        response = route.fetch()
-        body = response.json()
-        body["products"][0]["stale"] = True
-        route.fulfill(response=response, json=body)
-
-    page.route("**/api/v1/observations/*/products?*", mark)
-    page.goto(f"/observations/{q(mosaic['obs_id'])}")
-    page.wait_for_selector("body[data-products-ready]")
-    assert page.locator("tr.product .badge.stale").count() == 1
-    assert page.locator("tr.product").first.locator(".badge.stale").count() == 1
 
 
 # ---- offline API docs ----

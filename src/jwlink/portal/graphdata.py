@@ -35,11 +35,12 @@ COLLAPSE_AT = 40
 # Product types that are not the science chain: by default each column draws
 # them as one badge ("+ 16 previews, 4 guide-star products"), opened on demand.
 CATEGORIES: dict[str, str] = {
-    "REFERENCE": "reference", "ENGINEERING": "reference", "AUXILIARY": "guide",
+    "REFERENCE": "reference", "ENGINEERING": "engineering", "AUXILIARY": "guide",
     "PREVIEW": "preview", "THUMBNAIL": "preview", "INFO": "association",
 }  # fmt: skip
 CATEGORY_LABELS: dict[str, str] = {
-    "reference": "reference", "guide": "guide-star", "preview": "previews", "association": "asn",
+    "reference": "reference", "engineering": "engineering series", "guide": "guide-star",
+    "preview": "previews", "association": "asn",
 }  # fmt: skip
 
 

@@ -17,7 +17,7 @@ from jwlink.api import native
 from jwlink.api.state import StateDep, clean_text
 from jwlink.core.model import Kind
 from jwlink.errors import JwlinkError, NotFound
-from jwlink.portal import views
+from jwlink.portal import ancillary, views
 from jwlink.portal.graphdata import graph_settings
 from jwlink.portal.query import PortalInputError, search_twin, split_values
 from jwlink.portal.render import Safe, render, render_page
@@ -146,19 +146,24 @@ def product_page(name: str, request: Request, state: StateDep) -> HTMLResponse:
     except JwlinkError as err:
         return _error(request, err, json_url)
     item, key = doc["product"], views.path_segment(doc["product"]["name"])
+    links = doc.get("links") or {}
     if item.get("product_type") in ("PREVIEW", "THUMBNAIL"):  # a preview shows itself
         keys = ("name", "obs_id", "product_type", "present")
         shown = [{k: item.get(k) for k in keys}]
     owner = item.get("obs_id") or ""
     fields = views.PRODUCT_FIELDS
+    stale = views.stale_badge(item.get("stale"))
     if "stale" in item:  # the server has a target CRDS context (jwlink serve --crds-context)
         item["stale"] = "yes: reprocess (see /api/v1/stale)" if item["stale"] else "no"
         fields += (("stale", "Stale under the server's CRDS context"),)
     body = render(
         "product.html", base=base, name=item["name"], obs_id=owner or "—",
         meta=views.meta_list(item, fields, base),
-        links=views.link_table(doc.get("links") or {}, base),
+        links=views.link_table(links, base, ancillary.is_ancillary_link),
+        engineering=ancillary.engineering_section(links.get("in", []), base),
+        guiders=ancillary.guider_section(links.get("in", []), base),
         rights=views.rights_badge(item.get("data_rights"), item.get("release_date")),
+        stale=stale,
         lineage_url=f"{base}/lineage/{key}",
         observation_url=f"{base}/observations/{views.path_segment(owner)}" if owner else f"{base}/",
         file_url=_api(base, f"files/{key}"),

@@ -6,7 +6,7 @@ value is escaped here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
@@ -21,6 +21,7 @@ __all__ = [
     "meta_list",
     "member_table",
     "rights_badge",
+    "stale_badge",
     "mjd_to_iso",
     "options",
     "path_segment",
@@ -140,11 +141,36 @@ def rights_badge(rights: str | None, release: str | None) -> Safe:
     return Safe(f"<span class='rights exclusive' id='rights'>{label.capitalize()}{until}</span>")
 
 
-def link_table(links: Mapping[str, Sequence[Mapping[str, Any]]], base: str) -> Safe:
-    """Return the table of a product's direct links, inputs first."""
+def stale_badge(stale: object) -> Safe:
+    """Return the stale badge of a product page: only when the server said the product is stale.
+
+    ``stale`` is the product's flag, present when the server has a target CRDS
+    context (``jwlink serve --crds-context``); ``True`` draws the badge.
+    """
+    if stale is not True:
+        return Safe("")
+    return Safe(
+        "<span class='badge stale' id='stale' title=\"Stale: the server's target CRDS "
+        "context selects other reference files for this product's header\">stale: "
+        "reprocess</span>"
+    )
+
+
+def link_table(
+    links: Mapping[str, Sequence[Mapping[str, Any]]],
+    base: str,
+    apart: Callable[[Mapping[str, Any]], bool] | None = None,
+) -> Safe:
+    """Return the table of a product's direct links, inputs first.
+
+    Incoming links for which ``apart`` is true are left to a section of
+    their own (`jwlink.portal.ancillary`: engineering series, guider files).
+    """
     rows = []
     for direction, other_key, label in (("in", "source", "from"), ("out", "target", "to")):
         for link in links.get(direction, []):
+            if direction == "in" and apart is not None and apart(link):
+                continue
             other = str(link[other_key])
             rows.append(
                 f"<tr><td>{label}</td><td><a href='{base}/products/{path_segment(other)}'>"

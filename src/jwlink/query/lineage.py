@@ -218,12 +218,18 @@ class Lineage:
         return {n["name"] for n in self.nodes}
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the JSON shape of DESIGN.md (plus ``observations``)."""
+        """Return the JSON shape of DESIGN.md (plus ``observations``, and each edge's ``evidence``).
+
+        ``evidence`` says what recorded the link (``asn:<file>``,
+        ``header:<file>:<KEYWORD>``, ``rule:<name>``, ...), as product pages
+        show it, so a reader of the lineage needs no request per link.
+        """
+        keys = ("source", "target", "kind", "role", "evidence")
         return {
             "root": self.root,
             "direction": self.direction,
             "nodes": self.nodes,
-            "edges": [{k: e[k] for k in ("source", "target", "kind", "role")} for e in self.edges],
+            "edges": [{k: e[k] for k in keys} for e in self.edges],
             "observations": self.observations,
         }
 

@@ -42,10 +42,13 @@ MRP_LABEL = "Minimum Recommended Products"
 
 # Links that bring a product into an observation's list: everything that
 # describes or supports its products, but not the reference files (contributing)
-# nor the downstream products that used them.
+# nor the downstream products that used them. A pre-image named by its PPS id
+# (`jwlink.core.linker.engineering.PREIMAGE_PREFIX`) is no file: its link stays
+# in lineage and on product pages, out of the list of files to download.
 BRINGING = (
-    "(l.kind IN ('linked', 'aggregation', 'prerequisite', 'calibration') "
-    "OR (l.kind = 'antecedent' AND l.role = 'association'))"
+    "((l.kind IN ('linked', 'aggregation', 'prerequisite', 'calibration') "
+    "OR (l.kind = 'antecedent' AND l.role = 'association')) "
+    "AND NOT (l.role = 'preimage' AND SUBSTR(l.source, 1, 9) = 'preimage_'))"
 )
 
 # links is read by the IN list of owned names, its outer loop (CROSS JOIN):

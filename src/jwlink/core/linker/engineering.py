@@ -42,6 +42,7 @@ from jwlink.core.model import (
 
 __all__ = [
     "GUIDER_EXP_TYPES",
+    "PREIMAGE_PREFIX",
     "engineering_role",
     "header_windows",
     "link_engineering",
@@ -56,6 +57,8 @@ GUIDER_EXP_TYPES = frozenset(
 )
 _ISO = re.compile(r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?")
 _UNIX_EPOCH_MJD = 40587.0
+# A pre-image named by its PPS id is the product ``preimage_<id>``: a name, no file.
+PREIMAGE_PREFIX = "preimage_"
 _NOT_AN_ID = frozenset({"", "N/A", "NA", "NONE", "NULL", "UNKNOWN", "0"})
 
 
@@ -203,7 +206,7 @@ def _preimage_link(value: object, target: str, program: str | None, evidence: st
     if "." in text:
         source = reference_name(text)
     else:
-        source = "preimage_" + re.sub(r"[^A-Za-z0-9_-]", "_", text)
+        source = PREIMAGE_PREFIX + re.sub(r"[^A-Za-z0-9_-]", "_", text)
     if source is None or source == target:
         return None
     in_program = program is not None and text.startswith(program)

@@ -278,7 +278,7 @@ function legendSvg(model, y) {
   }).join("");
 }
 
-/** The text an edge shows on hover or focus (evidence is fetched on demand by the page). */
+/** The text an edge shows on hover or focus (the page adds its evidence, from the lineage JSON). */
 export function edgeText(e) {
   const count = e.count > 1 ? ` × ${e.count}` : "";
   return `${e.kind}${e.role ? ` (${e.role})` : ""}${count}: ${e.source.label} → ${e.target.label}`;

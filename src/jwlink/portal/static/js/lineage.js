@@ -1,6 +1,6 @@
 // Lineage page: fetch the JSON twin, draw the science chain, badges and groups on demand,
 // pan and zoom, edge details on hover or focus, and the picture as a downloadable SVG.
-import { api, apiUrl, el, observationUrl, pageData, productUrl, seg, showError } from "./common.js";
+import { api, el, observationUrl, pageData, productUrl, showError } from "./common.js";
 import { buildModel, isRootNode, layout, toSvg } from "./graph.js";
 import { panZoom } from "./viewport.js";
 
@@ -89,33 +89,19 @@ function observations() {
     el("h2", {}, `Observations (${list.length})`), el("ul", { class: "columns" }, shown), more);
 }
 
-// ---- edge details: kind and role at once, evidence from the target's product document ----
-const evidenceCache = new Map();
-async function evidenceOf(edge) {
-  const key = edge.target;
-  if (!evidenceCache.has(key)) {
-    evidenceCache.set(key, api(apiUrl(`products/${seg(key)}`)).then((d) => d.links.in || []).catch(() => []));
-  }
-  const links = await evidenceCache.get(key);
-  const found = links.find((l) => l.source === edge.source && l.kind === edge.kind && l.role === edge.role);
-  return found ? found.evidence : "not recorded";
-}
-
-let shownEdge = null;
-async function showEdge(group) {
+// ---- edge details: kind, role and evidence, all from the lineage JSON itself ----
+function showEdge(group) {
   const e = model.edges[Number(group.dataset.edge)];
   const info = document.getElementById("edge-info");
-  shownEdge = e;
   const name = (item) => (item.node ? item.node.name : item.label);
-  const evidence = el("code", { class: "evidence" }, "loading…");
+  const text = e.first.evidence || "not recorded";
+  const evidence = el("code", { class: "evidence" }, text);
   info.replaceChildren(
     el("strong", { class: `kind kind-${e.kind}` }, e.kind), ` (role: ${e.role || "—"})`,
     e.count > 1 ? ` × ${e.count} links` : "", " from ", el("b", {}, name(e.source)),
     " to ", el("b", {}, name(e.target)), ` — evidence${e.count > 1 ? " of the first" : ""}: `, evidence);
-  Object.assign(info.dataset, { kind: e.kind, role: e.role || "", source: e.first.source, target: e.first.target });
-  delete info.dataset.evidence;
-  const text = await evidenceOf(e.first);
-  if (shownEdge === e) { evidence.textContent = text; info.dataset.evidence = text; }
+  Object.assign(info.dataset, { kind: e.kind, role: e.role || "", source: e.first.source, target: e.first.target,
+    evidence: text });
 }
 
 function onGraphEvent(event) {

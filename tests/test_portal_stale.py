@@ -1,0 +1,160 @@
+"""The portal's stale badge, from a real `jwlink serve --crds-path --crds-context` process.
+
+The synthetic archive's NIRISS imaging exposures (CLEAR/F150W, full frame)
+name ``jwst_0303.pmap`` and exactly the reference files it selects for their
+real selection parameters (`jwlink.synth.crds`); over the real CRDS cache of
+``../shared/data/crds``, ``jwst_0541.pmap`` selects other files for some.
+Which products are stale comes from ``GET /api/v1/stale`` (the CRDS library
+itself); the observation and product pages must badge exactly those, in
+Debian's headless Chromium. Screenshots go to ``test-artifacts/portal/``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import httpx
+import pytest
+from portal_server import build_archive, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CRDS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "crds"
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium needs /usr/bin/chromium"),
+    pytest.mark.skipif(not CRDS.is_dir(), reason=f"the real CRDS cache {CRDS} is absent"),
+]
+pytest.importorskip(
+    "crds", reason="jwlink serve --crds-context needs the crds extra (jwlink[crds])"
+)
+pytest.importorskip("stdatamodels", reason="crds reads JWST keywords by stdatamodels' schema")
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "portal"
+TARGET = "jwst_0541.pmap"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def q(name: str) -> str:
+    return quote(name, safe="")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``jwlink serve`` itself, in its own process, with the real cache and a target context."""
+    db, files = build_archive(tmp_path_factory.getbasetemp() / "portal-archive")
+    port = free_port()
+    env = {**os.environ, "CRDS_MODE": "local", "CRDS_READONLY_CACHE": "1"}
+    command = [sys.executable, "-m", "jwlink", "serve", "--db", str(db), "--data-root", str(files),
+               "--crds-path", str(CRDS), "--crds-context", TARGET, "--port", str(port),
+               "--workers", "1", "--log-level", "warning"]  # fmt: skip
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120  # the context's rules load before the port opens
+        while True:
+            if process.poll() is not None:
+                err = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"jwlink serve exited with {process.returncode}: {err}")
+            try:
+                if httpx.get(f"{url}/static/portal.css", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"jwlink serve did not answer on {url}"
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def stale_names(server: str) -> list[str]:
+    """What CRDS says is stale under the target context (the server's own default)."""
+    doc = httpx.get(f"{server}/api/v1/stale", timeout=300).json()
+    assert doc["context"] == TARGET
+    return sorted(p["name"] for p in doc["products"])
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = chromium.new_context(base_url=server, viewport={"width": 1400, "height": 1000})
+        outside: list[str] = []
+
+        def gate(route) -> None:
+            if urlsplit(route.request.url).hostname in LOOPBACK:
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", gate)
+        tab = context.new_page()
+        tab.set_default_timeout(120_000)
+        yield tab
+        context.close()
+        chromium.close()
+        assert not outside, f"requests left loopback: {outside}"
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def _observation_of(server: str, name: str) -> str:
+    product = httpx.get(f"{server}/api/v1/products/{q(name)}", timeout=120).json()["product"]
+    assert product["stale"] is True
+    return str(product["obs_id"])
+
+
+def test_observation_page_badges_exactly_the_stale_products(page, server, stale_names):
+    assert stale_names, "the synthetic NIRISS exposures should be stale under jwst_0541.pmap"
+    obs_id = _observation_of(server, stale_names[0])
+    page.goto(f"/observations/{q(obs_id)}")
+    page.wait_for_selector("body[data-products-ready]")
+    page.wait_for_selector("body[data-previews-ready]")
+    shoot(page, "observation-stale")
+    rows = page.locator("tr.product").evaluate_all(
+        "rs => rs.map(r => [r.dataset.name, r.querySelector('.badge.stale') !== null])"
+    )
+    assert rows, f"no product rows on the page of {obs_id}"
+    badged = {name for name, has in rows if has}
+    listed = {name for name, _ in rows}
+    assert badged == listed & set(stale_names)
+    assert stale_names[0] in badged
+    assert page.locator("tr.product .badge.stale").first.is_visible()
+
+
+def test_product_page_badges_a_stale_product_and_not_a_fresh_one(page, server, stale_names):
+    name = stale_names[0]
+    page.goto(f"/products/{q(name)}")
+    page.wait_for_selector("body[data-previews-ready]")
+    shoot(page, "product-stale")
+    badge = page.locator("#stale.badge.stale")
+    assert badge.is_visible() and "stale" in badge.inner_text()
+    assert page.locator("dd[data-field='stale']").inner_text().startswith("yes")
+    # The same exposure's fresh products (its _uncal, say) carry the flag, false, and no badge.
+    links = httpx.get(f"{server}/api/v1/products/{q(name)}", timeout=120).json()["links"]
+    fresh = [lk["source"] for lk in links["in"] if lk["source"] not in stale_names
+             and lk["source"].endswith(".fits") and lk["kind"] == "antecedent"]  # fmt: skip
+    assert fresh, f"{name} has no antecedent to compare with"
+    page.goto(f"/products/{q(fresh[0])}")
+    page.wait_for_selector("body[data-previews-ready]")
+    assert page.locator("#stale").count() == 0
+    assert page.locator("dd[data-field='stale']").inner_text() == "no"
