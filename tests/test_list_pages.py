@@ -41,7 +41,9 @@ def test_program_pages_are_slices_of_the_whole_list(archive: SqlStore) -> None:
             assert got.rows == whole.rows[start : start + page_size], (program, page)
 
 
-def test_program_last_page_beyond_and_filtered(archive: SqlStore) -> None:
+def test_program_last_page_beyond_and_filtered(
+    archive: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     program = _programs(archive)[0]
     whole = questions.program_product_list(archive, program)
     size = 50
@@ -56,3 +58,7 @@ def test_program_last_page_beyond_and_filtered(archive: SqlStore) -> None:
     got = questions.program_product_list(archive, program, filters=filters, page=2, page_size=5)
     assert got.total == kept.total == len(kept.rows)
     assert got.rows == kept.rows[5:10]
+    # A page over more observations than one IN list holds: all are read.
+    monkeypatch.setattr(questions, "_MAX_PICKED", 0)
+    wide = questions.program_product_list(archive, program, page=2, page_size=size)
+    assert wide.total == whole.total and wide.rows == whole.rows[size : 2 * size]
