@@ -263,6 +263,46 @@ _COMPOSED_SQL = (
 )
 
 
+# Products per observation of a program, in index order (migration 0009);
+# rows group by ``obs_id or ""``, so NULL and "" are counted together.
+_MAX_PICKED = 900  # observations bound in one IN list (well under every backend's limit)
+_PROGRAM_COUNTS_SQL = "SELECT obs_id, COUNT(*) FROM products WHERE program = ? GROUP BY obs_id"
+
+
+def _page_observations(
+    store: SqlStore, program: str, page: int, page_size: int
+) -> tuple[int, int, list[str]]:
+    """Return the program's row count, the rows to skip and the observations a page overlaps.
+
+    The observations are in the order the rows sort by (Python's string
+    order, which is byte order on every backend); ``""`` stands for products
+    no observation owns.
+    """
+    per_obs: dict[str, int] = {}
+    for key, n in store.execute(_PROGRAM_COUNTS_SQL, (program,)):
+        per_obs[key or ""] = per_obs.get(key or "", 0) + int(n)
+    counts = sorted(per_obs.items())
+    start, end = (page - 1) * page_size, page * page_size
+    seen, skip = 0, 0
+    picked: list[str] = []
+    for key, n in counts:
+        if seen + n > start and seen < end:
+            if not picked:
+                skip = start - seen
+            picked.append(key)
+        seen += n
+    return seen, skip, picked
+
+
+def _among_observations(picked: Sequence[str], params: list[Any]) -> str:
+    """Return the condition keeping products of ``picked`` (``""``: no owner); extend params."""
+    if not picked:
+        return "1 = 0"
+    params.extend(picked)
+    owned = f"p.obs_id IN ({marks(len(picked))})"
+    return f"({owned} OR p.obs_id IS NULL)" if "" in picked else owned
+
+
 def program_product_list(
     store: SqlStore,
     program: str,
@@ -292,7 +332,18 @@ def program_product_list(
 
     program = program.zfill(5)
     sql = _PROGRAM_SQL.format(fields=", ".join(product_columns()))
-    listed = [listed_row(r) for r in store.execute(sql, (program,))]
+    params: list[Any] = [program]
+    total, skip = 0, 0
+    if filters is None and page_size is not None:
+        # Rows sort by observation first and MRP is decided per observation:
+        # a page needs only the observations it overlaps, counted per
+        # observation from the index, not every product of the program.
+        total, skip, picked = _page_observations(store, program, page, page_size)
+        if len(picked) <= _MAX_PICKED:
+            sql += " AND " + _among_observations(picked, params)
+        else:  # a page over very many observations: read them all (as unpaged)
+            skip = (page - 1) * page_size
+    listed = [listed_row(r) for r in store.execute(sql, params)]
     rows = [mast_row(r, str(r.obsid or "")) for r in listed]
     composed = {r[0] for r in store.execute(_COMPOSED_SQL, (program,))}
     by_obs: dict[str, list[dict[str, Any]]] = {}
@@ -305,9 +356,13 @@ def program_product_list(
     rows.sort(key=lambda r: (r["obs_id"] or "", *sort_key(r)))
     if filters is not None:
         rows = [r for r in rows if filters.keep(r)]
-    result = ProductList(obs_id=program, obsid="", total=len(rows), page=page, page_size=page_size)
-    if page_size is not None:
-        rows = rows[(page - 1) * page_size : page * page_size]
+    if filters is None and page_size is not None:
+        rows = rows[skip : skip + page_size]
+    else:
+        total = len(rows)
+        if page_size is not None:
+            rows = rows[(page - 1) * page_size : page * page_size]
+    result = ProductList(obs_id=program, obsid="", total=total, page=page, page_size=page_size)
     hidden = ("brought_in", "location")
     result.rows = [{k: v for k, v in r.items() if k not in hidden} for r in rows]
     inherit_rights(store, result.rows)
