@@ -69,7 +69,9 @@ class Level(enum.StrEnum):
     @property
     def calib_level(self) -> int:
         """The MAST ``calib_level`` integer for this level."""
-        return int(self.value[0])
+        # _value_, not .value: the same text without the enum descriptor's
+        # cost, on a path run for every product written.
+        return int(self._value_[0])
 
 
 class ProductType(enum.StrEnum):

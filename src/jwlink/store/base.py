@@ -16,16 +16,20 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from jwlink.core.crdsparams import CrdsHeader
 from jwlink.core.model import (
     Association,
     Batch,
+    Kind,
+    Level,
     Link,
     Member,
     Observation,
     Product,
+    ProductType,
 )
 from jwlink.errors import StoreError
 from jwlink.store.merge import least_evidence, least_evidence_sql, merge_sql
@@ -164,25 +168,55 @@ def _unique(
     seen: dict[Any, Any] = {}
     for row in rows:
         k = key(row)
-        if k in seen and merge is not None:
-            seen[k] = merge(seen[k], row)
-        elif k not in seen:
+        known = seen.get(k)
+        if known is None:
             seen[k] = row
+        # Every merge keeps a row met twice as it is: the linker hands the
+        # same (often the very same) row on many times, so skip the merge.
+        elif merge is not None and row is not known and row != known:
+            seen[k] = merge(known, row)
     # Sorted keys make concurrent writers lock rows in the same order (no deadlocks).
     return [seen[k] for k in sorted(seen)]
 
 
+# Rows are built field by field, by position: this runs for every row written.
+_PRODUCT_FIELDS = attrgetter(*PRODUCT_COLUMNS)
+_LEVEL_AT = PRODUCT_COLUMNS.index("level")
+_TYPE_AT = PRODUCT_COLUMNS.index("product_type")
+_OBSERVATION_FIELDS = attrgetter(*(f.name for f in fields(Observation)))
+_IS_ASSOCIATION_AT = [f.name for f in fields(Observation)].index("is_association")
+# Enum members as the plain values the database stores (an enum's ``.value``
+# is a descriptor call; a dict lookup is not).
+_VALUE: dict[Any, Any] = {
+    **{m: m.value for m in Level},
+    **{m: m.value for m in ProductType},
+    **{m: m.value for m in Kind},
+    None: None,
+}
+_CALIB_LEVEL: dict[Level | None, int | None] = {
+    **{m: m.calib_level for m in Level},
+    None: None,
+}
+# The key a link or member row is unique by (Kind is a str: it sorts as its value).
+_LINK_KEY = attrgetter("source", "target", "kind", "role")
+_MEMBER_KEY = attrgetter("obs_id", "member_obs_id", "exptype")
+
+
 def product_row(p: Product) -> tuple[Any, ...]:
     """Return the parameter tuple of a product (enums as their values)."""
-    values = [v.value if hasattr(v, "value") else v for v in _values(p)]
-    return (*values, p.level.calib_level if p.level is not None else None)
+    values = list(_PRODUCT_FIELDS(p))
+    values[_LEVEL_AT] = _VALUE[p.level]
+    values[_TYPE_AT] = _VALUE[p.product_type]
+    values.append(_CALIB_LEVEL[p.level])
+    return tuple(values)
 
 
 def observation_row(o: Observation) -> tuple[Any, ...]:
     """Return the parameter tuple of an observation, with its numeric obsid."""
-    values = list(_values(o))
-    values[[f.name for f in fields(Observation)].index("is_association")] = int(o.is_association)
-    return (*values, o.obsid)
+    values = list(_OBSERVATION_FIELDS(o))
+    values[_IS_ASSOCIATION_AT] = int(o.is_association)
+    values.append(o.obsid)
+    return tuple(values)
 
 
 def _crds_row(c: CrdsHeader) -> tuple[Any, ...]:
@@ -192,7 +226,7 @@ def _crds_row(c: CrdsHeader) -> tuple[Any, ...]:
 
 def link_row(link: Link) -> tuple[Any, ...]:
     """Return the parameter tuple of a link."""
-    return (link.source, link.target, link.kind.value, link.role, link.evidence)
+    return (link.source, link.target, _VALUE[link.kind], link.role, link.evidence)
 
 
 class SqlStore:
@@ -464,12 +498,8 @@ class SqlStore:
         observations = _unique(batch.observations, lambda o: o.obs_id, merge_observation)
         products = _unique(batch.products, lambda p: p.name, _merge)
         associations = _unique(batch.associations, lambda a: a.name, _merge)
-        links = _unique(
-            batch.links, lambda x: (x.source, x.target, x.kind.value, x.role), least_evidence
-        )
-        members = _unique(
-            batch.members, lambda m: (m.obs_id, m.member_obs_id, m.exptype), least_evidence
-        )
+        links = _unique(batch.links, _LINK_KEY, least_evidence)
+        members = _unique(batch.members, _MEMBER_KEY, least_evidence)
         if observations:
             self._bulk(
                 "observations", self._upsert_observation, [observation_row(o) for o in observations]

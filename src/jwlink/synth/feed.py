@@ -25,6 +25,7 @@ from jwlink.core.model import (
     Association,
     Batch,
     HeaderEvidence,
+    Kind,
     Link,
     ListedProduct,
     Member,
@@ -123,9 +124,12 @@ _HIGHEST = (_OBSERVATION_FIELDS.index("calib_level"), _OBSERVATION_FIELDS.index(
 
 
 def _coalesce(values: list[Any], new: tuple[Any, ...]) -> None:
-    for i, value in enumerate(new):
-        if value is not None:
-            values[i] = value
+    values[:] = [n if n is not None else v for v, n in zip(values, new, strict=True)]
+
+
+# The key a link or member is unique by (Kind is a str: it keys as its value).
+_LINK_KEY = attrgetter("source", "target", "kind", "role")
+_MEMBER_KEY = attrgetter("obs_id", "member_obs_id", "exptype")
 
 
 class MergedRows:
@@ -142,7 +146,7 @@ class MergedRows:
         self.products: dict[str, list[Any]] = {}
         self.observations: dict[str, list[Any]] = {}
         self.associations: dict[str, list[Any]] = {}
-        self.links: dict[tuple[str, str, str, str], Link] = {}
+        self.links: dict[tuple[str, str, Kind, str], Link] = {}
         self.members: dict[tuple[str, str, str], Member] = {}
         self.aliases: dict[str, str] = {}
         self.asn_members: set[tuple[str, str, str, str]] = set()
@@ -150,32 +154,45 @@ class MergedRows:
         self.headers: dict[str, dict[str, Any]] = {}
         self.crds: dict[str, CrdsHeader] = {}
         self.windows: dict[tuple[str, str], TimeWindow] = {}
+        # The row last merged under each key: merging it again changes nothing,
+        # and the linker hands the same rows (often the same objects) on often.
+        self._last_product: dict[str, Product] = {}
+        self._last_observation: dict[str, Observation] = {}
 
     def add(self, batch: Batch) -> None:
         """Merge one batch's rows."""
+        products, last_product = self.products, self._last_product
         for p in batch.products:
-            if (known := self.products.get(p.name)) is None:
-                self.products[p.name] = list(_PRODUCT(p))
+            if (known := products.get(p.name)) is None:
+                products[p.name] = list(_PRODUCT(p))
+            elif (last := last_product[p.name]) is p or last == p:
+                continue
             else:
                 _coalesce(known, _PRODUCT(p))
+            last_product[p.name] = p
+        observations, last_observation = self.observations, self._last_observation
         for o in batch.observations:
-            new = _OBSERVATION(o)
-            if (values := self.observations.get(o.obs_id)) is None:
-                self.observations[o.obs_id] = list(new)
+            if (values := observations.get(o.obs_id)) is None:
+                observations[o.obs_id] = list(_OBSERVATION(o))
+            elif (seen := last_observation[o.obs_id]) is o or seen == o:
                 continue
-            highest = [max(values[i], new[i]) for i in _HIGHEST]
-            _coalesce(values, new)
-            for i, value in zip(_HIGHEST, highest, strict=True):
-                values[i] = value
+            else:
+                new = _OBSERVATION(o)
+                highest = [max(values[i], new[i]) for i in _HIGHEST]
+                _coalesce(values, new)
+                for i, value in zip(_HIGHEST, highest, strict=True):
+                    values[i] = value
+            last_observation[o.obs_id] = o
         for a in batch.associations:
             if (known := self.associations.get(a.name)) is None:
                 self.associations[a.name] = list(_ASSOCIATION(a))
             else:
                 _coalesce(known, _ASSOCIATION(a))
+        links, members = self.links, self.members
         for x in batch.links:
-            self.links.setdefault((x.source, x.target, x.kind.value, x.role), x)
+            links.setdefault(_LINK_KEY(x), x)
         for m in batch.members:
-            self.members.setdefault((m.obs_id, m.member_obs_id, m.exptype), m)
+            members.setdefault(_MEMBER_KEY(m), m)
         for alias, obs_id in batch.aliases.items():
             self.aliases.setdefault(alias, obs_id)
         self.asn_members.update(batch.asn_members)

@@ -207,9 +207,16 @@ def link_listed(rows: list[ListedProduct]) -> Batch:
         cols = row.columns
         info = describe(str(cols["productFilename"]))
         add_info(batch, info)
-        listed_type = _product_type(cols.get("productType"))
+        # MAST's calib_level says the level where the name does not; 2 alone
+        # does not say 2a or 2b, so it stays for the list to derive.
+        level = info.level
+        if level is None:
+            level = _LISTED_LEVELS.get(_int(cols.get("calib_level")) or 0)
+        # product_of keeps the name's values where these are None.
         base = product_of(
             info,
+            level=level,
+            product_type=_product_type(cols.get("productType")),
             obs_id=_text(cols.get("obs_id")),
             size=_int(cols.get("size")),
             prvversion=_text(cols.get("prvversion")),
@@ -219,12 +226,6 @@ def link_listed(rows: list[ListedProduct]) -> Batch:
             dataproduct_type=_text(cols.get("dataproduct_type")),
             program=program_of(cols.get("proposal_id")),
         )
-        if listed_type is not None:
-            base = replace(base, product_type=listed_type)
-        if base.level is None:
-            # MAST's calib_level says the level where the name does not; 2 alone
-            # does not say 2a or 2b, so it stays for the list to derive.
-            base = replace(base, level=_LISTED_LEVELS.get(_int(cols.get("calib_level")) or 0))
         add_product(batch, base, info.form)
         parent_id = _text(cols.get("parent_obsid"))
         parent = owner_of.get(parent_id) if parent_id is not None else None
