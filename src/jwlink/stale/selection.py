@@ -229,6 +229,16 @@ class ContextSelector:
 
     def __init__(self, cache: CrdsCache, name: str, pmap: Any) -> None:
         self.cache, self.name, self.pmap = cache, name, pmap
+        # What CRDS raises when a context has no rules for an instrument or a
+        # reference type (unknown, N/A or omitted for that instrument):
+        # "nothing to select", never a failure to hide.
+        errors = cache.crds.core.exceptions
+        self._no_rules: tuple[type[Exception], ...] = (
+            errors.CrdsUnknownInstrumentError,
+            errors.CrdsUnknownReftypeError,
+            errors.IrrelevantReferenceTypeError,
+            errors.OmitReferenceTypeError,
+        )
         self._selections: dict[tuple[str, tuple[str, ...]], Selection] = {}
         self._bounds: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
 
@@ -275,12 +285,12 @@ class ContextSelector:
             dates: set[str] = set()
             try:
                 imap = self.pmap.get_imap(instrument)
-            except Exception:  # noqa: BLE001 - no rules: select() says so
+            except self._no_rules:  # no rules: select() says so
                 imap = None
             for reftype in types if imap is not None else ():
                 try:
                     name = imap.get_rmap(reftype).basename
-                except Exception:  # noqa: BLE001, S112 - no rules for that type
+                except self._no_rules:  # noqa: S112 - no rules for that type
                     continue
                 text = (self.cache.mappings / name).read_text()
                 dates.update(_USEAFTER.findall(text))
@@ -296,7 +306,7 @@ class ContextSelector:
         instrument = str(parameters.get("INSTRUME", "")).strip().lower()
         try:
             imap = self.pmap.get_imap(instrument) if instrument else None
-        except Exception:  # noqa: BLE001 - an instrument the context has no rules for
+        except self._no_rules:  # an instrument the context has no rules for
             imap = None
         if imap is None:
             what = f"INSTRUME (no rules for {instrument!r})" if instrument else "INSTRUME"
@@ -307,7 +317,7 @@ class ContextSelector:
         for reftype in types:
             try:
                 rules = imap.get_rmap(reftype)
-            except Exception:  # noqa: BLE001 - no rules for this type: nothing is selected
+            except self._no_rules:  # no rules for this type: nothing is selected
                 best[reftype] = NOT_APPLICABLE
                 continue
             absent = [k for k in _match_keys(rules) if self._fits(k) not in parameters]
