@@ -21,11 +21,12 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 from jwlink.app import create_app  # noqa: E402
 
 MAX_EXAMPLES = 20
-# 22 operations: the native API (8), single files (GET and HEAD of /api/v1/files and
+# 23 operations: the native API (8), single files (GET and HEAD of /api/v1/files and
 # of MAST's Download/file: 4), manifests and bundles (4), what changed since a
-# download (POST /api/v1/changes: 1), MAST invoke, columnsconfig and whoami (3),
-# DataLink GET and POST (2). A new route changes it on purpose.
-OPERATIONS = 22
+# download (POST /api/v1/changes: 1), stale products (GET /api/v1/stale: 1), MAST
+# invoke, columnsconfig and whoami (3), DataLink GET and POST (2). A new route
+# changes it on purpose.
+OPERATIONS = 23
 
 
 def test_no_server_errors(archive: Archive) -> None:
