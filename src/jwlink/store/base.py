@@ -596,18 +596,30 @@ class SqlStore:
             if not chunk:
                 return False
             placeholders = marks(len(chunk))
-            # Ordered, so two processes linking the same visits lock the same
-            # link keys in the same order (no deadlock).
-            self._execute(
-                "INSERT INTO links (source, target, kind, role, evidence) "
-                "SELECT g.name, p.name, 'aggregation', 'guide_star', 'rule:guide-star-visit' "
-                "FROM products g JOIN products p ON p.visit_id = g.visit_id "
-                f"WHERE g.visit_id IN ({placeholders}) AND g.name LIKE ? "
-                "AND p.level = '2b' AND p.product_type = 'SCIENCE' "
-                f"ORDER BY g.name {self.collate}, p.name {self.collate} "
-                "ON CONFLICT (source, target, kind, role) DO NOTHING",
+            # Two statements, not one self-join: the planner may drive a join
+            # of the visit's products with itself from either side, and from
+            # the science side it scans the whole visit once per product
+            # (quadratic in a visit's size). The guide-star products are
+            # found first (one pass over each visit); the links then cost one
+            # visit scan per guide-star product, the size of what they write.
+            stars = self._execute(
+                f"SELECT name FROM products WHERE visit_id IN ({placeholders}) AND name LIKE ? "
+                f"ORDER BY name {self.collate}",
                 (*chunk, "%_gs-%"),
             )
+            # Ordered, so two processes linking the same visits lock the same
+            # link keys in the same order (no deadlock).
+            for names in chunked([r[0] for r in stars]):
+                self._execute(
+                    "INSERT INTO links (source, target, kind, role, evidence) "
+                    "SELECT g.name, p.name, 'aggregation', 'guide_star', 'rule:guide-star-visit' "
+                    "FROM products g JOIN products p ON p.visit_id = g.visit_id "
+                    f"WHERE g.name IN ({marks(len(names))}) "
+                    "AND p.level = '2b' AND p.product_type = 'SCIENCE' "
+                    f"ORDER BY g.name {self.collate}, p.name {self.collate} "
+                    "ON CONFLICT (source, target, kind, role) DO NOTHING",
+                    names,
+                )
             self._execute(f"DELETE FROM guide_star_queue WHERE visit_id IN ({placeholders})", chunk)
             return True
 
