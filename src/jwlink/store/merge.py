@@ -29,6 +29,7 @@ from jwlink.core.model import Observation
 __all__ = ["EARLIEST", "least_evidence", "least_evidence_sql", "merge", "merge_sql", "pick"]
 
 EARLIEST = frozenset({"t_min"})
+_COLUMNS = tuple(f.name for f in fields(Observation))
 _TEXT = frozenset(f.name for f in fields(Observation) if str(f.type).startswith("str"))
 
 
@@ -51,7 +52,11 @@ def pick(column: str, old: Any, new: Any) -> Any:
 
 def merge(old: Observation, new: Observation) -> Observation:
     """Merge two observations with the same ``obs_id`` by `pick`, column by column."""
-    values = {f.name: pick(f.name, getattr(old, f.name), getattr(new, f.name)) for f in fields(old)}
+    # Every member of an association repeats its observations: equal rows
+    # are the common case, and merging them changes nothing.
+    if old == new:
+        return old
+    values = {c: pick(c, getattr(old, c), getattr(new, c)) for c in _COLUMNS}
     return Observation(**values)
 
 
