@@ -22,8 +22,10 @@ __all__ = ["ASN_SCHEMA", "MAX_ASN_BYTES", "MAX_ASN_DEPTH", "MAX_ASN_TOKENS", "re
 MAX_ASN_BYTES = 64 * 1024 * 1024
 # Parsed JSON takes far more memory than its text (an empty object, 3 bytes,
 # is a 64-byte dict), so the count of values is bounded too: commas, braces
-# and brackets, counted on the raw bytes. A 5,000-member mosaic uses ~20,000.
-MAX_ASN_TOKENS = 500_000
+# and brackets, counted on the raw bytes. A 5,000-member mosaic uses ~35,000
+# (about 7 a member); the bound admits the 200,000-member associations ingest
+# is measured at (benchmarks/big_association.py), about 300 MB parsed.
+MAX_ASN_TOKENS = 2_000_000
 # An association is four levels deep (top, products, members, member); real
 # files add a level or two in extra keys. Deeper documents are refused before
 # validation, whose messages repr the value and would recurse as deep.
