@@ -24,7 +24,7 @@ MAX_ASN_BYTES = 64 * 1024 * 1024
 # is a 64-byte dict), so the count of values is bounded too: commas, braces
 # and brackets, counted on the raw bytes. A 5,000-member mosaic uses ~35,000
 # (about 7 a member); the bound admits the 200,000-member associations ingest
-# is measured at (benchmarks/big_association.py), about 300 MB parsed.
+# is measured at (benchmarks/big_association.py; its whole ingest peaks at 1.4 GB).
 MAX_ASN_TOKENS = 2_000_000
 # An association is four levels deep (top, products, members, member); real
 # files add a level or two in extra keys. Deeper documents are refused before
