@@ -28,7 +28,7 @@ def test_migrations_apply_once(store):
         "0005_reference_roles_by_reftype",
         "0006_crds_headers",
         "0007_time_windows",
-        "0009_program_observations",
+        "0008_program_observations",
     ]
 
 

@@ -263,7 +263,7 @@ _COMPOSED_SQL = (
 )
 
 
-# Products per observation of a program, in index order (migration 0009);
+# Products per observation of a program, in index order (migration 0008);
 # rows group by ``obs_id or ""``, so NULL and "" are counted together.
 _MAX_PICKED = 900  # observations bound in one IN list (well under every backend's limit)
 _PROGRAM_COUNTS_SQL = "SELECT obs_id, COUNT(*) FROM products WHERE program = ? GROUP BY obs_id"

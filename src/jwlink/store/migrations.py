@@ -85,9 +85,9 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     # A program's product list is paged by observation (query.questions):
     # its rows per observation are counted from the index alone. The index
     # on program alone is this one's prefix, so it goes (one index to keep
-    # up at ingest, as before). 0009, not 0008: another change may take 0008.
+    # up at ingest, as before).
     (
-        "0009_program_observations",
+        "0008_program_observations",
         "CREATE INDEX products_program_obs ON products (program, obs_id);"
         "DROP INDEX products_program",
     ),
