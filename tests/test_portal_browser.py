@@ -19,20 +19,12 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from headless import ARTIFACTS, NEEDS_CHROMIUM
 from portal_server import build_archive, serve
 
 from jwlink.api.access import token_line
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="headless Chromium tests need /usr/bin/chromium "
-    "(apt-get install -y chromium chromium-driver)",
-)  # fmt: skip
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "portal"
+pytestmark = NEEDS_CHROMIUM
 TOKEN = "portal-test-token"
 SVG = "{http://www.w3.org/2000/svg}"
 SUMS = "SHA256SUMS"
@@ -56,16 +48,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def api(server: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server, timeout=60) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -18,15 +18,12 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from headless import ARTIFACTS, NEEDS_CHROMIUM
 from portal_server import build_archive, serve
 
 from jwlink.store import open_store
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="headless Chromium tests need /usr/bin/chromium"
-)
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "portal"
+pytestmark = NEEDS_CHROMIUM
 
 
 def q(name: str) -> str:
@@ -63,22 +60,15 @@ def exposure(archive: tuple[Path, Path]) -> str:
 
 
 @pytest.fixture(scope="module")
-def page(server: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        context = chromium.new_context(base_url=server, viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        tab = context.new_page()
-        tab.on("pageerror", lambda err: errors.append(str(err)))
-        tab.set_default_timeout(60_000)
-        yield tab
-        context.close()
-        chromium.close()
-        assert not errors, errors
+def page(browser, server: str) -> Iterator[object]:
+    context = browser.new_context(base_url=server, viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    tab = context.new_page()
+    tab.on("pageerror", lambda err: errors.append(str(err)))
+    tab.set_default_timeout(60_000)
+    yield tab
+    context.close()
+    assert not errors, errors
 
 
 def _links_in(server: str, name: str) -> list[dict]:

@@ -12,27 +12,17 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
+from headless import ARTIFACTS, LOOPBACK, NEEDS_CHROMIUM
 from portal_server import MOSAIC, build_archive, build_mosaic, serve
 
 from jwlink.api.access import token_line
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="headless Chromium tests need /usr/bin/chromium "
-    "(apt-get install -y chromium chromium-driver)",
-)  # fmt: skip
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "portal"
+pytestmark = NEEDS_CHROMIUM
 TOKEN = "portal-pictures-token"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 # JWST exposure names (jwst pipeline docs, "File naming schemes"):
 # jw<ppppp><ooo><vvv>_<gg><s><aa>_<eeeee>_<detector>_<suffix>.fits
 EXPOSURE = re.compile(r"^jw\d{5}\d{3}(\d{3})_\d{5}_(\d{5})_([a-z0-9]+?)(?:_[oc]\d{3,4})?_[a-z]+\.")
@@ -64,16 +54,6 @@ def big_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def api(server: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server, timeout=60) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _open(browser, base_url: str, touch: bool = False) -> Iterator[object]:

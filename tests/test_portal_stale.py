@@ -21,12 +21,12 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
+from headless import ARTIFACTS, LOOPBACK, NEEDS_CHROMIUM
 from portal_server import build_archive, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
 CRDS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "crds"
 pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium needs /usr/bin/chromium"),
+    NEEDS_CHROMIUM,
     pytest.mark.skipif(not CRDS.is_dir(), reason=f"the real CRDS cache {CRDS} is absent"),
 ]
 pytest.importorskip(
@@ -34,11 +34,7 @@ pytest.importorskip(
 )
 pytest.importorskip("stdatamodels", reason="crds reads JWST keywords by stdatamodels' schema")
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "portal"
 TARGET = "jwst_0541.pmap"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def q(name: str) -> str:
@@ -88,28 +84,23 @@ def stale_names(server: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def page(server: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+def page(browser, server: str) -> Iterator[object]:
+    context = browser.new_context(base_url=server, viewport={"width": 1400, "height": 1000})
+    outside: list[str] = []
 
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = chromium.new_context(base_url=server, viewport={"width": 1400, "height": 1000})
-        outside: list[str] = []
+    def gate(route) -> None:
+        if urlsplit(route.request.url).hostname in LOOPBACK:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
 
-        def gate(route) -> None:
-            if urlsplit(route.request.url).hostname in LOOPBACK:
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", gate)
-        tab = context.new_page()
-        tab.set_default_timeout(120_000)
-        yield tab
-        context.close()
-        chromium.close()
-        assert not outside, f"requests left loopback: {outside}"
+    context.route("**/*", gate)
+    tab = context.new_page()
+    tab.set_default_timeout(120_000)
+    yield tab
+    context.close()
+    assert not outside, f"requests left loopback: {outside}"
 
 
 def shoot(page, name: str) -> None:
