@@ -36,6 +36,7 @@ NOT_RUN = {
     "--products 1000000": "a million-product archive: tens of minutes (README Performance)",
     "--sizes 10000 100000 1000000": "the full benchmark: about an hour (README Performance)",
     "benchmarks/load.py --size 1000000": "the load test on a 1M catalog (README Load)",
+    "--workers 1 2": "one worker against two: a catalog built and loaded for minutes (README Load)",
 }
 
 
