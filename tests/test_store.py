@@ -29,6 +29,7 @@ def test_migrations_apply_once(store):
         "0006_crds_headers",
         "0007_time_windows",
         "0008_program_observations",
+        "0009_listings",
     ]
 
 

@@ -280,6 +280,8 @@ def ingest(
         # Also drains visits an earlier, interrupted run left queued.
         store.link_guide_stars()
         store.link_windows()
+        # Last: linking queues lists too. Also an earlier run's leftovers.
+        store.refresh_listings()
     except KeyboardInterrupt as stop:
         # The file being written was rolled back (SqlStore.transaction);
         # every file counted as ingested is committed.

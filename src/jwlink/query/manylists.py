@@ -15,7 +15,6 @@ from typing import Any
 
 from jwlink.core.mrp import MRP_RULE_IDS, sql_case
 from jwlink.query.productlist import (
-    BRINGING,
     MRP_LABEL,
     PRODUCT_FIELDS,
     ListedRow,
@@ -25,6 +24,7 @@ from jwlink.query.productlist import (
 )
 from jwlink.query.questions import inherit_rights
 from jwlink.store import SqlStore
+from jwlink.store.listings import BRINGING, ORDER_SQL
 
 __all__ = ["ObservationLists", "observation_ids", "product_lists", "product_lists_sql"]
 
@@ -46,19 +46,53 @@ _ROOT_FACTS = (
 )
 
 
-def product_lists_sql(count: int, rule_case: str, collate: str) -> str:
+def product_lists_sql(count: int, rule_case: str, collate: str, stored: bool = False) -> str:
     """Return the statement listing the products of ``count`` observations, paged.
 
     Bind each observation's ``(obs_id, position, obsid)``, then the
     parameters of ``rule_case``, then ``LIMIT`` and ``OFFSET``. Rows are those
     of `jwlink.query.productlist.product_list_sql` (``rule`` and the total
-    included), then the obsid of the observation they are listed for.
+    included), then the obsid of the observation they are listed for. With
+    ``stored``, the lists the store keeps are read (none of the observations
+    may be queued, `jwlink.store.listings`); the rows are the same.
     """
     roots = ", ".join("(?, CAST(? AS INTEGER), CAST(? AS BIGINT))" for _ in range(count))
     fields = ", ".join(PRODUCT_FIELDS)
-    return f"""
+    head = f"""
 WITH asked(root, pos, parent) AS (VALUES {roots}),
-roots AS MATERIALIZED (SELECT r.root, r.pos, r.parent, {_ROOT_FACTS} FROM asked r),
+roots AS MATERIALIZED (SELECT r.root, r.pos, r.parent, {_ROOT_FACTS} FROM asked r),"""
+    tail = f"""
+listed AS (
+    SELECT x.via, x.kind, x.role, x.rank, x.pos, x.parent, x.position,
+           {", ".join(product_columns())},
+           o.obsid, o.dataproduct_type AS obs_dataproduct_type, o.data_rights AS obs_rights,
+           {rule_case} AS rule
+    FROM picked x JOIN products p ON p.name = x.name
+    LEFT JOIN observations o ON o.obs_id = COALESCE(p.obs_id, x.via)
+)
+SELECT name, via, kind, role, rank, {fields}, obsid, obs_dataproduct_type, obs_rights, rule,
+       {
+        "(SELECT COUNT(*) FROM roots r JOIN listings l ON l.obs_id = r.root)"
+        if stored
+        else "COUNT(*) OVER ()"
+    }, parent
+FROM listed
+ORDER BY pos, {"position" if stored else ORDER_SQL.format(collate=collate)}
+LIMIT ? OFFSET ?"""
+    if stored:
+        return (
+            head
+            + """
+picked AS (
+    SELECT l.name, l.via, l.kind, l.role, l.rank, l.position, r.pos, r.parent, r.asn_type,
+           r.has_l3, r.concrete
+    FROM roots r JOIN listings l ON l.obs_id = r.root
+),"""
+            + tail
+        )
+    return (
+        head
+        + f"""
 owners(pos, obs_id, kind, role, prio) AS (
     SELECT pos, root, NULL, NULL, 0 FROM roots
     UNION ALL
@@ -88,23 +122,12 @@ ranked AS (
     FROM paths
 ),
 picked AS (
-    SELECT k.name, k.via, k.kind, k.role, k.rank, r.pos, r.parent, r.asn_type, r.has_l3,
-           r.concrete
+    SELECT k.name, k.via, k.kind, k.role, k.rank, 0 AS position, r.pos, r.parent, r.asn_type,
+           r.has_l3, r.concrete
     FROM ranked k JOIN roots r ON r.pos = k.pos WHERE k.n = 1
-),
-listed AS (
-    SELECT x.via, x.kind, x.role, x.rank, x.pos, x.parent, {", ".join(product_columns())},
-           o.obsid, o.dataproduct_type AS obs_dataproduct_type, o.data_rights AS obs_rights,
-           {rule_case} AS rule
-    FROM picked x JOIN products p ON p.name = x.name
-    LEFT JOIN observations o ON o.obs_id = COALESCE(p.obs_id, x.via)
-)
-SELECT name, via, kind, role, rank, {fields}, obsid, obs_dataproduct_type, obs_rights, rule,
-       COUNT(*) OVER (), parent
-FROM listed
-ORDER BY pos, COALESCE(calib_level, 0) DESC, name {collate}, COALESCE(via, '') {collate},
-         COALESCE(kind, '') {collate}
-LIMIT ? OFFSET ?"""
+),"""
+        + tail
+    )
 
 
 def observation_ids(store: SqlStore, obsids: Sequence[int]) -> dict[int, str]:
@@ -148,14 +171,21 @@ def product_lists(
     rule_case, rule_params = sql_case(
         None, truth.format("has_l3"), truth.format("concrete"), asn_type_column="x.asn_type"
     )
-    sql = product_lists_sql(len(observations), rule_case, store.collate)
     roots = [v for pos, (obs_id, obsid) in enumerate(observations) for v in (obs_id, pos, obsid)]
     offset = (page - 1) * page_size
-    listed = [listed_row(r) for r in store.execute(sql, (*roots, *rule_params, page_size, offset))]
-    total = listed[0].total if listed else 0
-    if not listed and page > 1:  # past the end: the count still says how many there are
-        probe = store.execute(sql, (*roots, *rule_params, 1, 0))
-        total = listed_row(probe[0]).total if probe else 0
+    with store.snapshot():
+        queued = store.execute_in(
+            "SELECT obs_id FROM listing_queue WHERE obs_id IN ({marks})",
+            sorted({obs_id for obs_id, _ in observations}),
+        )
+        sql = product_lists_sql(len(observations), rule_case, store.collate, stored=not queued)
+        listed = [
+            listed_row(r) for r in store.execute(sql, (*roots, *rule_params, page_size, offset))
+        ]
+        total = listed[0].total if listed else 0
+        if not listed and page > 1:  # past the end: the count still says how many there are
+            probe = store.execute(sql, (*roots, *rule_params, 1, 0))
+            total = listed_row(probe[0]).total if probe else 0
     rows = [_row(r) for r in listed]
     inherit_rights(store, rows)
     return ObservationLists(rows, total)

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from jwlink.store.listings import BRINGING, CALIB_LEVEL_SQL, ORDER_SQL, paths_sql
+
 __all__ = [
     "BRINGING",
     "CALIB_LEVEL_SQL",
@@ -40,75 +42,14 @@ MAST_COLUMNS = (
 PRODUCT_COLUMNS = (*MAST_COLUMNS, "sha256", "kind", "role", "present", "level", "suffix")
 MRP_LABEL = "Minimum Recommended Products"
 
-# Links that bring a product into an observation's list: everything that
-# describes or supports its products, but not the reference files (contributing)
-# nor the downstream products that used them. A pre-image named by its PPS id
-# (`jwlink.core.linker.engineering.PREIMAGE_PREFIX`) is no file: its link stays
-# in lineage and on product pages, out of the list of files to download.
-BRINGING = (
-    "((l.kind IN ('linked', 'aggregation', 'prerequisite', 'calibration') "
-    "OR (l.kind = 'antecedent' AND l.role = 'association')) "
-    "AND NOT (l.role = 'preimage' AND SUBSTR(l.source, 1, 9) = 'preimage_'))"
-)
-
-# links is read by the IN list of owned names, its outer loop (CROSS JOIN):
-# as the inner side of a join on owned, SQLite builds a Bloom filter over the
-# whole links table once ANALYZE has sized it (a full read per list).
-# Rows: (name, via_obs, kind, role, rank, prio); rank orders the paths to one
-# file, prio the roles one member exposure plays in this observation: an
-# exposure that is science here and background (or PSF, ...) too is listed as
-# science, whatever the names of the kinds sort to. Lineage keeps every edge.
-_ROWS = f"""
-WITH owners(obs_id, kind, role, prio) AS (
-    SELECT ?, NULL, NULL, 0
-    UNION ALL
-    SELECT member_obs_id,
-           CASE exptype WHEN 'science' THEN 'composition'
-                        WHEN 'target_acquisition' THEN 'prerequisite'
-                        ELSE 'calibration' END,
-           exptype,
-           CASE exptype WHEN 'science' THEN 0 WHEN 'member' THEN 2 ELSE 1 END
-    FROM members WHERE obs_id = ?
+# The statements that pick each file's best path, and order and level the
+# rows, are the store's: it keeps every list computed (``listings``).
+_LISTED = """
+WITH picked AS (
+    SELECT name, via, kind, role, rank, position FROM listings WHERE obs_id = ?
 ),
-owned AS MATERIALIZED (
-    SELECT p.name, o.obs_id AS via, o.kind, o.role,
-           CASE WHEN o.kind IS NULL THEN 0 ELSE 1 END AS rank, o.prio
-    FROM owners o JOIN products p ON p.obs_id = o.obs_id
-),
-brought AS (
-    SELECT l.source AS name, w.via, l.kind, l.role, 2 AS rank, 0 AS prio
-    FROM links l CROSS JOIN owned w
-    WHERE l.target IN (SELECT name FROM owned) AND w.name = l.target AND {BRINGING}
-),
-paths AS (
-    SELECT * FROM owned UNION ALL SELECT * FROM brought
-)
+stored AS (SELECT COUNT(*) AS total FROM listings WHERE obs_id = ?)
 """
-_DEDUP = """,
-ranked AS (
-    SELECT paths.*, ROW_NUMBER() OVER (
-        PARTITION BY name ORDER BY rank, prio, via {collate}, kind {collate}, role {collate}
-    ) AS n
-    FROM paths
-),
-picked AS (SELECT name, via, kind, role, rank FROM ranked WHERE n = 1)
-"""
-_ALL = """,
-picked AS (SELECT DISTINCT name, via, kind, role, rank FROM paths)
-"""
-
-# A product's calib_level where its level does not give one (MAST gives every
-# row one, mast-api.md §2): an association file's by its type (``*2`` -> 2,
-# ``*3`` -> 3), an MSA metadata file 1 (a Level 1b input: keyword dictionary,
-# MSAMETFL), a pool 2 (the first stage whose associations it defines), else
-# the level of the observation that owns it or that it is listed through.
-# Over ``p`` (the product) and ``o`` (that observation).
-CALIB_LEVEL_SQL = (
-    "COALESCE(p.calib_level, "
-    "(SELECT CASE WHEN a.asn_type LIKE '%2' THEN 2 WHEN a.asn_type LIKE '%3' THEN 3 END "
-    "FROM associations a WHERE a.name = p.name), "
-    "CASE p.suffix WHEN 'msa' THEN 1 WHEN 'pool' THEN 2 END, o.calib_level)"
-)
 
 
 class ProductFacts(NamedTuple):
@@ -193,6 +134,7 @@ def product_list_sql(
     where: str = "1 = 1",
     collate: str = "COLLATE BINARY",
     paged: bool = False,
+    stored: bool = False,
 ) -> str:
     """Return the statement listing an observation's products with their paths.
 
@@ -217,21 +159,34 @@ def product_list_sql(
         The backend's byte-order collation clause, so every backend sorts alike.
     paged : bool
         End with ``LIMIT ? OFFSET ?``.
+    stored : bool
+        Read the list the store keeps (`jwlink.store.listings`: only for an
+        observation whose list is not queued), an index range scan, instead
+        of computing it; the rows are the same. ``all_duplicates`` always
+        computes.
     """
     fields = ", ".join(PRODUCT_FIELDS)
+    stored = stored and not all_duplicates  # the stored list holds each file once
+    unfiltered = where == "1 = 1"
+    if stored:
+        ctes, position, order = _LISTED, "x.position", "position"
+        # The stored count is the rows' (each joined a product when computed,
+        # and products are never deleted); a filter must count what it keeps.
+        total = "(SELECT total FROM stored)" if unfiltered else "COUNT(*) OVER ()"
+    else:
+        ctes, position = paths_sql(collate, all_duplicates), "0"
+        order, total = ORDER_SQL.format(collate=collate), "COUNT(*) OVER ()"
     return (
-        _ROWS
-        + (_ALL if all_duplicates else _DEDUP).format(collate=collate)
-        + ", listed AS (SELECT x.via, x.kind, x.role, x.rank, "
+        ctes
+        + f", listed AS (SELECT {position} AS position, x.via, x.kind, x.role, x.rank, "
         + ", ".join(product_columns())
         + ", o.obsid, o.dataproduct_type AS obs_dataproduct_type, o.data_rights AS obs_rights, "
         f"{rule_case} AS rule "
         "FROM picked x JOIN products p ON p.name = x.name "
         "LEFT JOIN observations o ON o.obs_id = COALESCE(p.obs_id, x.via)) "
         f"SELECT name, via, kind, role, rank, {fields}, obsid, obs_dataproduct_type, obs_rights, "
-        f"rule, COUNT(*) OVER () FROM listed WHERE {where} "
-        f"ORDER BY COALESCE(calib_level, 0) DESC, name {collate}, COALESCE(via, '') {collate}, "
-        f"COALESCE(kind, '') {collate}" + (" LIMIT ? OFFSET ?" if paged else "")
+        f"rule, {total} FROM listed WHERE {where} "
+        f"ORDER BY {order}" + (" LIMIT ? OFFSET ?" if paged else "")
     )
 
 

@@ -23,8 +23,8 @@ from jwlink.store import SqlStore
 from jwlink.store.base import marks
 
 __all__ = ["Impact", "MrpResult", "ProductFilters", "impact", "lineage", "mrp",
-           "inherit_rights", "observation_of", "product_list", "program_rights",
-           "program_product_list", "resolve"]  # fmt: skip
+           "inherit_rights", "listing_is_stored", "observation_of", "product_list",
+           "program_product_list", "program_rights", "resolve"]  # fmt: skip
 
 
 def resolve(store: SqlStore, name: str) -> tuple[str, str]:
@@ -166,24 +166,33 @@ def product_list(
         Rows with MAST's columns (``productGroupDescription`` marks MRP) plus
         ``sha256``, ``kind``, ``role`` and ``present``.
     """
-    obs_id, obsid = observation_of(store, name)
-    rule_case, rule_params = _rule_case(store, obs_id)
-    where, where_params = (filters or ProductFilters()).sql()
-    paged = page_size is not None
-    sql = product_list_sql(all_duplicates, rule_case, where, store.collate, paged)
-    params = [obs_id, obs_id, *rule_params, *where_params]
-    if page_size is not None:
-        params += [page_size, (page - 1) * page_size]
-    listed = [listed_row(r) for r in store.execute(sql, params)]
-    total = listed[0].total if listed else 0
-    if not listed and page > 1:  # past the end: the count still says how many there are
-        count_sql = product_list_sql(all_duplicates, rule_case, where, store.collate, True)
-        probe = [listed_row(r) for r in store.execute(count_sql, [*params[:-2], 1, 0])]
-        total = probe[0].total if probe else 0
+    with store.snapshot():
+        obs_id, obsid = observation_of(store, name)
+        rule_case, rule_params = _rule_case(store, obs_id)
+        where, where_params = (filters or ProductFilters()).sql()
+        paged = page_size is not None
+        stored = listing_is_stored(store, obs_id)
+        sql = product_list_sql(all_duplicates, rule_case, where, store.collate, paged, stored)
+        params = [obs_id, obs_id, *rule_params, *where_params]
+        if page_size is not None:
+            params += [page_size, (page - 1) * page_size]
+        listed = [listed_row(r) for r in store.execute(sql, params)]
+        total = listed[0].total if listed else 0
+        if not listed and page > 1:  # past the end: the count still says how many there are
+            count_sql = product_list_sql(
+                all_duplicates, rule_case, where, store.collate, True, stored
+            )
+            probe = [listed_row(r) for r in store.execute(count_sql, [*params[:-2], 1, 0])]
+            total = probe[0].total if probe else 0
     result = ProductList(obs_id=obs_id, obsid=obsid, total=total, page=page, page_size=page_size)
     result.rows = [_listed_row(r, obsid) for r in listed]
     inherit_rights(store, result.rows)
     return result
+
+
+def listing_is_stored(store: SqlStore, obs_id: str) -> bool:
+    """Whether the catalog keeps an up-to-date list of the observation (not queued)."""
+    return not store.execute("SELECT 1 FROM listing_queue WHERE obs_id = ?", (obs_id,))
 
 
 def inherit_rights(store: SqlStore, rows: Sequence[dict[str, Any]]) -> None:
@@ -384,10 +393,12 @@ class MrpResult:
 
 def mrp(store: SqlStore, name: str) -> MrpResult:
     """Return the minimum recommended products of an observation, explained."""
-    obs_id, _ = observation_of(store, name)
-    rule_case, rule_params = _rule_case(store, obs_id)
-    sql = product_list_sql(False, rule_case, "1 = 1", store.collate)
-    listed = [listed_row(r) for r in store.execute(sql, [obs_id, obs_id, *rule_params])]
+    with store.snapshot():
+        obs_id, _ = observation_of(store, name)
+        rule_case, rule_params = _rule_case(store, obs_id)
+        stored = listing_is_stored(store, obs_id)
+        sql = product_list_sql(False, rule_case, "1 = 1", store.collate, stored=stored)
+        listed = [listed_row(r) for r in store.execute(sql, [obs_id, obs_id, *rule_params])]
     descriptions = {rule.id: rule.description for rule in RULES}
     descriptions["per-source-expected"] = (
         "no per-source file is known yet: the placeholder stands for them"

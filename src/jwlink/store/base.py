@@ -32,6 +32,7 @@ from jwlink.core.model import (
     ProductType,
 )
 from jwlink.errors import StoreError
+from jwlink.store.listings import queue_listings, refresh_listings
 from jwlink.store.merge import least_evidence, least_evidence_sql, merge_sql
 from jwlink.store.merge import merge as merge_observation
 from jwlink.store.migrations import CREATE_MIGRATIONS, MIGRATIONS
@@ -531,6 +532,12 @@ class SqlStore:
         visits = sorted({p.visit_id for p in products if p.visit_id})
         if visits:
             self._executemany(QUEUE_VISIT, [(v,) for v in visits])
+        queue_listings(
+            self,
+            names=[p.name for p in products] + [a.name for a in associations],
+            targets=[x.target for x in links],
+            observations=[o.obs_id for o in observations] + [m.obs_id for m in members],
+        )
 
     def optimize(self) -> None:
         """Refresh the planner's statistics after a bulk load (cheap when little changed)."""
@@ -565,6 +572,14 @@ class SqlStore:
         ingest calls it at its end.
         """
         link_windows(self, windows)
+
+    def refresh_listings(self) -> int:
+        """Recompute the product lists that `write` (and linking) queued; return how many.
+
+        Until then a queued list is computed when it is read
+        (`jwlink.store.listings`); an ingest calls this at its end.
+        """
+        return refresh_listings(self)
 
     def link_guide_stars(self, visits: Sequence[str] = ()) -> None:
         """Link guide-star products to the science products of the same visit.
@@ -620,6 +635,8 @@ class SqlStore:
                     "ON CONFLICT (source, target, kind, role) DO NOTHING",
                     names,
                 )
+            # The science products these link to are listed with their guide stars.
+            queue_listings(self, names=[r[0] for r in stars], targets=(), observations=())
             self._execute(f"DELETE FROM guide_star_queue WHERE visit_id IN ({placeholders})", chunk)
             return True
 

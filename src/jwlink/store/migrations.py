@@ -91,6 +91,18 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "CREATE INDEX products_program_obs ON products (program, obs_id);"
         "DROP INDEX products_program",
     ),
+    # Each observation's product list, its files in order by their best path
+    # (jwlink.store.listings), and the queue of lists to recompute. A catalog
+    # made before has every list queued: read live until its next ingest.
+    (
+        "0009_listings",
+        "CREATE TABLE listings (obs_id TEXT NOT NULL, position INTEGER NOT NULL, "
+        "name TEXT NOT NULL, via TEXT, kind TEXT, role TEXT, rank INTEGER NOT NULL, "
+        "PRIMARY KEY (obs_id, position));"
+        "CREATE TABLE listing_queue (obs_id TEXT PRIMARY KEY);"
+        "INSERT INTO listing_queue (obs_id) SELECT obs_id FROM observations "
+        "UNION SELECT obs_id FROM products WHERE obs_id IS NOT NULL",
+    ),
 )
 CREATE_MIGRATIONS = (
     "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"

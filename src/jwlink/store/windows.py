@@ -13,25 +13,13 @@ role (an index seek, ``(role, span)``), which keeps the range scan short.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from jwlink.core.model import TimeWindow
+from jwlink.store.listings import ListingStore, queue_listings
 
 __all__ = ["QUEUE_WINDOW", "UPSERT_WINDOW", "link_windows", "window_rows"]
-
-
-class WindowStore(Protocol):
-    """What linking windows needs of `jwlink.store.base.SqlStore` (which calls it)."""
-
-    collate: str
-    lock_rows: str
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
-
-    def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
-
-    def _retrying(self, work: Callable[[], None]) -> None: ...
 
 
 UPSERT_WINDOW = (
@@ -94,7 +82,7 @@ def _link(collate: str, queued: str, rule: tuple[str, str, str, bool], marks: st
     )
 
 
-def link_windows(store: WindowStore, names: Sequence[tuple[str, str]] = ()) -> None:
+def link_windows(store: ListingStore, names: Sequence[tuple[str, str]] = ()) -> None:
     """Link every queued window (and the given ``(name, role)`` pairs) to those it overlaps.
 
     An engineering series feeds each exposure it overlaps (``contributing``,
@@ -110,7 +98,7 @@ def link_windows(store: WindowStore, names: Sequence[tuple[str, str]] = ()) -> N
         _drain(store, None)
 
 
-def _drain(store: WindowStore, chunk: list[tuple[str, str]] | None) -> None:
+def _drain(store: ListingStore, chunk: list[tuple[str, str]] | None) -> None:
     def work() -> None:
         rows = chunk
         if rows is None:
@@ -131,6 +119,8 @@ def _drain(store: WindowStore, chunk: list[tuple[str, str]] | None) -> None:
             marks = ", ".join("?" for _ in members)
             for rule in rules if members else ():
                 store._execute(_link(store.collate, known, rule, marks), members)
+        # The lists holding either side may now hold the other (guider files).
+        queue_listings(store, names=[name for name, _ in rows], targets=(), observations=())
         for queued, names in sorted(by_role.items()):
             slots = ", ".join("?" for _ in names)
             store._execute(

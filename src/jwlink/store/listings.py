@@ -1,0 +1,246 @@
+"""Each observation's product list, computed at ingest and kept in the ``listings`` table.
+
+An observation's list holds the products it owns, its member exposures'
+products and the files linked into those, each file once, by its best path
+(`paths_sql`). Deciding the best path ranks every path to every file: for a
+mosaic of 5,000 members, some 300,000 paths before the first row could be
+returned. So the ranking runs when the catalog changes, not when it is read:
+each file's transaction queues the observations whose lists its rows can
+change (`queue_listings`), the end of an ingest recomputes the queued lists
+(`refresh_listings`), and a reader of a list that is not queued reads it as
+an index range scan of ``(obs_id, position)``. A queued (stale) list is
+computed live by the same statement, so an answer never depends on whether a
+refresh ran: only its speed does.
+
+A list changes when a row it is computed from changes: a product it holds or
+could hold, a link into a product it holds, a member of it, or an
+observation whose level orders its rows. Catalog rows are only ever added
+or updated, never deleted, so a change is always one of the rows a file
+writes; `queue_listings` maps those to the observations they reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
+
+__all__ = [
+    "BRINGING",
+    "CALIB_LEVEL_SQL",
+    "ORDER_SQL",
+    "QUEUE_LISTING",
+    "paths_sql",
+    "queue_listings",
+    "refresh_listings",
+]
+
+# Links that bring a product into an observation's list: everything that
+# describes or supports its products, but not the reference files (contributing)
+# nor the downstream products that used them. A pre-image named by its PPS id
+# (`jwlink.core.linker.engineering.PREIMAGE_PREFIX`) is no file: its link stays
+# in lineage and on product pages, out of the list of files to download.
+BRINGING = (
+    "((l.kind IN ('linked', 'aggregation', 'prerequisite', 'calibration') "
+    "OR (l.kind = 'antecedent' AND l.role = 'association')) "
+    "AND NOT (l.role = 'preimage' AND SUBSTR(l.source, 1, 9) = 'preimage_'))"
+)
+
+# A product's calib_level where its level does not give one (MAST gives every
+# row one, mast-api.md §2): an association file's by its type (``*2`` -> 2,
+# ``*3`` -> 3), an MSA metadata file 1 (a Level 1b input: keyword dictionary,
+# MSAMETFL), a pool 2 (the first stage whose associations it defines), else
+# the level of the observation that owns it or that it is listed through.
+# Over ``p`` (the product) and ``o`` (that observation).
+CALIB_LEVEL_SQL = (
+    "COALESCE(p.calib_level, "
+    "(SELECT CASE WHEN a.asn_type LIKE '%2' THEN 2 WHEN a.asn_type LIKE '%3' THEN 3 END "
+    "FROM associations a WHERE a.name = p.name), "
+    "CASE p.suffix WHEN 'msa' THEN 1 WHEN 'pool' THEN 2 END, o.calib_level)"
+)
+
+# The order of a list's rows: most calibrated first, then by name, path
+# observation and kind; over a column ``calib_level`` and the path columns.
+ORDER_SQL = (
+    "COALESCE(calib_level, 0) DESC, name {collate}, COALESCE(via, '') {collate}, "
+    "COALESCE(kind, '') {collate}"
+)
+
+# links is read by the IN list of owned names, its outer loop (CROSS JOIN):
+# as the inner side of a join on owned, SQLite builds a Bloom filter over the
+# whole links table once ANALYZE has sized it (a full read per list).
+# Rows: (name, via_obs, kind, role, rank, prio); rank orders the paths to one
+# file, prio the roles one member exposure plays in this observation: an
+# exposure that is science here and background (or PSF, ...) too is listed as
+# science, whatever the names of the kinds sort to. Lineage keeps every edge.
+_PATHS = f"""
+WITH owners(obs_id, kind, role, prio) AS (
+    SELECT ?, NULL, NULL, 0
+    UNION ALL
+    SELECT member_obs_id,
+           CASE exptype WHEN 'science' THEN 'composition'
+                        WHEN 'target_acquisition' THEN 'prerequisite'
+                        ELSE 'calibration' END,
+           exptype,
+           CASE exptype WHEN 'science' THEN 0 WHEN 'member' THEN 2 ELSE 1 END
+    FROM members WHERE obs_id = ?
+),
+owned AS MATERIALIZED (
+    SELECT p.name, o.obs_id AS via, o.kind, o.role,
+           CASE WHEN o.kind IS NULL THEN 0 ELSE 1 END AS rank, o.prio
+    FROM owners o JOIN products p ON p.obs_id = o.obs_id
+),
+brought AS (
+    SELECT l.source AS name, w.via, l.kind, l.role, 2 AS rank, 0 AS prio
+    FROM links l CROSS JOIN owned w
+    WHERE l.target IN (SELECT name FROM owned) AND w.name = l.target AND {BRINGING}
+),
+paths AS (
+    SELECT * FROM owned UNION ALL SELECT * FROM brought
+)
+"""
+_BEST = """,
+ranked AS (
+    SELECT paths.*, ROW_NUMBER() OVER (
+        PARTITION BY name ORDER BY rank, prio, via {collate}, kind {collate}, role {collate}
+    ) AS n
+    FROM paths
+),
+picked AS (SELECT name, via, kind, role, rank FROM ranked WHERE n = 1)
+"""
+_EVERY = """,
+picked AS (SELECT DISTINCT name, via, kind, role, rank FROM paths)
+"""
+
+
+def paths_sql(collate: str, every_path: bool = False) -> str:
+    """Return the CTEs ending in ``picked(name, via, kind, role, rank)``: one list's paths.
+
+    Bind the observation id twice. Each file once by its best path (rank:
+    owned 0, a member's 1, brought in by a link 2; then the member's role,
+    then by name), or with ``every_path`` once per distinct path (MAST's way).
+    Files named by a link but not in the catalog are still in ``picked``; the
+    join with ``products`` that follows drops them.
+    """
+    return _PATHS + (_EVERY if every_path else _BEST).format(collate=collate)
+
+
+def _refresh_sql(collate: str) -> str:
+    """INSERT one observation's listing: bind the obs_id three times."""
+    order = ORDER_SQL.format(collate=collate)
+    return (
+        paths_sql(collate) + ", levelled AS (SELECT x.name, x.via, x.kind, x.role, x.rank, "
+        f"{CALIB_LEVEL_SQL} AS calib_level "
+        "FROM picked x JOIN products p ON p.name = x.name "
+        "LEFT JOIN observations o ON o.obs_id = COALESCE(p.obs_id, x.via)) "
+        "INSERT INTO listings (obs_id, position, name, via, kind, role, rank) "
+        f"SELECT ?, ROW_NUMBER() OVER (ORDER BY {order}), name, via, kind, role, rank "
+        "FROM levelled"
+    )
+
+
+# DO UPDATE, as for the guide-star queue: a writer waits for a refresh holding
+# the row, and queues the observation again once the refresh has committed.
+QUEUE_LISTING = (
+    "INSERT INTO listing_queue (obs_id) VALUES (?) "
+    "ON CONFLICT (obs_id) DO UPDATE SET obs_id = excluded.obs_id"
+)
+
+# Observations whose lists a changed product (or association) can change:
+# its owner, and the owner of each product it is linked into.
+_OWNERS_OF_NAMES = (
+    "SELECT obs_id FROM products WHERE name IN ({marks}) AND obs_id IS NOT NULL "
+    "UNION SELECT p.obs_id FROM links l JOIN products p ON p.name = l.target "
+    "WHERE l.source IN ({marks}) AND p.obs_id IS NOT NULL"
+)
+# Observations whose lists a changed observation's level can reorder: those
+# its products are linked into (its own and its parents' are queued anyway).
+_OWNERS_BY_OBSERVATION = (
+    "SELECT DISTINCT p.obs_id FROM products s JOIN links l ON l.source = s.name "
+    "JOIN products p ON p.name = l.target WHERE s.obs_id IN ({marks}) AND p.obs_id IS NOT NULL"
+)
+# The observations listing the products of the given ones (mosaics of exposures).
+_PARENTS = "SELECT DISTINCT obs_id FROM members WHERE member_obs_id IN ({marks})"
+
+
+class ListingStore(Protocol):
+    """What keeping listings (and linking windows) needs of `jwlink.store.base.SqlStore`."""
+
+    collate: str
+    lock_rows: str
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def _retrying(self, work: Callable[[], None]) -> None: ...
+
+
+_CHUNK = 500
+
+
+def _in(store: ListingStore, sql: str, values: Sequence[str]) -> set[str]:
+    """Run ``sql`` over ``values`` in chunks (every ``{marks}`` bound to the chunk)."""
+    found: set[str] = set()
+    for start in range(0, len(values), _CHUNK):
+        chunk = list(values[start : start + _CHUNK])
+        slots = ", ".join("?" for _ in chunk)
+        count = sql.count("{marks}")
+        found.update(r[0] for r in store._execute(sql.replace("{marks}", slots), chunk * count))
+    return found
+
+
+def queue_listings(
+    store: ListingStore,
+    names: Iterable[str],
+    targets: Iterable[str],
+    observations: Iterable[str],
+) -> None:
+    """Queue the lists one file's rows can change, inside that file's transaction.
+
+    Parameters
+    ----------
+    store : ListingStore
+        The catalog, in the file's write transaction (its rows already written).
+    names : iterable of str
+        Products and associations the file wrote.
+    targets : iterable of str
+        Targets of the links the file wrote.
+    observations : iterable of str
+        Observations the file wrote, and those it wrote members of.
+    """
+    reached = _in(store, _OWNERS_OF_NAMES, sorted(set(names) | set(targets)))
+    given = sorted(set(observations))
+    reached |= set(given) | _in(store, _OWNERS_BY_OBSERVATION, given)
+    reached |= _in(store, _PARENTS, sorted(reached))
+    if reached:
+        # Sorted, so two writers queueing the same observations lock them in one order.
+        store._executemany(QUEUE_LISTING, [(o,) for o in sorted(reached)])
+
+
+def refresh_listings(store: ListingStore, chunk: int = 50) -> int:
+    """Recompute every queued observation's listing; return how many were recomputed.
+
+    A chunk of observations per transaction: each queue row is locked and
+    deleted before its list is computed, so a writer that queues it again
+    meanwhile waits, and its queue row outlives this refresh.
+    """
+    refresh = _refresh_sql(store.collate)
+    done = 0
+
+    def work() -> None:
+        nonlocal done
+        rows = store._execute(
+            f"SELECT obs_id FROM listing_queue ORDER BY obs_id {store.collate} "
+            f"LIMIT {int(chunk)}{store.lock_rows}"
+        )
+        for (obs_id,) in rows:
+            store._execute("DELETE FROM listing_queue WHERE obs_id = ?", (obs_id,))
+            store._execute("DELETE FROM listings WHERE obs_id = ?", (obs_id,))
+            store._execute(refresh, (obs_id, obs_id, obs_id))
+        done += len(rows)
+
+    while store.execute("SELECT 1 FROM listing_queue LIMIT 1"):
+        store._retrying(work)
+    return done
