@@ -326,6 +326,10 @@ def test_two_ingests_of_overlapping_inputs_make_the_catalog_of_one(
                 try:
                     assert_same_catalog(catalog, expected, reference, disputes)
                     assert catalog.execute("SELECT COUNT(*) FROM guide_star_queue") == [(0,)]
+                    # Both refreshed what they queued: the lists kept are the one ingest's.
+                    assert catalog.execute("SELECT COUNT(*) FROM listing_queue") == [(0,)]
+                    kept = "SELECT * FROM listings ORDER BY obs_id, position"
+                    assert catalog.execute(kept) == reference.execute(kept)
                 finally:
                     catalog.close()
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from jwlink.api import stale
@@ -23,7 +24,7 @@ from jwlink.query.prov import to_prov_json
 from jwlink.query.questions import ProductFilters
 from jwlink.query.search import Cone, Criterion, ObservationQuery, search_observations
 
-__all__ = ["router"]
+__all__ = ["observation_doc", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["jwlink"], route_class=BoundedBodyRoute)
 
@@ -40,6 +41,13 @@ KindName = Literal[
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Texts = Annotated[list[Annotated[str, Field(max_length=256)]], Query(max_length=100)]
 assert set(KindName.__args__) == {k.value for k in Kind}  # type: ignore[attr-defined]
+
+
+def _json(doc: dict[str, Any]) -> JSONResponse:
+    # Answers of thousands of rows: FastAPI would walk each value of a
+    # returned dict (jsonable_encoder, about 9 times json.dumps's time); these
+    # hold only JSON's own types, so they are written as they are.
+    return JSONResponse(doc)
 
 
 def _texts(values: list[str], what: str) -> tuple[str, ...]:
@@ -131,7 +139,7 @@ def products(
     all_duplicates: bool = False,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """MAST-style product list of an observation (Level 3: with its members' products).
 
     Rows carry MAST's columns (``productGroupDescription`` marks MRP) plus
@@ -149,12 +157,17 @@ def products(
         key = _observation_key(store, clean_text(obs_id, "obs_id"))
         result = questions.product_list(store, key, filters, all_duplicates, page, page_size)
         stale.mark(state, store, result.rows, "productFilename")
-    return result.as_dict()
+    return _json(result.as_dict())
 
 
 @router.get("/observations/{obs_id:path}")
-def observation(obs_id: str, state: StateDep) -> dict[str, Any]:
+def observation(obs_id: str, state: StateDep) -> JSONResponse:
     """One observation (by obs_id, association product name or numeric obsid) with its members."""
+    return _json(observation_doc(obs_id, state))
+
+
+def observation_doc(obs_id: str, state: StateDep) -> dict[str, Any]:
+    """Return the `observation` answer as a dict (the portal's page shows the same)."""
     with state.pool.store() as store:
         catalog = Catalog(store=store)
         what, key = catalog.resolve(clean_text(obs_id, "obs_id"))
@@ -187,11 +200,11 @@ def lineage(
     kind: Annotated[list[KindName], Query(max_length=10)] = [],  # noqa: B006
     depth: Annotated[int | None, Query(ge=0, le=1000)] = None,
     format: Literal["json", "prov-json"] = "json",  # noqa: A002
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Return the linkage subgraph around a product or observation (JSON or PROV-JSON)."""
     with state.pool.store() as store:
         result = questions.lineage(store, clean_text(name, "name"), direction, kind, depth)
-    return to_prov_json(result) if format == "prov-json" else result.as_dict()
+    return _json(to_prov_json(result) if format == "prov-json" else result.as_dict())
 
 
 @router.get("/mrp/{obs_id:path}")

@@ -107,7 +107,7 @@ def observation_page(obs_id: str, request: Request, state: StateDep) -> HTMLResp
     base = _base(request)
     json_url = _api(base, f"observations/{views.path_segment(obs_id)}")
     try:
-        doc = native.observation(obs_id, state)["observation"]
+        doc = native.observation_doc(obs_id, state)["observation"]
         with state.pool.store() as store:
             shown = previews.observation_previews(store, doc["obs_id"])
             thumbs, thumb_total = previews.member_thumbnails(store, doc["obs_id"])

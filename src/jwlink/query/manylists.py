@@ -4,8 +4,11 @@ A MAST request may name thousands of observations (``obsid=1,2,3,...``) and
 asks for one page of all their rows together. The rows are those of each
 observation's own list (`jwlink.query.productlist`: owned, members',
 brought in; each file once per observation; MRP-flagged by each
-observation's own policy), the observations in the order asked, and the page
-is cut by the database: one statement, whatever the number of observations.
+observation's own policy), the observations in the order asked. When every
+list asked is stored (`jwlink.store.listings`), the lists are sized from
+the index, the page is cut in Python into one row range per list it
+overlaps, and one statement reads those ranges; otherwise one statement
+computes every list and the database cuts the page.
 """
 
 from __future__ import annotations
@@ -26,7 +29,13 @@ from jwlink.query.questions import inherit_rights
 from jwlink.store import SqlStore
 from jwlink.store.listings import BRINGING, ORDER_SQL
 
-__all__ = ["ObservationLists", "observation_ids", "product_lists", "product_lists_sql"]
+__all__ = [
+    "ObservationLists",
+    "observation_ids",
+    "product_lists",
+    "product_lists_sql",
+    "stored_lists_sql",
+]
 
 # Observations resolved from MAST's numeric Product Group IDs, all at once.
 _BY_OBSID = "SELECT obsid, obs_id FROM observations WHERE obsid IN ({marks})"
@@ -46,22 +55,10 @@ _ROOT_FACTS = (
 )
 
 
-def product_lists_sql(count: int, rule_case: str, collate: str, stored: bool = False) -> str:
-    """Return the statement listing the products of ``count`` observations, paged.
-
-    Bind each observation's ``(obs_id, position, obsid)``, then the
-    parameters of ``rule_case``, then ``LIMIT`` and ``OFFSET``. Rows are those
-    of `jwlink.query.productlist.product_list_sql` (``rule`` and the total
-    included), then the obsid of the observation they are listed for. With
-    ``stored``, the lists the store keeps are read (none of the observations
-    may be queued, `jwlink.store.listings`); the rows are the same.
-    """
-    roots = ", ".join("(?, CAST(? AS INTEGER), CAST(? AS BIGINT))" for _ in range(count))
+def _listed(rule_case: str, total: str, order: str) -> str:
+    """Return the end of both statements: each path picked, its product, MRP rule, total."""
     fields = ", ".join(PRODUCT_FIELDS)
-    head = f"""
-WITH asked(root, pos, parent) AS (VALUES {roots}),
-roots AS MATERIALIZED (SELECT r.root, r.pos, r.parent, {_ROOT_FACTS} FROM asked r),"""
-    tail = f"""
+    return f"""
 listed AS (
     SELECT x.via, x.kind, x.role, x.rank, x.pos, x.parent, x.position,
            {", ".join(product_columns())},
@@ -71,28 +68,25 @@ listed AS (
     LEFT JOIN observations o ON o.obs_id = COALESCE(p.obs_id, x.via)
 )
 SELECT name, via, kind, role, rank, {fields}, obsid, obs_dataproduct_type, obs_rights, rule,
-       {
-        "(SELECT COUNT(*) FROM roots r JOIN listings l ON l.obs_id = r.root)"
-        if stored
-        else "COUNT(*) OVER ()"
-    }, parent
+       {total}, parent
 FROM listed
-ORDER BY pos, {"position" if stored else ORDER_SQL.format(collate=collate)}
-LIMIT ? OFFSET ?"""
-    if stored:
-        return (
-            head
-            + """
-picked AS (
-    SELECT l.name, l.via, l.kind, l.role, l.rank, l.position, r.pos, r.parent, r.asn_type,
-           r.has_l3, r.concrete
-    FROM roots r JOIN listings l ON l.obs_id = r.root
-),"""
-            + tail
-        )
-    return (
-        head
-        + f"""
+ORDER BY {order}"""
+
+
+def product_lists_sql(count: int, rule_case: str, collate: str) -> str:
+    """Return the statement listing the products of ``count`` observations, paged.
+
+    Bind each observation's ``(obs_id, position, obsid)``, then the
+    parameters of ``rule_case``, then ``LIMIT`` and ``OFFSET``. Rows are those
+    of `jwlink.query.productlist.product_list_sql` (``rule`` and the total
+    included), then the obsid of the observation they are listed for. Each
+    list is computed: for observations whose lists are queued.
+    """
+    roots = ", ".join("(?, CAST(? AS INTEGER), CAST(? AS BIGINT))" for _ in range(count))
+    order = f"pos, {ORDER_SQL.format(collate=collate)}"
+    return f"""
+WITH asked(root, pos, parent) AS (VALUES {roots}),
+roots AS MATERIALIZED (SELECT r.root, r.pos, r.parent, {_ROOT_FACTS} FROM asked r),
 owners(pos, obs_id, kind, role, prio) AS (
     SELECT pos, root, NULL, NULL, 0 FROM roots
     UNION ALL
@@ -125,9 +119,47 @@ picked AS (
     SELECT k.name, k.via, k.kind, k.role, k.rank, 0 AS position, r.pos, r.parent, r.asn_type,
            r.has_l3, r.concrete
     FROM ranked k JOIN roots r ON r.pos = k.pos WHERE k.n = 1
-),"""
-        + tail
+),{_listed(rule_case, "COUNT(*) OVER ()", order)}
+LIMIT ? OFFSET ?"""
+
+
+def stored_lists_sql(count: int, rule_case: str) -> str:
+    """Return the statement reading rows ``first..last`` of ``count`` stored lists.
+
+    Bind each observation's ``(obs_id, position, obsid, first, last)`` (rows
+    numbered from 1 in each list, `jwlink.store.listings`), then the
+    parameters of ``rule_case``, then the total of all pages. The rows are
+    those of `product_lists_sql` for the same page: each list is an index
+    range scan, and only the lists the page overlaps are read.
+    """
+    roots = ", ".join(
+        "(?, CAST(? AS INTEGER), CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS INTEGER))"
+        for _ in range(count)
     )
+    return f"""
+WITH asked(root, pos, parent, first, last) AS (VALUES {roots}),
+roots AS MATERIALIZED (
+    SELECT r.root, r.pos, r.parent, r.first, r.last, {_ROOT_FACTS} FROM asked r
+),
+picked AS (
+    SELECT l.name, l.via, l.kind, l.role, l.rank, l.position, r.pos, r.parent, r.asn_type,
+           r.has_l3, r.concrete
+    FROM roots r JOIN listings l ON l.obs_id = r.root AND l.position BETWEEN r.first AND r.last
+),{_listed(rule_case, "CAST(? AS BIGINT)", "pos, position")}"""
+
+
+def _page_of_lists(sizes: Sequence[int], offset: int, page_size: int) -> list[tuple[int, int, int]]:
+    """Return ``(index, first, last)`` of each list a page overlaps (rows numbered from 1)."""
+    overlaps, start = [], 0
+    for index, size in enumerate(sizes):
+        end = start + size  # this list holds rows start .. end - 1 of all
+        first, last = max(offset, start), min(offset + page_size, end) - 1
+        if first <= last:
+            overlaps.append((index, first - start + 1, last - start + 1))
+        start = end
+        if start >= offset + page_size:
+            break
+    return overlaps
 
 
 def observation_ids(store: SqlStore, obsids: Sequence[int]) -> dict[int, str]:
@@ -168,27 +200,65 @@ def product_lists(
     if not observations:
         return ObservationLists([], 0)
     truth = "x.{} = 1"
-    rule_case, rule_params = sql_case(
+    rule = sql_case(
         None, truth.format("has_l3"), truth.format("concrete"), asn_type_column="x.asn_type"
     )
-    roots = [v for pos, (obs_id, obsid) in enumerate(observations) for v in (obs_id, pos, obsid)]
-    offset = (page - 1) * page_size
+    window = ((page - 1) * page_size, page_size)
+    asked = sorted({obs_id for obs_id, _ in observations})
     with store.snapshot():
-        queued = store.execute_in(
-            "SELECT obs_id FROM listing_queue WHERE obs_id IN ({marks})",
-            sorted({obs_id for obs_id, _ in observations}),
-        )
-        sql = product_lists_sql(len(observations), rule_case, store.collate, stored=not queued)
-        listed = [
-            listed_row(r) for r in store.execute(sql, (*roots, *rule_params, page_size, offset))
-        ]
-        total = listed[0].total if listed else 0
-        if not listed and page > 1:  # past the end: the count still says how many there are
-            probe = store.execute(sql, (*roots, *rule_params, 1, 0))
-            total = listed_row(probe[0]).total if probe else 0
+        queued = store.execute_in(_QUEUED, asked)
+        read = _computed if queued else _stored
+        listed, total = read(store, observations, rule, window)
     rows = [_row(r) for r in listed]
     inherit_rights(store, rows)
     return ObservationLists(rows, total)
+
+
+# Rule: the MRP rule's SQL and its parameters; window: (offset, page size).
+_Rule = tuple[str, list[Any]]
+_Window = tuple[int, int]
+_QUEUED = "SELECT obs_id FROM listing_queue WHERE obs_id IN ({marks})"
+
+
+def _stored(
+    store: SqlStore, observations: Sequence[tuple[str, int]], rule: _Rule, window: _Window
+) -> tuple[list[ListedRow], int]:
+    """Read one page from the stored lists: sized first, then only the ranges it overlaps."""
+    rule_case, rule_params = rule
+    offset, page_size = window
+    counts = store.execute_in(
+        "SELECT obs_id, COUNT(*) FROM listings WHERE obs_id IN ({marks}) GROUP BY obs_id",
+        sorted({obs_id for obs_id, _ in observations}),
+    )
+    size = {obs_id: int(n) for obs_id, n in counts}
+    sizes = [size.get(obs_id, 0) for obs_id, _ in observations]
+    total = sum(sizes)
+    overlaps = _page_of_lists(sizes, offset, page_size)
+    if not overlaps:
+        return [], total
+    roots = [
+        v
+        for index, first, last in overlaps
+        for v in (observations[index][0], index, observations[index][1], first, last)
+    ]
+    sql = stored_lists_sql(len(overlaps), rule_case)
+    return [listed_row(r) for r in store.execute(sql, (*roots, *rule_params, total))], total
+
+
+def _computed(
+    store: SqlStore, observations: Sequence[tuple[str, int]], rule: _Rule, window: _Window
+) -> tuple[list[ListedRow], int]:
+    """Compute one page in the database from the catalog's rows (some list is queued)."""
+    rule_case, rule_params = rule
+    offset, page_size = window
+    sql = product_lists_sql(len(observations), rule_case, store.collate)
+    roots = [v for pos, (obs_id, obsid) in enumerate(observations) for v in (obs_id, pos, obsid)]
+    listed = [listed_row(r) for r in store.execute(sql, (*roots, *rule_params, page_size, offset))]
+    total = listed[0].total if listed else 0
+    if not listed and offset > 0:  # past the end: the count still says how many there are
+        probe = store.execute(sql, (*roots, *rule_params, 1, 0))
+        total = listed_row(probe[0]).total if probe else 0
+    return listed, total
 
 
 def _row(listed: ListedRow) -> dict[str, Any]:
