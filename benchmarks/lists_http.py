@@ -6,8 +6,10 @@ serves CATALOG with ``jwlink serve`` (one worker, loopback) and times, each
 the median of ``--repeat`` runs:
 
 - ``GET /api/v1/observations/<biggest>/products?page_size=100`` (the first
-  page of the list with the most rows) beside ``GET /api/v1/products/<name>``
-  of one of its files (a point lookup through the same server);
+  page of the list with the most rows) beside the point lookups of that
+  observation (``GET /api/v1/observations/<biggest>``, its members included)
+  and of its first file (``GET /api/v1/products/<name>``, its links included)
+  through the same server;
 - the whole list of an observation of about 5,000 listed files, if one exists;
 - unmodified astroquery ``Observations.get_product_list`` of up to
   ``--obsids`` Level 3 observations in one call (MAST's ``Mast.Caom.Products``
@@ -122,13 +124,18 @@ def main(argv: list[str] | None = None) -> int:
             obs_id, rows = picks["biggest"]
             first = f"/api/v1/observations/{obs_id}/products?page_size=100"
             point = f"/api/v1/products/{picks['name']}"
-            _get(client, first), _get(client, point)  # warm
+            lookup = f"/api/v1/observations/{obs_id}"
+            _get(client, first), _get(client, point), _get(client, lookup)  # warm
             out["first_page_100"] = {
                 "obs_id": obs_id,
                 "rows": rows,
                 "ms": _median_ms(lambda: _get(client, first), args.repeat),
             }
-            out["point_lookup"] = {"ms": _median_ms(lambda: _get(client, point), args.repeat)}
+            out["point_lookup"] = {
+                "product": picks["name"],
+                "ms": _median_ms(lambda: _get(client, point), args.repeat),
+                "observation_ms": _median_ms(lambda: _get(client, lookup), args.repeat),
+            }
             near, near_rows = picks["near_5000"]
             whole = f"/api/v1/observations/{near}/products?page_size=10000"
             out["whole_list"] = {

@@ -199,32 +199,32 @@ def product_lists(
     """
     if not observations:
         return ObservationLists([], 0)
-    truth = "x.{} = 1"
-    rule = sql_case(
-        None, truth.format("has_l3"), truth.format("concrete"), asn_type_column="x.asn_type"
-    )
     window = ((page - 1) * page_size, page_size)
     asked = sorted({obs_id for obs_id, _ in observations})
     with store.snapshot():
         queued = store.execute_in(_QUEUED, asked)
         read = _computed if queued else _stored
-        listed, total = read(store, observations, rule, window)
+        listed, total = read(store, observations, window)
     rows = [_row(r) for r in listed]
     inherit_rights(store, rows)
     return ObservationLists(rows, total)
 
 
-# Rule: the MRP rule's SQL and its parameters; window: (offset, page size).
-_Rule = tuple[str, list[Any]]
+# A page: (offset, page size).
 _Window = tuple[int, int]
 _QUEUED = "SELECT obs_id FROM listing_queue WHERE obs_id IN ({marks})"
 
 
+def _rule() -> tuple[str, list[Any]]:
+    """Return each row's MRP rule by its own observation's facts (columns of ``roots``)."""
+    return sql_case(None, "x.has_l3 = 1", "x.concrete = 1", asn_type_column="x.asn_type")
+
+
 def _stored(
-    store: SqlStore, observations: Sequence[tuple[str, int]], rule: _Rule, window: _Window
+    store: SqlStore, observations: Sequence[tuple[str, int]], window: _Window
 ) -> tuple[list[ListedRow], int]:
     """Read one page from the stored lists: sized first, then only the ranges it overlaps."""
-    rule_case, rule_params = rule
+    rule_case, rule_params = _rule()
     offset, page_size = window
     counts = store.execute_in(
         "SELECT obs_id, COUNT(*) FROM listings WHERE obs_id IN ({marks}) GROUP BY obs_id",
@@ -246,10 +246,10 @@ def _stored(
 
 
 def _computed(
-    store: SqlStore, observations: Sequence[tuple[str, int]], rule: _Rule, window: _Window
+    store: SqlStore, observations: Sequence[tuple[str, int]], window: _Window
 ) -> tuple[list[ListedRow], int]:
     """Compute one page in the database from the catalog's rows (some list is queued)."""
-    rule_case, rule_params = rule
+    rule_case, rule_params = _rule()
     offset, page_size = window
     sql = product_lists_sql(len(observations), rule_case, store.collate)
     roots = [v for pos, (obs_id, obsid) in enumerate(observations) for v in (obs_id, pos, obsid)]
