@@ -6,7 +6,10 @@ Run:  python benchmarks/bench.py [--sizes 10000 100000 1000000]
 
 Each size gets a fresh catalog filled by the catalog-only synthesizer in a
 child process (so its peak memory is its own). Queries are timed in this
-process. Lineage is compared with what a user would write otherwise: load
+process: the biggest product list (whole, and its first page of 100 beside
+a point lookup of its observation), MAST's product lists of up to 500 Level 3
+observations in one request (first page of 50,000 rows), a program's page
+of 1,000. Lineage is compared with what a user would write otherwise: load
 every link into networkx and call ``ancestors``/``descendants`` (load timed
 too). FITS header reading is timed on a synthetic folder of real FITS files,
 jwlink's fast path beside a plain ``astropy.io.fits.getheader`` loop, and the
@@ -33,7 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from jwlink.query import questions
+from jwlink.query import manylists, questions
 from jwlink.store import open_store
 
 PG_URL = os.environ.get("JWLINK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -146,11 +149,33 @@ def _queries(url: str, samples: int) -> dict[str, Any]:
         size = questions.product_list(store, obs_id).total
         times = _timed(lambda: questions.product_list(store, obs_id), 5)
         paged = _timed(lambda: questions.product_list(store, obs_id, page_size=100), 5)
+        lookup = _timed(
+            lambda: store.execute("SELECT * FROM observations WHERE obs_id = ?", (obs_id,)), 20
+        )
         out["l3_product_list"] = {
             "obs_id": obs_id,
             "rows": size,
             "ms_median": statistics.median(times),
             "ms_median_first_page_100": statistics.median(paged),
+            "ms_median_point_lookup": statistics.median(lookup),
+        }
+    # MAST's Mast.Caom.Products of up to 500 Level 3 observations in one
+    # request, its first page of 50,000 rows (astroquery's page size).
+    level3 = [
+        (str(r[0]), int(r[1]))
+        for r in store.execute(
+            "SELECT obs_id, obsid FROM observations WHERE calib_level = 3 AND obsid IS NOT NULL "
+            "ORDER BY obs_id LIMIT 500"
+        )
+    ]
+    if level3:
+        lists = manylists.product_lists(store, level3, 1, 50_000)
+        times = _timed(lambda: manylists.product_lists(store, level3, 1, 50_000), 3)
+        out["many_lists"] = {
+            "observations": len(level3),
+            "rows": lists.total,
+            "page_rows": len(lists.rows),
+            "ms_median": statistics.median(times),
         }
     program = store.execute(
         "SELECT program, COUNT(*) FROM products WHERE program IS NOT NULL "
@@ -339,7 +364,11 @@ def _print_row(backend: str, r: dict[str, Any]) -> None:
     print(
         f"{backend:<10} {r['size']:>9} products: ingest {i['products_per_s']:>8.0f} products/s "
         f"{i['links_per_s']:>8.0f} links/s peak {i['peak_rss_mb']:.0f} MB | "
-        f"L3 list ({l3.get('rows', 0)} rows) {l3.get('ms_median', 0):.1f} ms | "
+        f"L3 list ({l3.get('rows', 0)} rows) {l3.get('ms_median', 0):.1f} ms, "
+        f"first 100 {l3.get('ms_median_first_page_100', 0):.2f} ms "
+        f"(lookup {l3.get('ms_median_point_lookup', 0):.3f} ms) | "
+        f"{q.get('many_lists', {}).get('observations', 0)} lists "
+        f"{q.get('many_lists', {}).get('ms_median', 0):.0f} ms | "
         f"program list {q['program_product_list']['ms_median']:.0f} ms | "
         f"lineage up p50 {q['lineage_up']['p50_ms']:.2f} ms "
         f"p95 {q['lineage_up']['p95_ms']:.2f} | down p50 {q['lineage_down']['p50_ms']:.2f} | "

@@ -27,6 +27,8 @@ def test_benchmark_smoke_run(tmp_path, pg_url):
         for key in ("lineage_up", "lineage_down", "mrp", "networkx", "program_product_list"):
             assert key in result["queries"], key
         assert result["queries"]["l3_product_list"]["rows"] > 0
+        many = result["queries"]["many_lists"]
+        assert many["observations"] > 0 and many["rows"] >= many["page_rows"] > 0
 
 
 def _numbers(node, path=""):

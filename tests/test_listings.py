@@ -57,7 +57,7 @@ def _observations(store: SqlStore) -> list[str]:
 def _one(store: SqlStore, obs_id: str, stored: bool, where: str, params: list[Any]) -> list[Any]:
     rule_case, rule_params = _rule_case(store, obs_id)
     sql = product_list_sql(False, rule_case, where, store.collate, True, stored)
-    return store.execute(sql, [obs_id, obs_id, *rule_params, *params, 1_000_000, 0])
+    return store.execute(sql, [obs_id, *rule_params, *params, 1_000_000, 0])
 
 
 def assert_stored_equals_live(store: SqlStore) -> int:

@@ -204,12 +204,48 @@ def read_file(
     InputError
         The file cannot be read as the evidence its name promises.
     """
+    batch = Batch(source=str(path.resolve()))
+    for part in read_parts(path, reader, sha256, size, info)():
+        batch.extend(part)
+    return batch
+
+
+def read_parts(
+    path: Path, reader: str, sha256: str, size: int, info: NameInfo | None = None
+) -> Callable[[], Iterator[Batch]]:
+    """Read one file now; return what links it, a part at a time (`SqlStore.write_parts`).
+
+    The file is read (and refused, raising `InputError`) before this
+    returns; the returned callable links its rows, and may be called again.
+    An association yields one part per `linker.MEMBERS_PER_PART` members;
+    every other file, one part.
+    """
     location = str(path.resolve())
-    batch = Batch(source=location)
     info = describe(path.name) if info is None else info
+    found = FoundFile(info.name, location, size, sha256)
     if reader == "association":
-        batch.extend(linker.link_association(read_association(path), info))
-    elif reader == "pool":
+        asn = read_association(path)
+
+        def association() -> Iterator[Batch]:
+            for part in linker.link_association_parts(asn, info):
+                part.source = location
+                yield part
+            yield _located(linker.link_file(found, info), location)
+
+        return association
+    batch = _read_whole(path, reader, found, info)
+    return lambda: iter((batch,))
+
+
+def _located(batch: Batch, location: str) -> Batch:
+    batch.source = location
+    return batch
+
+
+def _read_whole(path: Path, reader: str, found: FoundFile, info: NameInfo) -> Batch:
+    location = found.location
+    batch = Batch(source=location)
+    if reader == "pool":
         batch.extend(linker.link_pool(list(read_pool(path))))
     elif reader == "fits":
         from jwlink.readers.fits import read as read_fits
@@ -224,15 +260,13 @@ def read_file(
     elif reader == "engdb":
         # Named by mnemonic and time range, not by the file (jwst caches are
         # <mnemonic>_data.json whatever the range).
-        found = FoundFile(info.name, location, size, sha256)
-        return linker.link_engineering(read_engdb(path), path.suffix, found)
+        return _located(linker.link_engineering(read_engdb(path), path.suffix, found), location)
     elif reader == "table":
         batch.extend(linker.link_listed(list(read_product_table(path))))
     elif reader in LISTING_READERS:
         batch.extend(linker.link_listed(list(read_listing(path, reader))))
-    batch.extend(linker.link_file(FoundFile(info.name, location, size, sha256), info))
-    batch.source = location
-    return batch
+    batch.extend(linker.link_file(FoundFile(info.name, location, found.size, found.sha256), info))
+    return _located(batch, location)
 
 
 def ingest(
@@ -434,9 +468,9 @@ def _ingest_one(store: SqlStore, path: Path, report: IngestReport, force: bool) 
     if not force and store.fingerprint_of(location) == sha256:
         report.unchanged += 1
         return
-    batch = read_file(path, reader, sha256, size, info)
+    parts = read_parts(path, reader, sha256, size, info)
     report._writing = (location, sha256)
-    store.write(batch, fingerprint=sha256, reader=reader)
+    store.write_parts(parts, location, fingerprint=sha256, reader=reader)
     report.ingested += 1
     report._writing = None
     # Only names whose suffix is free (exposure, stage 3, dummy) can hold an

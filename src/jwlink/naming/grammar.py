@@ -331,7 +331,7 @@ def is_known_suffix(suffix: str | None) -> bool:
     return suffix is None or suffix == "{suffix}" or is_known(suffix)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 13)  # as jwlink.naming.info.CACHED_NAMES
 def parse(name: str) -> FileName:
     """Parse a JWST file or product name strictly.
 

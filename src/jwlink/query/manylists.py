@@ -27,7 +27,7 @@ from jwlink.query.productlist import (
 )
 from jwlink.query.questions import inherit_rights
 from jwlink.store import SqlStore
-from jwlink.store.listings import BRINGING, ORDER_SQL
+from jwlink.store.listings import ORDER_SQL, paths_sql
 
 __all__ = [
     "ObservationLists",
@@ -55,7 +55,7 @@ _ROOT_FACTS = (
 )
 
 
-def _listed(rule_case: str, total: str, order: str) -> str:
+def _listed(rule_case: str, total: str, order: str, source: str = "picked") -> str:
     """Return the end of both statements: each path picked, its product, MRP rule, total."""
     fields = ", ".join(PRODUCT_FIELDS)
     return f"""
@@ -64,7 +64,7 @@ listed AS (
            {", ".join(product_columns())},
            o.obsid, o.dataproduct_type AS obs_dataproduct_type, o.data_rights AS obs_rights,
            {rule_case} AS rule
-    FROM picked x JOIN products p ON p.name = x.name
+    FROM {source} x JOIN products p ON p.name = x.name
     LEFT JOIN observations o ON o.obs_id = COALESCE(p.obs_id, x.via)
 )
 SELECT name, via, kind, role, rank, {fields}, obsid, obs_dataproduct_type, obs_rights, rule,
@@ -80,47 +80,26 @@ def product_lists_sql(count: int, rule_case: str, collate: str) -> str:
     parameters of ``rule_case``, then ``LIMIT`` and ``OFFSET``. Rows are those
     of `jwlink.query.productlist.product_list_sql` (``rule`` and the total
     included), then the obsid of the observation they are listed for. Each
-    list is computed: for observations whose lists are queued.
+    list is computed (`jwlink.store.listings.paths_sql`, once per distinct
+    observation): for observations whose lists are queued.
     """
-    roots = ", ".join("(?, CAST(? AS INTEGER), CAST(? AS BIGINT))" for _ in range(count))
+    asked = ", ".join("(?, CAST(? AS INTEGER), CAST(? AS BIGINT))" for _ in range(count))
+    roots = (
+        f"WITH asked(root, pos, parent) AS (VALUES {asked}), "
+        "roots AS MATERIALIZED (SELECT DISTINCT root FROM asked),"
+    )
     order = f"pos, {ORDER_SQL.format(collate=collate)}"
-    return f"""
-WITH asked(root, pos, parent) AS (VALUES {roots}),
-roots AS MATERIALIZED (SELECT r.root, r.pos, r.parent, {_ROOT_FACTS} FROM asked r),
-owners(pos, obs_id, kind, role, prio) AS (
-    SELECT pos, root, NULL, NULL, 0 FROM roots
-    UNION ALL
-    SELECT r.pos, m.member_obs_id,
-           CASE m.exptype WHEN 'science' THEN 'composition'
-                          WHEN 'target_acquisition' THEN 'prerequisite'
-                          ELSE 'calibration' END,
-           m.exptype,
-           CASE m.exptype WHEN 'science' THEN 0 WHEN 'member' THEN 2 ELSE 1 END
-    FROM roots r JOIN members m ON m.obs_id = r.root
-),
-owned AS MATERIALIZED (
-    SELECT o.pos, p.name, o.obs_id AS via, o.kind, o.role,
-           CASE WHEN o.kind IS NULL THEN 0 ELSE 1 END AS rank, o.prio
-    FROM owners o JOIN products p ON p.obs_id = o.obs_id
-),
-brought AS (
-    SELECT w.pos, l.source AS name, w.via, l.kind, l.role, 2 AS rank, 0 AS prio
-    FROM links l CROSS JOIN owned w
-    WHERE l.target IN (SELECT name FROM owned) AND w.name = l.target AND {BRINGING}
-),
-paths AS (SELECT * FROM owned UNION ALL SELECT * FROM brought),
-ranked AS (
-    SELECT paths.*, ROW_NUMBER() OVER (
-        PARTITION BY pos, name ORDER BY rank, prio, via {collate}, kind {collate}, role {collate}
-    ) AS n
-    FROM paths
-),
-picked AS (
-    SELECT k.name, k.via, k.kind, k.role, k.rank, 0 AS position, r.pos, r.parent, r.asn_type,
-           r.has_l3, r.concrete
-    FROM ranked k JOIN roots r ON r.pos = k.pos WHERE k.n = 1
-),{_listed(rule_case, "COUNT(*) OVER ()", order)}
+    return (
+        paths_sql(collate, roots=roots)
+        + f""",
+facts AS MATERIALIZED (SELECT r.root, r.pos, r.parent, {_ROOT_FACTS} FROM asked r),
+each AS (
+    SELECT k.name, k.via, k.kind, k.role, k.rank, 0 AS position, f.pos, f.parent, f.asn_type,
+           f.has_l3, f.concrete
+    FROM picked k JOIN facts f ON f.root = k.root
+),{_listed(rule_case, "COUNT(*) OVER ()", order, "each")}
 LIMIT ? OFFSET ?"""
+    )
 
 
 def stored_lists_sql(count: int, rule_case: str) -> str:

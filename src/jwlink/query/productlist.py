@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from jwlink.store.listings import BRINGING, CALIB_LEVEL_SQL, ORDER_SQL, paths_sql
+from jwlink.store.listings import BRINGING, CALIB_LEVEL_SQL, ONE_ROOT, ORDER_SQL, paths_sql
 
 __all__ = [
     "BRINGING",
@@ -45,10 +45,11 @@ MRP_LABEL = "Minimum Recommended Products"
 # The statements that pick each file's best path, and order and level the
 # rows, are the store's: it keeps every list computed (``listings``).
 _LISTED = """
-WITH picked AS (
-    SELECT name, via, kind, role, rank, position FROM listings WHERE obs_id = ?
+picked AS (
+    SELECT name, via, kind, role, rank, position FROM listings
+    WHERE obs_id = (SELECT root FROM roots)
 ),
-stored AS (SELECT COUNT(*) AS total FROM listings WHERE obs_id = ?)
+stored AS (SELECT COUNT(*) AS total FROM listings WHERE obs_id = (SELECT root FROM roots))
 """
 
 
@@ -138,7 +139,7 @@ def product_list_sql(
 ) -> str:
     """Return the statement listing an observation's products with their paths.
 
-    Bind the observation id twice, then the parameters of ``rule_case`` and
+    Bind the observation id once, then the parameters of ``rule_case`` and
     ``where``, then ``LIMIT``/``OFFSET`` when ``paged``. Each row is the path
     columns ``(name, via_obs_id, kind, role, rank)``, `PRODUCT_FIELDS` of the
     product, ``obsid``, ``dataproduct_type`` and ``data_rights`` of its
@@ -169,7 +170,7 @@ def product_list_sql(
     stored = stored and not all_duplicates  # the stored list holds each file once
     unfiltered = where == "1 = 1"
     if stored:
-        ctes, position, order = _LISTED, "x.position", "position"
+        ctes, position, order = ONE_ROOT + _LISTED, "x.position", "position"
         # The stored count is the rows' (each joined a product when computed,
         # and products are never deleted); a filter must count what it keeps.
         total = "(SELECT total FROM stored)" if unfiltered else "COUNT(*) OVER ()"

@@ -173,7 +173,7 @@ def product_list(
         paged = page_size is not None
         stored = listing_is_stored(store, obs_id)
         sql = product_list_sql(all_duplicates, rule_case, where, store.collate, paged, stored)
-        params = [obs_id, obs_id, *rule_params, *where_params]
+        params = [obs_id, *rule_params, *where_params]
         if page_size is not None:
             params += [page_size, (page - 1) * page_size]
         listed = [listed_row(r) for r in store.execute(sql, params)]
@@ -398,7 +398,7 @@ def mrp(store: SqlStore, name: str) -> MrpResult:
         rule_case, rule_params = _rule_case(store, obs_id)
         stored = listing_is_stored(store, obs_id)
         sql = product_list_sql(False, rule_case, "1 = 1", store.collate, stored=stored)
-        listed = [listed_row(r) for r in store.execute(sql, [obs_id, obs_id, *rule_params])]
+        listed = [listed_row(r) for r in store.execute(sql, [obs_id, *rule_params])]
     descriptions = {rule.id: rule.description for rule in RULES}
     descriptions["per-source-expected"] = (
         "no per-source file is known yet: the placeholder stands for them"

@@ -486,12 +486,30 @@ class SqlStore:
         reader : str
             Name of the reader that produced the batch.
         """
+        self.write_parts(lambda: (batch,), batch.source, fingerprint, reader)
+
+    def write_parts(
+        self,
+        parts: Callable[[], Iterable[Batch]],
+        source: str,
+        fingerprint: str | None = None,
+        reader: str = "",
+    ) -> None:
+        """Write one input file's rows, made a part at a time, in one transaction.
+
+        ``parts`` makes the parts (called again if the write is retried), so
+        a file of millions of rows (an association of 200,000 members) is
+        never held whole; a failure in any part leaves no row of the file.
+        ``source`` is the input's path, as `Batch.source`.
+        """
 
         def work() -> None:
-            self._write_rows(batch)
+            products = links = 0
+            for batch in parts():
+                self._write_rows(batch)
+                products, links = products + len(batch.products), links + len(batch.links)
             if fingerprint is not None:
-                counts = (len(batch.products), len(batch.links))
-                self._execute(UPSERT_INPUT, (batch.source, fingerprint, reader, *counts))
+                self._execute(UPSERT_INPUT, (source, fingerprint, reader, products, links))
 
         self._retrying(work)
 

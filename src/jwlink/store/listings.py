@@ -27,6 +27,7 @@ from typing import Any, Protocol
 __all__ = [
     "BRINGING",
     "CALIB_LEVEL_SQL",
+    "ONE_ROOT",
     "ORDER_SQL",
     "QUEUE_LISTING",
     "paths_sql",
@@ -65,32 +66,33 @@ ORDER_SQL = (
     "COALESCE(kind, '') {collate}"
 )
 
+# Over a CTE ``roots(root)``: the observations whose lists are made.
 # links is read by the IN list of owned names, its outer loop (CROSS JOIN):
 # as the inner side of a join on owned, SQLite builds a Bloom filter over the
 # whole links table once ANALYZE has sized it (a full read per list).
-# Rows: (name, via_obs, kind, role, rank, prio); rank orders the paths to one
-# file, prio the roles one member exposure plays in this observation: an
-# exposure that is science here and background (or PSF, ...) too is listed as
-# science, whatever the names of the kinds sort to. Lineage keeps every edge.
+# Rows: (root, name, via_obs, kind, role, rank, prio); rank orders the paths
+# to one file, prio the roles one member exposure plays in this observation:
+# an exposure that is science here and background (or PSF, ...) too is listed
+# as science, whatever the names of the kinds sort to. Lineage keeps every edge.
 _PATHS = f"""
-WITH owners(obs_id, kind, role, prio) AS (
-    SELECT ?, NULL, NULL, 0
+owners(root, obs_id, kind, role, prio) AS (
+    SELECT root, root, NULL, NULL, 0 FROM roots
     UNION ALL
-    SELECT member_obs_id,
-           CASE exptype WHEN 'science' THEN 'composition'
-                        WHEN 'target_acquisition' THEN 'prerequisite'
-                        ELSE 'calibration' END,
-           exptype,
-           CASE exptype WHEN 'science' THEN 0 WHEN 'member' THEN 2 ELSE 1 END
-    FROM members WHERE obs_id = ?
+    SELECT r.root, m.member_obs_id,
+           CASE m.exptype WHEN 'science' THEN 'composition'
+                          WHEN 'target_acquisition' THEN 'prerequisite'
+                          ELSE 'calibration' END,
+           m.exptype,
+           CASE m.exptype WHEN 'science' THEN 0 WHEN 'member' THEN 2 ELSE 1 END
+    FROM roots r JOIN members m ON m.obs_id = r.root
 ),
 owned AS MATERIALIZED (
-    SELECT p.name, o.obs_id AS via, o.kind, o.role,
+    SELECT o.root, p.name, o.obs_id AS via, o.kind, o.role,
            CASE WHEN o.kind IS NULL THEN 0 ELSE 1 END AS rank, o.prio
     FROM owners o JOIN products p ON p.obs_id = o.obs_id
 ),
 brought AS (
-    SELECT l.source AS name, w.via, l.kind, l.role, 2 AS rank, 0 AS prio
+    SELECT w.root, l.source AS name, w.via, l.kind, l.role, 2 AS rank, 0 AS prio
     FROM links l CROSS JOIN owned w
     WHERE l.target IN (SELECT name FROM owned) AND w.name = l.target AND {BRINGING}
 ),
@@ -101,40 +103,46 @@ paths AS (
 _BEST = """,
 ranked AS (
     SELECT paths.*, ROW_NUMBER() OVER (
-        PARTITION BY name ORDER BY rank, prio, via {collate}, kind {collate}, role {collate}
+        PARTITION BY root, name ORDER BY rank, prio, via {collate}, kind {collate}, role {collate}
     ) AS n
     FROM paths
 ),
-picked AS (SELECT name, via, kind, role, rank FROM ranked WHERE n = 1)
+picked AS (SELECT root, name, via, kind, role, rank FROM ranked WHERE n = 1)
 """
 _EVERY = """,
-picked AS (SELECT DISTINCT name, via, kind, role, rank FROM paths)
+picked AS (SELECT DISTINCT root, name, via, kind, role, rank FROM paths)
 """
 
+# One observation, bound once: the CTE ``roots`` of the statements below.
+ONE_ROOT = "WITH roots(root) AS (SELECT CAST(? AS TEXT)),"
 
-def paths_sql(collate: str, every_path: bool = False) -> str:
-    """Return the CTEs ending in ``picked(name, via, kind, role, rank)``: one list's paths.
 
-    Bind the observation id twice. Each file once by its best path (rank:
-    owned 0, a member's 1, brought in by a link 2; then the member's role,
-    then by name), or with ``every_path`` once per distinct path (MAST's way).
-    Files named by a link but not in the catalog are still in ``picked``; the
-    join with ``products`` that follows drops them.
+def paths_sql(collate: str, every_path: bool = False, roots: str = ONE_ROOT) -> str:
+    """Return the CTEs ending in ``picked(root, name, via, kind, role, rank)``: lists' paths.
+
+    ``roots`` begins the statement and defines ``roots(root)``; by default
+    one observation, bound once. Each file once per list by its best path
+    (rank: owned 0, a member's 1, brought in by a link 2; then the member's
+    role, then by name), or with ``every_path`` once per distinct path
+    (MAST's way). Files named by a link but not in the catalog are still in
+    ``picked``; the join with ``products`` that follows drops them.
     """
-    return _PATHS + (_EVERY if every_path else _BEST).format(collate=collate)
+    return roots + _PATHS + (_EVERY if every_path else _BEST).format(collate=collate)
 
 
-def _refresh_sql(collate: str) -> str:
-    """INSERT one observation's listing: bind the obs_id three times."""
+def _refresh_sql(collate: str, count: int) -> str:
+    """INSERT the listings of ``count`` observations: bind each obs_id once."""
     order = ORDER_SQL.format(collate=collate)
+    roots = "WITH roots(root) AS (VALUES " + ", ".join(["(CAST(? AS TEXT))"] * count) + "),"
     return (
-        paths_sql(collate) + ", levelled AS (SELECT x.name, x.via, x.kind, x.role, x.rank, "
+        paths_sql(collate, roots=roots)
+        + ", levelled AS (SELECT x.root, x.name, x.via, x.kind, x.role, x.rank, "
         f"{CALIB_LEVEL_SQL} AS calib_level "
         "FROM picked x JOIN products p ON p.name = x.name "
         "LEFT JOIN observations o ON o.obs_id = COALESCE(p.obs_id, x.via)) "
         "INSERT INTO listings (obs_id, position, name, via, kind, role, rank) "
-        f"SELECT ?, ROW_NUMBER() OVER (ORDER BY {order}), name, via, kind, role, rank "
-        "FROM levelled"
+        f"SELECT root, ROW_NUMBER() OVER (PARTITION BY root ORDER BY {order}), "
+        "name, via, kind, role, rank FROM levelled"
     )
 
 
@@ -219,14 +227,15 @@ def queue_listings(
         store._executemany(QUEUE_LISTING, [(o,) for o in sorted(reached)])
 
 
-def refresh_listings(store: ListingStore, chunk: int = 50) -> int:
+def refresh_listings(store: ListingStore, chunk: int = 100) -> int:
     """Recompute every queued observation's listing; return how many were recomputed.
 
-    A chunk of observations per transaction: each queue row is locked and
-    deleted before its list is computed, so a writer that queues it again
-    meanwhile waits, and its queue row outlives this refresh.
+    A chunk of observations per transaction and per statement (one
+    statement computes the chunk's lists together: per observation, the
+    statements' overhead dominated on PostgreSQL). The chunk's queue rows are
+    locked and deleted before its lists are computed, so a writer that queues
+    one again meanwhile waits, and its queue row outlives this refresh.
     """
-    refresh = _refresh_sql(store.collate)
     done = 0
 
     def work() -> None:
@@ -235,11 +244,14 @@ def refresh_listings(store: ListingStore, chunk: int = 50) -> int:
             f"SELECT obs_id FROM listing_queue ORDER BY obs_id {store.collate} "
             f"LIMIT {int(chunk)}{store.lock_rows}"
         )
-        for (obs_id,) in rows:
-            store._execute("DELETE FROM listing_queue WHERE obs_id = ?", (obs_id,))
-            store._execute("DELETE FROM listings WHERE obs_id = ?", (obs_id,))
-            store._execute(refresh, (obs_id, obs_id, obs_id))
-        done += len(rows)
+        chosen = [r[0] for r in rows]
+        if not chosen:
+            return
+        slots = ", ".join("?" for _ in chosen)
+        store._execute(f"DELETE FROM listing_queue WHERE obs_id IN ({slots})", chosen)
+        store._execute(f"DELETE FROM listings WHERE obs_id IN ({slots})", chosen)
+        store._execute(_refresh_sql(store.collate, len(chosen)), chosen)
+        done += len(chosen)
 
     while store.execute("SELECT 1 FROM listing_queue LIMIT 1"):
         store._retrying(work)

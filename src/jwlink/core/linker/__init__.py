@@ -28,7 +28,11 @@ the file it read, passes that value in (``info``).
 from __future__ import annotations
 
 from jwlink.core.crdsparams import crds_header
-from jwlink.core.linker.associations import link_association
+from jwlink.core.linker.associations import (
+    MEMBERS_PER_PART,
+    link_association,
+    link_association_parts,
+)
 from jwlink.core.linker.engineering import (
     header_windows,
     link_engineering,
@@ -42,7 +46,9 @@ from jwlink.core.model import Batch, FoundFile, HeaderEvidence
 from jwlink.naming import NameInfo, describe
 
 __all__ = [
+    "MEMBERS_PER_PART",
     "link_association",
+    "link_association_parts",
     "link_engineering",
     "link_file",
     "link_header",

@@ -6,7 +6,9 @@ products it makes are derived from the parsed product and member names.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Iterator
 
 from jwlink.core import expected, pipeline_modes
 from jwlink.core.linker.headers import pool_file_name
@@ -15,7 +17,7 @@ from jwlink.core.model import AsnEvidence, AsnProduct, Batch, Kind, Link, Member
 from jwlink.errors import InvalidName
 from jwlink.naming import Form, NameInfo, describe, info_of
 
-__all__ = ["link_association"]
+__all__ = ["MEMBERS_PER_PART", "link_association", "link_association_parts"]
 
 _FILE_ENDING = re.compile(r"\.(fits|ecsv|asdf|json)$")
 
@@ -42,25 +44,59 @@ def link_association(asn: AsnEvidence, own_name: NameInfo | None = None) -> Batc
     -------
     Batch
         The association, its file as an INFO product, every member and
-        expected product, the observations they belong to, and their links.
+        expected product, the observations they belong to, and their links:
+        the union of `link_association_parts`.
+    """
+    batch = Batch(source=asn.path)
+    for part in link_association_parts(asn, own_name):
+        batch.extend(part)
+    return batch
+
+
+# Members per part: a mosaic of 200,000 members is linked (and written) a
+# part at a time, so its rows never all live in memory at once.
+MEMBERS_PER_PART = 5000
+
+
+def link_association_parts(
+    asn: AsnEvidence, own_name: NameInfo | None = None, members: int = MEMBERS_PER_PART
+) -> Iterator[Batch]:
+    """Derive the rows of one association file in parts of about ``members`` members.
+
+    Every rule that links a Level 3 product is per member (a member feeds
+    the products made of it and from it) or per product (the products made
+    once, from what the members make), so linking a product's members a
+    slice at a time gives the rows of linking them all at once: each slice
+    repeats the product's own rows (observation, outputs), which merge.
+    Whether a product is Level 3 is decided on all its members first.
     """
     info = asn.association
-    batch = Batch(source=asn.path, associations=[info])
+    head = Batch(source=asn.path, associations=[info])
     names = _Names()
     if own_name is not None:
         names[own_name.name] = own_name
     own = names[info.name]
-    add_product(batch, product_of(own), own.form)
+    add_product(head, product_of(own), own.form)
     pool = pool_file_name(info.pool)
     if pool is not None:
-        add_product(batch, product_of(names[pool]), names[pool].form)
-        batch.links.append(Link(pool, info.name, Kind.AGGREGATION, "pool", f"asn:{info.name}"))
+        add_product(head, product_of(names[pool]), names[pool].form)
+        head.links.append(Link(pool, info.name, Kind.AGGREGATION, "pool", f"asn:{info.name}"))
+    batch, size = head, 0
     for entry in asn.products:
-        if _is_level3(info.asn_type, entry, names[entry.name]):
-            _link_level3(batch, asn, entry, names)
-        else:
-            _link_level2(batch, asn, entry, names)
-    return batch
+        level3 = _is_level3(info.asn_type, entry, names[entry.name])
+        step = members if level3 else max(len(entry.members), 1)
+        for start in range(0, max(len(entry.members), 1), step):
+            if size >= members:
+                yield batch
+                # Names parsed for the members written are not needed again.
+                batch, size, names = Batch(source=asn.path), 0, _Names({own.name: own})
+            if level3:
+                part = dataclasses.replace(entry, members=entry.members[start : start + step])
+                _link_level3(batch, asn, part, names)
+            else:
+                _link_level2(batch, asn, entry, names)
+            size += min(step, len(entry.members))
+    yield batch
 
 
 def _is_level3(asn_type: str | None, entry: AsnProduct, product: NameInfo) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 from jwlink.core.linker.names import implied
 from jwlink.core.model import Batch, Link, Observation, Product
 from jwlink.naming import Form, NameInfo, describe
+from jwlink.naming.info import CACHED_NAMES
 
 __all__ = [
     "add_info",
@@ -124,13 +125,13 @@ def add_product(batch: Batch, product: Product, form: Form | None) -> None:
 _Bare = tuple[Product, Observation | None]
 
 
-@functools.lru_cache(maxsize=1 << 15)
+@functools.lru_cache(maxsize=CACHED_NAMES)
 def _bare(info: NameInfo) -> _Bare:
     product = product_of(info)
     return product, observation_for(product, info.form)
 
 
-@functools.lru_cache(maxsize=1 << 15)
+@functools.lru_cache(maxsize=CACHED_NAMES)
 def _named(
     info: NameInfo,
 ) -> tuple[tuple[tuple[Product, Observation | None], ...], tuple[Link, ...]]:
