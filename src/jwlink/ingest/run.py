@@ -314,6 +314,9 @@ def ingest(
         # Also drains visits an earlier, interrupted run left queued.
         store.link_guide_stars()
         store.link_windows()
+        if report.ingested:
+            # Before the lists are ranked: the planner needs the new sizes.
+            store.optimize()
         # Last: linking queues lists too. Also an earlier run's leftovers.
         store.refresh_listings()
     except KeyboardInterrupt as stop:
@@ -333,8 +336,6 @@ def ingest(
             report.products = report.links = None
         raise IngestInterrupted(report) from stop
     _count_added(store, before, report)
-    if report.ingested:
-        store.optimize()
     return report
 
 

@@ -48,6 +48,10 @@ Tracer = Callable[[str, Sequence[Any]], None]
 _T = TypeVar("_T")
 _V = TypeVar("_V")
 
+# Rows of one batch past which its transaction refreshes the planner's
+# statistics before looking rows up (`_refresh_statistics`).
+_LARGE_WRITE = 20_000
+
 # Values per ``IN (...)`` list: well under SQLite's 32766 bound parameters
 # and PostgreSQL's 65535, with room for a statement's other parameters.
 CHUNK = 500
@@ -292,6 +296,9 @@ class SqlStore:
 
     def _bulk(self, table: str, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._executemany(sql, rows)
+
+    def _refresh_statistics(self) -> None:
+        """Give the planner the sizes of tables this transaction has grown (PostgreSQL)."""
 
     def close(self) -> None:
         """Close the connection."""
@@ -550,6 +557,8 @@ class SqlStore:
         visits = sorted({p.visit_id for p in products if p.visit_id})
         if visits:
             self._executemany(QUEUE_VISIT, [(v,) for v in visits])
+        if len(products) + len(links) > _LARGE_WRITE:
+            self._refresh_statistics()
         queue_listings(
             self,
             names=[p.name for p in products] + [a.name for a in associations],

@@ -227,7 +227,7 @@ def queue_listings(
         store._executemany(QUEUE_LISTING, [(o,) for o in sorted(reached)])
 
 
-def refresh_listings(store: ListingStore, chunk: int = 100) -> int:
+def refresh_listings(store: ListingStore, chunk: int = 500) -> int:
     """Recompute every queued observation's listing; return how many were recomputed.
 
     A chunk of observations per transaction and per statement (one

@@ -59,6 +59,16 @@ class PostgresStore(SqlStore):
     backend = "postgresql"
     collate = 'COLLATE "C"'
     optimize_sql = "ANALYZE"
+
+    def _refresh_statistics(self) -> None:
+        # An autovacuum ANALYZE that ran while this transaction was writing
+        # saw none of its rows (uncommitted) and left the tables "empty":
+        # the planner then reads a whole index for each lookup by name (the
+        # lists queued by one part of a 200,000-member association took
+        # minutes a statement). ANALYZE in this transaction counts its own
+        # rows; the planner scales the density it finds by the tables' size.
+        self._execute("ANALYZE products, links, members")
+
     lock_rows = " FOR UPDATE"
 
     def __init__(self, url: str, readonly: bool = False) -> None:

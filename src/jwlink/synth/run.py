@@ -162,8 +162,8 @@ def generate_catalog(store: SqlStore, seed: int = 1, products: int = 2000) -> Sy
         store.link_windows()
         report.products += 2
         report.programs += 1
+    store.optimize()  # first: the lists are ranked with the new sizes known
     store.refresh_listings()
-    store.optimize()
     report.modes = sorted(modes)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
