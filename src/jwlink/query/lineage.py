@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from jwlink.core.model import Kind
 from jwlink.errors import InvalidQuery
-from jwlink.store.base import marks
+from jwlink.store.chunks import marks
 
 __all__ = ["DIRECTIONS", "Lineage", "impact_sql", "lineage_sql"]
 

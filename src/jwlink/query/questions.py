@@ -20,7 +20,7 @@ from jwlink.query.productlist import (
     sort_key,
 )
 from jwlink.store import SqlStore
-from jwlink.store.base import marks
+from jwlink.store.chunks import marks
 
 __all__ = ["Impact", "MrpResult", "ProductFilters", "impact", "lineage", "mrp",
            "inherit_rights", "listing_is_stored", "observation_of", "product_list",

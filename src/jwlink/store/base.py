@@ -32,6 +32,8 @@ from jwlink.core.model import (
     ProductType,
 )
 from jwlink.errors import StoreError
+from jwlink.store.chunks import CHUNK, chunked, marks
+from jwlink.store.guide_stars import link_guide_stars
 from jwlink.store.listings import queue_listings, refresh_listings
 from jwlink.store.merge import least_evidence, least_evidence_sql, merge_sql
 from jwlink.store.merge import merge as merge_observation
@@ -46,26 +48,10 @@ __all__ = ["CHUNK", "MIGRATIONS", "SqlStore", "Tracer", "chunked", "marks"]
 # its parameters (for a bulk statement, its rows; for COPY, the rows copied).
 Tracer = Callable[[str, Sequence[Any]], None]
 _T = TypeVar("_T")
-_V = TypeVar("_V")
 
 # Rows of one batch past which its transaction refreshes the planner's
 # statistics before looking rows up (`_refresh_statistics`).
 _LARGE_WRITE = 20_000
-
-# Values per ``IN (...)`` list: well under SQLite's 32766 bound parameters
-# and PostgreSQL's 65535, with room for a statement's other parameters.
-CHUNK = 500
-
-
-def chunked(values: Sequence[_V], size: int = CHUNK) -> Iterator[list[_V]]:
-    """Yield ``values`` in lists of at most ``size``, in order."""
-    for start in range(0, len(values), size):
-        yield list(values[start : start + size])
-
-
-def marks(count: int) -> str:
-    """Return ``count`` placeholders for an ``IN (...)`` list: ``?, ?, ?``."""
-    return ", ".join(["?"] * count)
 
 
 PRODUCT_COLUMNS = tuple(f.name for f in fields(Product))
@@ -614,57 +600,7 @@ class SqlStore:
         Guide-star files are named by visit (``jw<ppppp><ooo><vvv>_gs-...``),
         never by exposure, so the link can only be made once both are in the
         catalog. This links the given visits and every visit `write` queued
-        (then clears them from the queue); an ingest calls it at its end.
+        (then clears them from the queue); an ingest calls it at its end
+        (`jwlink.store.guide_stars`).
         """
-        for chunk in chunked(sorted(set(visits))):
-            self._link_guide_stars(chunk, queued=False)
-        # A read first: with nothing queued, no write transaction is begun.
-        while self.execute("SELECT 1 FROM guide_star_queue LIMIT 1"):
-            self._link_guide_stars((), queued=True)
-
-    def _link_guide_stars(self, visits: Sequence[str], queued: bool) -> bool:
-        """Link one chunk of visits (or of the queue); return whether there was one."""
-
-        def work() -> bool:
-            chunk = list(visits)
-            if queued:
-                # The row locks make a writer queueing one of these visits
-                # meanwhile wait, and queue it again after this commits.
-                rows = self._execute(
-                    "SELECT visit_id FROM guide_star_queue ORDER BY visit_id "
-                    f"{self.collate} LIMIT {CHUNK}{self.lock_rows}"
-                )
-                chunk = [r[0] for r in rows]
-            if not chunk:
-                return False
-            placeholders = marks(len(chunk))
-            # Two statements, not one self-join: the planner may drive a join
-            # of the visit's products with itself from either side, and from
-            # the science side it scans the whole visit once per product
-            # (quadratic in a visit's size). The guide-star products are
-            # found first (one pass over each visit); the links then cost one
-            # visit scan per guide-star product, the size of what they write.
-            stars = self._execute(
-                f"SELECT name FROM products WHERE visit_id IN ({placeholders}) AND name LIKE ? "
-                f"ORDER BY name {self.collate}",
-                (*chunk, "%_gs-%"),
-            )
-            # Ordered, so two processes linking the same visits lock the same
-            # link keys in the same order (no deadlock).
-            for names in chunked([r[0] for r in stars]):
-                self._execute(
-                    "INSERT INTO links (source, target, kind, role, evidence) "
-                    "SELECT g.name, p.name, 'aggregation', 'guide_star', 'rule:guide-star-visit' "
-                    "FROM products g JOIN products p ON p.visit_id = g.visit_id "
-                    f"WHERE g.name IN ({marks(len(names))}) "
-                    "AND p.level = '2b' AND p.product_type = 'SCIENCE' "
-                    f"ORDER BY g.name {self.collate}, p.name {self.collate} "
-                    "ON CONFLICT (source, target, kind, role) DO NOTHING",
-                    names,
-                )
-            # The science products these link to are listed with their guide stars.
-            queue_listings(self, names=[r[0] for r in stars], targets=(), observations=())
-            self._execute(f"DELETE FROM guide_star_queue WHERE visit_id IN ({placeholders})", chunk)
-            return True
-
-        return self._retrying(work)
+        link_guide_stars(self, visits)

@@ -22,7 +22,9 @@ writes; `queue_listings` maps those to the observations they reach.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from jwlink.store.chunks import chunked, marks
 
 __all__ = [
     "BRINGING",
@@ -170,6 +172,9 @@ _OWNERS_BY_OBSERVATION = (
 _PARENTS = "SELECT DISTINCT obs_id FROM members WHERE member_obs_id IN ({marks})"
 
 
+_T = TypeVar("_T")
+
+
 class ListingStore(Protocol):
     """What keeping listings (and linking windows) needs of `jwlink.store.base.SqlStore`."""
 
@@ -182,20 +187,15 @@ class ListingStore(Protocol):
 
     def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
-    def _retrying(self, work: Callable[[], None]) -> None: ...
-
-
-_CHUNK = 500
+    def _retrying(self, work: Callable[[], _T]) -> _T: ...
 
 
 def _in(store: ListingStore, sql: str, values: Sequence[str]) -> set[str]:
     """Run ``sql`` over ``values`` in chunks (every ``{marks}`` bound to the chunk)."""
     found: set[str] = set()
-    for start in range(0, len(values), _CHUNK):
-        chunk = list(values[start : start + _CHUNK])
-        slots = ", ".join("?" for _ in chunk)
-        count = sql.count("{marks}")
-        found.update(r[0] for r in store._execute(sql.replace("{marks}", slots), chunk * count))
+    for chunk in chunked(values):
+        statement = sql.replace("{marks}", marks(len(chunk)))
+        found.update(r[0] for r in store._execute(statement, chunk * sql.count("{marks}")))
     return found
 
 
@@ -238,21 +238,20 @@ def refresh_listings(store: ListingStore, chunk: int = 500) -> int:
     """
     done = 0
 
-    def work() -> None:
-        nonlocal done
+    def work() -> int:
         rows = store._execute(
             f"SELECT obs_id FROM listing_queue ORDER BY obs_id {store.collate} "
             f"LIMIT {int(chunk)}{store.lock_rows}"
         )
         chosen = [r[0] for r in rows]
         if not chosen:
-            return
-        slots = ", ".join("?" for _ in chosen)
+            return 0
+        slots = marks(len(chosen))
         store._execute(f"DELETE FROM listing_queue WHERE obs_id IN ({slots})", chosen)
         store._execute(f"DELETE FROM listings WHERE obs_id IN ({slots})", chosen)
         store._execute(_refresh_sql(store.collate, len(chosen)), chosen)
-        done += len(chosen)
+        return len(chosen)
 
     while store.execute("SELECT 1 FROM listing_queue LIMIT 1"):
-        store._retrying(work)
+        done += store._retrying(work)
     return done
