@@ -192,7 +192,7 @@ def raw(url: str, request: bytes) -> bytes:
 
 def test_declared_body_too_large_is_413_before_it_is_sent(jwlink_server: tuple[str, int]) -> None:
     head = (
-        b"POST /api/v1/completeness HTTP/1.1\r\nHost: x\r\n"
+        b"POST /api/v1/completeness HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         b"Content-Type: application/json\r\nContent-Length: 99999999\r\n\r\n"
     )
     answer = raw(jwlink_server[0], head)  # the server answers and closes without the body

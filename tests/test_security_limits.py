@@ -166,7 +166,7 @@ def _response_status(sock: socket.socket) -> int:
 def test_a_declared_huge_body_is_refused_without_reading_it(server: Server) -> None:
     with _raw(server) as sock:
         sock.sendall(
-            b"POST /api/v0/invoke HTTP/1.1\r\nHost: x\r\n"
+            b"POST /api/v0/invoke HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Content-Type: application/x-www-form-urlencoded\r\n"
             b"Content-Length: 1000000000000\r\n\r\nrequest="
         )
@@ -180,7 +180,7 @@ def test_a_chunked_body_is_cut_off_after_the_limit(server: Server, path: str) ->
     sent, status = 0, None
     with _raw(server) as sock:
         sock.sendall(
-            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             "Transfer-Encoding: chunked\r\n\r\n".encode()
         )
         try:

@@ -27,6 +27,7 @@ from jwlink.api.access import Principal, is_public
 from jwlink.api.bodies import BoundedBodyRoute
 from jwlink.api.errors import BadRequest, render_errors_under
 from jwlink.api.files import content_type, may_read
+from jwlink.api.hosts import base_url
 from jwlink.api.state import ServeState, StateDep, clean_text, read_form
 from jwlink.errors import JwlinkError, NotFound
 from jwlink.query import names
@@ -385,7 +386,7 @@ async def links(request: Request, state: StateDep) -> Response:
         return votable_error(400, f"RESPONSEFORMAT '{formats[0]}' is not supported (votable)")
     limit = _maxrec([value for key, value in pairs if key.upper() == "MAXREC"])
     principal, _ = state.principal(request)
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
 
     def run() -> list[LinkRow]:
         with state.pool.store() as store:

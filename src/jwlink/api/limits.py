@@ -14,7 +14,14 @@ connection:
   once (the queue is full) gets it after a pause of ``refusal_pause``
   seconds (see below);
 * a request target longer than ``max_target`` bytes gets **414**, a declared
-  ``Content-Length`` above ``max_body`` gets **413**, before any route runs.
+  ``Content-Length`` above ``max_body`` gets **413**, before any route runs;
+* a request with a body takes its slot only once the whole body has been
+  read (then replayed to the app), within ``body_timeout`` seconds plus one
+  second per ``body_min_rate`` bytes; later, it gets **408** and its
+  connection is closed. A slow or stalled client thus costs a socket and
+  some memory (bounded by ``body_budget`` for all such bodies), never a
+  slot. The request head is timed by the HTTP protocol
+  (`jwlink.api.protocol`): the middleware only sees complete heads.
 
 When a slot is released: a response sent in one piece (every JSON answer)
 holds its slot until it is sent. A streamed response (a file download)
@@ -52,7 +59,7 @@ from starlette.requests import Request
 from jwlink.api.errors import error_body, error_response
 from jwlink.errors import JwlinkError
 
-__all__ = ["AdmissionLimiter", "check_limits"]
+__all__ = ["AdmissionLimiter", "check_body_limits", "check_limits"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -68,6 +75,14 @@ DEFAULT_QUEUE_TIMEOUT = 5.0
 DEFAULT_RETRY_AFTER = 1
 DEFAULT_REFUSAL_PAUSE = 1.0
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
+# A body must arrive within 30 s plus 1 s per 8 KiB received (64 kbit/s, a
+# poor mobile link): a 16 MiB body may take 34 minutes, a stalled one gets 30 s.
+DEFAULT_BODY_TIMEOUT = 30.0
+DEFAULT_BODY_MIN_RATE = 8 * 1024
+# Bodies read before admission are held in memory: all of them together at
+# most this much (or one largest body), so that many slow uploads cannot
+# exhaust memory where they cannot take slots.
+DEFAULT_BODY_BUDGET = 64 * 1024 * 1024
 # Common proxies and servers cap the request line near 8 KiB; a longer
 # target is a mistake or an attack, never a catalog query.
 DEFAULT_MAX_TARGET = 8 * 1024
@@ -85,6 +100,13 @@ def check_limits(
             "max_queue, queue_timeout and refusal_pause must not be negative "
             f"({max_queue}, {queue_timeout}, {refusal_pause})"
         )
+        raise JwlinkError(msg)
+
+
+def check_body_limits(body_timeout: float, body_min_rate: int) -> None:
+    """Raise `JwlinkError` unless the body timeout and minimum rate are positive."""
+    if not (body_timeout > 0 and body_min_rate > 0):
+        msg = f"body timeout and minimum rate must be positive ({body_timeout}, {body_min_rate})"
         raise JwlinkError(msg)
 
 
@@ -110,6 +132,14 @@ class AdmissionLimiter:
         Largest declared ``Content-Length`` accepted (413 above).
     max_target : int
         Longest request target (path and query string) accepted (414 above).
+    body_timeout : float
+        Seconds a request body may take before it is answered 408 and its
+        connection closed, plus one second per ``body_min_rate`` bytes received.
+    body_min_rate : int
+        Bytes a second a long body must average to earn more time.
+    body_budget : int
+        Bytes all bodies read before admission may hold together (at least
+        ``max_body``); beyond, 503 and the connection is closed.
     """
 
     def __init__(
@@ -122,8 +152,12 @@ class AdmissionLimiter:
         refusal_pause: float = DEFAULT_REFUSAL_PAUSE,
         max_body: int = DEFAULT_MAX_BODY,
         max_target: int = DEFAULT_MAX_TARGET,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        body_min_rate: int = DEFAULT_BODY_MIN_RATE,
+        body_budget: int = DEFAULT_BODY_BUDGET,
     ) -> None:
         check_limits(max_inflight, max_queue, queue_timeout, refusal_pause)
+        check_body_limits(body_timeout, body_min_rate)
         self.app = app
         self.max_inflight = max_inflight
         self.max_queue = max_queue
@@ -133,6 +167,14 @@ class AdmissionLimiter:
         self.max_body = max_body
         self.max_target = max_target
         self.free = max_inflight
+        self.body_timeout = body_timeout
+        self.body_min_rate = body_min_rate
+        self.body_budget = max(body_budget, max_body)
+        self._buffered = 0  # bytes of bodies read and not yet done with
+        self._budget_message = (
+            f"The server is receiving too many request bodies ({self.body_budget} bytes); "
+            f"retry after {retry_after} s"
+        )
         self._busy_message = (
             f"The server is busy ({max_inflight} requests at work, {max_queue} waiting); "
             f"retry after {retry_after} s"
@@ -161,6 +203,25 @@ class AdmissionLimiter:
         if refusal is not None:
             await _answer(scope, receive, send, *refusal)
             return
+        if not _has_body(scope):
+            await self._admit(scope, receive, send)
+            return
+        # The body is read before a slot is taken: a client that sends it
+        # slowly, or not at all, costs a socket and never a slot.
+        body = bytearray()
+        try:
+            refusal = await self._read_body(receive, body)
+            if refusal is not None:
+                await _answer(scope, receive, send, *refusal)
+            else:
+                await self._admit(scope, _replay(bytes(body), receive), send)
+        except _ClientGone:
+            return  # nobody to answer
+        finally:
+            self._buffered -= len(body)
+
+    async def _admit(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Take a slot (or answer 503), run the app, give the slot back."""
         if not await self._acquire():
             await self._busy(scope, receive, send)
             return
@@ -182,6 +243,42 @@ class AdmissionLimiter:
             await self.app(scope, receive, sending)
         finally:
             release()
+
+    async def _read_body(
+        self, receive: Receive, body: bytearray
+    ) -> tuple[int, str, dict[str, str]] | None:
+        """Read the whole body into ``body`` in time; return a refusal if it cannot be.
+
+        The time allowed is ``body_timeout`` plus one second per
+        ``body_min_rate`` bytes received: a large body on a slow but steady
+        link arrives, a stalled or trickling one is cut off.
+        """
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        while True:
+            deadline = start + self.body_timeout + len(body) / self.body_min_rate
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                return (
+                    408,
+                    f"Request body not received in time ({len(body)} bytes after "
+                    f"{loop.time() - start:.0f} s)",
+                    {},
+                )
+            if message["type"] != "http.request":
+                raise _ClientGone
+            chunk = message.get("body", b"")
+            if len(body) + len(chunk) > self.max_body:
+                return 413, f"Request body larger than {self.max_body} bytes", {}
+            if self._buffered + len(chunk) > self.body_budget:
+                headers = {"Retry-After": str(self.retry_after), "Connection": "close"}
+                return 503, self._budget_message, headers
+            body += chunk
+            self._buffered += len(chunk)
+            if not message.get("more_body", False):
+                return None
 
     async def _busy(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer 503: from bytes rendered once, since a flood of them is the usual case."""
@@ -248,6 +345,34 @@ class AdmissionLimiter:
             pass  # already taken off the line by _release
 
 
+class _ClientGone(Exception):
+    """The client went away before its request body was complete."""
+
+
+def _has_body(scope: Scope) -> bool:
+    """Return True when the request announces a body (a length above 0, or chunks)."""
+    for key, value in scope.get("headers", ()):
+        if key == b"content-length" and value.strip() not in (b"", b"0"):
+            return True
+        if key == b"transfer-encoding":
+            return True
+    return False
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """Return a ``receive`` that gives the app ``body`` in one message, then the real stream."""
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # only http.disconnect is left to come
+
+    return replay
+
+
 def _settle(future: asyncio.Future[bool], value: bool) -> None:
     if not future.done():
         future.set_result(value)
@@ -259,7 +384,7 @@ async def _answer(
     """Send the error envelope (a VOTable under /datalink) without running any route."""
     response = error_response(status, [message], request=Request(scope))
     response.headers.update(headers)
-    if status in (413, 414):
+    if status in (408, 413, 414):
         # The body (or the rest of the request) is not read: close rather than
         # leave the connection to parse it as the next request.
         response.headers["Connection"] = "close"
