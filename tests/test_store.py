@@ -30,6 +30,7 @@ def test_migrations_apply_once(store):
         "0007_time_windows",
         "0008_program_observations",
         "0009_listings",
+        "0010_input_stat",
     ]
 
 

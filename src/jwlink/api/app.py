@@ -12,15 +12,19 @@ from fastapi import FastAPI
 from jwlink.api import bundles, changes, datalink, files, mast, native, stale
 from jwlink.api.access import TokenFile, install_log_filter
 from jwlink.api.errors import install_error_handlers
+from jwlink.api.hosts import HostGuard, HostPolicy
 from jwlink.api.limits import (
+    DEFAULT_BODY_TIMEOUT,
     DEFAULT_INFLIGHT,
     DEFAULT_MAX_TARGET,
     DEFAULT_QUEUE,
     DEFAULT_QUEUE_TIMEOUT,
     DEFAULT_REFUSAL_PAUSE,
     AdmissionLimiter,
+    check_body_limits,
     check_limits,
 )
+from jwlink.api.methods import MethodsMiddleware
 from jwlink.api.replicas import ReadPools
 from jwlink.api.state import ReadPool, ServeState, StorePool
 from jwlink.errors import JwlinkError
@@ -51,6 +55,9 @@ def create_api(
     refusal_pause: float = DEFAULT_REFUSAL_PAUSE,
     max_target: int = DEFAULT_MAX_TARGET,
     replicas: Sequence[str] = (),
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    allowed_hosts: Sequence[str] | None = None,
+    public_url: str | None = None,
 ) -> FastAPI:
     """Build the jwlink HTTP API (`jwlink.app.create_app` adds the portal's pages).
 
@@ -74,6 +81,17 @@ def create_api(
     replicas : sequence of str
         PostgreSQL streaming replicas of ``db_url`` that serve the reads
         (see `jwlink.api.replicas`); the primary answers when none does.
+    body_timeout : float
+        Seconds a request body may take (plus one per 8 KiB received) before
+        408; it is read before the request takes a slot.
+    allowed_hosts : sequence of str, optional
+        Host names (ports and IPv6 brackets allowed, ``*`` for any) the
+        server answers for; other ``Host`` headers get 400. None allows any
+        (``jwlink serve`` always passes a list: see `jwlink.api.hosts`).
+    public_url : str, optional
+        ``http(s)://HOST[:PORT][/PREFIX]`` that every absolute URL the
+        server writes (curl scripts, manifests, DataLink) starts with,
+        whatever the request's Host; its host is allowed.
 
     Returns
     -------
@@ -83,10 +101,12 @@ def create_api(
     Raises
     ------
     JwlinkError
-        The catalog cannot be opened, the token file is malformed, or a
-        limit is out of range.
+        The catalog cannot be opened, the token file is malformed, a limit
+        is out of range, or the public URL or a host name is malformed.
     """
     check_limits(max_inflight, max_queue, queue_timeout, refusal_pause)
+    check_body_limits(body_timeout, 1)
+    hosts = HostPolicy.build(allowed_hosts, public_url)
     root = Path(data_root).resolve() if data_root is not None else None
     if root is not None and not root.is_dir():
         msg = f"Data root '{data_root}' is not a folder"
@@ -112,7 +132,10 @@ def create_api(
     app = FastAPI(title="jwlink", version=_version(), description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None)  # fmt: skip
     app.state.jwlink = state
+    app.state.hosts = hosts
     install_error_handlers(app)
+    # Innermost: HEAD on every GET route, and the full Allow of each 405.
+    app.add_middleware(MethodsMiddleware, router=app.router)
     app.add_middleware(
         AdmissionLimiter,
         max_inflight=max_inflight,
@@ -121,7 +144,10 @@ def create_api(
         refusal_pause=refusal_pause,
         max_body=state.max_body,
         max_target=max_target,
+        body_timeout=body_timeout,
     )
+    # Added last, so outermost: a request for another site costs nothing more.
+    app.add_middleware(HostGuard, policy=hosts)
     for module in (native, files, bundles, mast, datalink, changes, stale):
         app.include_router(module.router)
     return app

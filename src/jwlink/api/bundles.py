@@ -7,11 +7,14 @@ their program; manifests list every file with its status. Nothing is left
 out silently: zip and tar bundles carry a ``MANIFEST.csv`` naming every
 selected file with its status and reason (and say how many were left out in
 ``X-Jwlink-Left-Out``), and a curl script counts what it did not fetch and
-exits 1, saying how to come back with a token.
+exits 1, saying how to come back with a token. A file changed on disk since
+it was catalogued is ``CHANGED``: listed without the OK a checksum would
+vouch for, and left out of bundles and scripts (`jwlink.query.freshness`).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -23,17 +26,19 @@ from starlette.concurrency import run_in_threadpool
 
 from jwlink.api.access import Principal
 from jwlink.api.bodies import BoundedBodyRoute
-from jwlink.api.errors import BadRequest, NotServed
+from jwlink.api.errors import BadRequest, Conflict, NotServed
 from jwlink.api.files import may_read, require_access
+from jwlink.api.hosts import base_url, external_url
 from jwlink.api.scripts import again_get, again_mast, curl_script, public_url
 from jwlink.api.state import ServeState, StateDep, clean_text, read_form
-from jwlink.api.streams import Entry, manifest_csv, tar_stream, zip_stream
+from jwlink.api.streams import CHANGED, Entry, manifest_csv, tar_stream, zip_stream
+from jwlink.query.freshness import stale_reason
 from jwlink.query.selection import (
     SelectedFile,
     is_file_name,
     name_from_uri,
+    open_served,
     select_files,
-    served_path,
 )
 
 __all__ = ["FORM_URIS", "Selection", "left_out", "plan", "refusal", "router"]
@@ -109,27 +114,42 @@ def _entry(
     caller: tuple[Principal | None, bool],
 ) -> Entry:
     url = f"{base}/api/v1/files/{quote(item.name, safe='')}"
-    real = served_path(item.location, state.data_root)
-    size = real.stat().st_size if real is not None else (item.size or 0)
+    size, stale = _on_disk(item, state)
     status, message = "OK", ""
     if not is_file_name(item.name):
         # Its path is made safe, but the name itself cannot be fetched by URL.
         status, message = "BAD_NAME", "the catalog name is not a plain file name"
-    elif real is None:
+    elif size is None:
         status, message = "NOT_HELD", "the file is not held by this archive"
     elif not may_read(item, caller[0]):
         status, message = "NOT_AUTHORIZED", refusal(item, *caller)
+    elif stale is not None:
+        status, message = CHANGED, stale
     return Entry(
         item.name,
         item.path(flat),
-        size,
+        size if size is not None else (item.size or 0),
         item.sha256,
         url,
         item.location,
         item.data_rights,
         status,
         message,
+        item.catalogued,
     )
+
+
+def _on_disk(item: SelectedFile, state: ServeState) -> tuple[int | None, str | None]:
+    """Return the held file's size (None if not held) and why it is stale (None if not)."""
+    opened = open_served(item.location, state.data_root)
+    if opened is None:
+        return None, None
+    fd, size = opened
+    try:
+        stale = stale_reason(fd, item.catalogued)
+    finally:
+        os.close(fd)
+    return size, stale.message if stale is not None else None
 
 
 def plan(request: Request, state: ServeState, selection: Selection) -> list[Entry]:
@@ -153,7 +173,7 @@ def plan(request: Request, state: ServeState, selection: Selection) -> list[Entr
     caller = state.principal(request)
     with state.pool.store() as store:
         files = select_files(store, obs_ids, names, selection.mrp)
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     return [_entry(f, state, base, selection.flat, caller) for f in files]
 
 
@@ -168,6 +188,9 @@ def _deliverable(request: Request, state: ServeState, entries: list[Entry]) -> l
         with state.pool.store() as store:
             item = select_files(store, (), [refused[0].name])[0]
         require_access(item, principal, presented)
+    changed = [e for e in entries if e.status == CHANGED]
+    if changed:
+        raise Conflict(changed[0].message)
     msg = "None of the selected files is held by this archive"
     raise NotServed(msg)
 
@@ -208,7 +231,7 @@ def _bundle(
         # run, it counts what it leaves out and exits 1 if anything is missing.
         ready = [e for e in entries if e.status == "OK"]
         skipped = [e for e in entries if e.status != "OK"]
-        script = curl_script(ready, skipped, str(request.base_url), f"{stem}.sh", again)
+        script = curl_script(ready, skipped, base_url(request), f"{stem}.sh", again)
         return PlainTextResponse(
             script,
             media_type="text/x-shellscript",
@@ -225,10 +248,7 @@ def _bundle(
 
 def _request_url(request: Request) -> str:
     """Return this request's URL without any credential a caller put in its query."""
-    url = request.url
-    return public_url(
-        f"{url.scheme}://{url.netloc}{url.path}", list(request.query_params.multi_items())
-    )
+    return public_url(external_url(request), list(request.query_params.multi_items()))
 
 
 @router.get("/api/v1/manifest.json")

@@ -8,6 +8,7 @@
         ├── Unauthorized         (401)  exclusive-access data and no valid token
         ├── Forbidden            (403)  the token does not grant the program
         ├── NotServed            (404)  the file is not held under the data root
+        ├── Conflict             (409)  the file changed on disk since it was catalogued
         ├── WrongKind            (404)  a product asked for as an observation, or the reverse
         ├── PayloadTooLarge      (413)  the request body is too big
         ├── RangeNotSatisfiable  (416)  the byte range lies outside the file
@@ -42,6 +43,7 @@ from jwlink.errors import InvalidQuery, JwlinkError, NotFound, StoreError
 __all__ = [
     "ApiError",
     "BadRequest",
+    "Conflict",
     "Forbidden",
     "NotServed",
     "PayloadTooLarge",
@@ -99,6 +101,12 @@ class NotServed(ApiError):
     """The file is not held under the data root (or not held at all)."""
 
     status = 404
+
+
+class Conflict(ApiError):
+    """The file on disk is no longer the one catalogued (its checksum would be stale)."""
+
+    status = 409
 
 
 class WrongKind(ApiError):

@@ -4,7 +4,9 @@
 (astroquery checks both before resuming). One range per request
 (``bytes=a-b``, ``bytes=a-``, ``bytes=-n``) gives 206; a range outside the
 file gives 416; several ranges get the whole file (RFC 9110 lets a server
-ignore them). ``If-None-Match`` with the ETag gives 304.
+ignore them). ``If-None-Match`` with the ETag gives 304. A file changed on
+disk since it was catalogued gives 409 (`jwlink.query.freshness`): its
+ETag and checksum are never paired with other bytes.
 """
 
 from __future__ import annotations
@@ -19,16 +21,21 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from jwlink.api.access import Principal, is_public
-from jwlink.api.errors import Forbidden, NotServed, RangeNotSatisfiable, Unauthorized
+from jwlink.api.errors import Conflict, Forbidden, NotServed, RangeNotSatisfiable, Unauthorized
 from jwlink.api.state import ServeState, StateDep, clean_text
 from jwlink.errors import NotFound
+from jwlink.query.freshness import stale_reason
 from jwlink.query.selection import SelectedFile, files_by_name, name_from_uri, open_served
 
 __all__ = ["content_type", "file_response", "may_read", "parse_range", "require_access", "router"]
 
 router = APIRouter()
 _CHUNK = 1 << 20
-_SPAN = re.compile(r"(?P<first>[0-9]{0,19})\s*-\s*(?P<last>[0-9]{0,19})")
+_SPAN = re.compile(r"(?P<first>[0-9]*)\s*-\s*(?P<last>[0-9]*)")
+# A position of more digits than any file size has is "beyond any file":
+# never handed to int() (Python refuses over 4,300 digits, in its own words).
+_DIGITS = 19
+_BEYOND = 1 << 63
 _TYPES = {
     "fits": "application/fits",
     "fit": "application/fits",
@@ -49,6 +56,7 @@ _FILE_RESPONSES: dict[int | str, dict[str, object]] = {
     401: {"description": "Exclusive access: token needed"},
     403: {"description": "Token does not grant the program"},
     404: {"description": "Unknown product, or file not held"},
+    409: {"description": "The file changed on disk since it was catalogued"},
     416: {"description": "Range outside the file"},
 }
 
@@ -96,18 +104,27 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         return None
     match = _SPAN.fullmatch(spec.strip())
     if match is None or not (match["first"] or match["last"]):
-        msg = f"Malformed range '{header}'"
+        msg = f"Malformed range '{_shown(header)}': expected bytes=FIRST-LAST, FIRST- or -LENGTH"
         raise RangeNotSatisfiable(msg, size)
     first, last = match["first"], match["last"]
     if first:
-        start = int(first)
-        stop = min(int(last) + 1, size) if last else size
+        start = _position(first)
+        stop = min(_position(last) + 1, size) if last else size
     else:
-        start, stop = max(size - int(last), 0), size
+        start, stop = max(size - _position(last), 0), size
     if start < 0 or start >= size or stop <= start:
-        msg = f"Range '{header}' lies outside the file ({size} bytes)"
+        msg = f"Range '{_shown(header)}' lies outside the file ({size} bytes)"
         raise RangeNotSatisfiable(msg, size)
     return start, stop
+
+
+def _position(digits: str) -> int:
+    return int(digits) if len(digits) <= _DIGITS else _BEYOND
+
+
+def _shown(header: str) -> str:
+    """Return the header as a message quotes it: at most 60 characters."""
+    return header if len(header) <= 60 else f"{header[:40]}... ({len(header)} characters)"
 
 
 def _chunks(handle: BinaryIO, start: int, stop: int) -> Iterator[bytes]:
@@ -136,6 +153,9 @@ def file_response(request: Request, state: ServeState, name: str) -> Response:
     ------
     NotFound, NotServed
         Unknown product, or no file under the data root (404).
+    Conflict
+        The file changed on disk since it was catalogued (409): its
+        checksum, ETag included, would be stale.
     Unauthorized, Forbidden
         Exclusive access without a valid or sufficient token (401/403).
     RangeNotSatisfiable
@@ -153,7 +173,13 @@ def file_response(request: Request, state: ServeState, name: str) -> Response:
         raise NotServed(msg)
     fd, size = opened
     handle = os.fdopen(fd, "rb")
-    etag = f'"{item.sha256}"' if item.sha256 and item.size == size else None
+    # Checked on the very file that is sent: its checksum is the catalog's
+    # only while it is the file the catalog describes.
+    stale = stale_reason(fd, item.catalogued)
+    if stale is not None:
+        handle.close()
+        raise Conflict(stale.message)
+    etag = f'"{item.sha256}"' if item.sha256 else None
     public = is_public(item.data_rights, item.release_date)
     headers = {
         "Accept-Ranges": "bytes",

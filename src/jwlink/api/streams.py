@@ -23,9 +23,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from jwlink.query.freshness import Catalogued, stale_reason
 from jwlink.query.selection import open_served
 
-__all__ = ["MANIFEST", "Entry", "checksum", "manifest_csv", "one_line", "tar_stream", "zip_stream"]
+__all__ = [
+    "CHANGED",
+    "MANIFEST",
+    "Entry",
+    "checksum",
+    "manifest_csv",
+    "one_line",
+    "tar_stream",
+    "zip_stream",
+]
 
 logger = logging.getLogger("jwlink.api")
 _CHUNK = 1 << 20
@@ -47,6 +57,9 @@ class Entry:
     data_rights: str
     status: str = "OK"
     message: str = ""
+    # What the catalog says of the file (checksum, size and time at ingest),
+    # checked against the file opened for the bundle (`jwlink.query.freshness`).
+    catalogued: Catalogued | None = None
 
     def as_dict(self) -> dict[str, object]:
         """Return the manifest row (without the server-side location)."""
@@ -88,6 +101,8 @@ class _Sink(io.RawIOBase):
 
 
 MANIFEST = "MANIFEST.csv"
+# The status of a file changed on disk since it was catalogued: left out.
+CHANGED = "CHANGED"
 _VANISHED = "the file vanished from the data root while the bundle was written"
 
 
@@ -106,7 +121,8 @@ def _opened(
     """Open each deliverable entry's file as the stream reaches it.
 
     Every entry goes into ``rows`` (the bundle's manifest) as it is reached:
-    left-out entries with their status, files gone meanwhile as ``NOT_HELD``.
+    left-out entries with their status, files gone meanwhile as ``NOT_HELD``,
+    files changed since they were catalogued as ``CHANGED`` (logged).
     """
     for entry in entries:
         if entry.status != "OK":
@@ -117,8 +133,13 @@ def _opened(
             logger.warning("bundle: %s vanished from the data root; left out", entry.name)
             rows.append(replace(entry, status="NOT_HELD", message=_VANISHED))
             continue
-        rows.append(entry)
         fd, size = opened
+        stale = stale_reason(fd, entry.catalogued) if entry.catalogued else None
+        if stale is not None:  # its SHA256SUMS line would be the old file's
+            os.close(fd)
+            rows.append(replace(entry, status=CHANGED, message=stale.message))
+            continue
+        rows.append(entry)
         mtime = os.fstat(fd).st_mtime
         yield entry, os.fdopen(fd, "rb"), size, mtime
 

@@ -1,4 +1,4 @@
-"""``jwlink check DIR``: whether a downloaded folder is complete."""
+"""``jwlink check DIR``: whether a downloaded folder is complete (``--db`` alone: the catalog's)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from jwlink.query.completeness import Completeness
 
 if TYPE_CHECKING:
     from jwlink.download.changes import ChangeReport
+    from jwlink.query.ondisk import DiskReport
 
-__all__ = ["check", "print_changes"]
+__all__ = ["check", "print_changes", "print_disk_report"]
 
 # Extra files are listed by name only up to this many without --verbose: a
 # folder of unrelated files must not bury the verdict.
@@ -24,7 +25,7 @@ EXAMPLES = 5
 
 
 @click.command()
-@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.argument("folder", type=click.Path(exists=True, file_okay=False), required=False)
 @click.option("--db", envvar="JWLINK_DB", default=None, callback=existing_catalog,
               help="An existing catalog to ingest into and compare SHA-256 with "
                    "(default: a temporary one, so nothing is 'changed').")  # fmt: skip
@@ -41,7 +42,7 @@ EXAMPLES = 5
 @json_option
 @errors_to_click
 def check(
-    folder: str,
+    folder: str | None,
     db: str | None,
     against: str | None,
     all_products: bool,
@@ -58,7 +59,15 @@ def check(
     prvversion) differs, files it now has that the folder lacks, files it no
     longer lists (--changes-only: that alone). Exits 1 when anything is
     missing, changed, new, gone or unreadable.
+
+    Without FOLDER, --db CATALOG checks the catalog's own files: each one
+    whose size or modification time on disk differs from what ingest
+    recorded (the server refuses it, 409, rather than send it under its old
+    checksum), and each one gone. Exits 1 when any is.
     """
+    if folder is None:
+        _check_catalog_files(db, against, all_products or changes_only, verbose, as_json)
+        return
     if changes_only and not (against or db):
         msg = "--changes-only needs --against URL or --db DB to compare with."
         raise click.UsageError(msg)
@@ -82,6 +91,59 @@ def check(
             print_changes(changes)
     if not result.complete or (changes is not None and not changes.same):
         sys.exit(1)
+
+
+def _check_catalog_files(
+    db: str | None, against: str | None, folder_only: bool, verbose: bool, as_json: bool
+) -> None:
+    """``jwlink check --db CATALOG``: the catalog's files against the disk; exit 1 if any differ."""
+    if db is None or against is not None or folder_only:
+        msg = (
+            "Give a FOLDER to check a download; without one, only --db CATALOG "
+            "(check the catalog's own files on disk)."
+        )
+        raise click.UsageError(msg)
+    from jwlink.query.ondisk import check_disk
+    from jwlink.store import open_store
+
+    store = open_store(db, readonly=True)
+    try:
+        report = check_disk(store)
+    finally:
+        store.close()
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        print_disk_report(report, verbose)
+    if not report.ok:
+        sys.exit(1)
+
+
+def print_disk_report(report: DiskReport, verbose: bool) -> None:
+    """Print the counts, each changed and missing file (`EXAMPLES` without -v), the verdict."""
+    click.echo(f"{report.files} catalogued files")
+    click.echo(f"  same       {report.same:>8}")
+    click.echo(f"  changed    {len(report.changed):>8}")
+    click.echo(f"  missing    {len(report.missing):>8}")
+    if report.unrecorded:
+        click.echo(f"  unrecorded {report.unrecorded:>8}  (ingested before sizes and times were "
+                   "kept: hashed again when served; ingest again to record them)")  # fmt: skip
+    changed = report.changed if verbose else report.changed[:EXAMPLES]
+    for item in changed:
+        click.echo(f"changed {item['path']}  (catalog: {item['size']} bytes, mtime_ns "
+                   f"{item['mtime_ns']}; on disk: {item['found_size']} bytes, mtime_ns "
+                   f"{item['found_mtime_ns']})")  # fmt: skip
+    missing = report.missing if verbose else report.missing[:EXAMPLES]
+    for path in missing:
+        click.echo(f"missing {path}")
+    hidden = len(report.changed) - len(changed) + len(report.missing) - len(missing)
+    if hidden:
+        click.echo(f"... and {hidden} more (--verbose lists all)")
+    if report.ok:
+        click.echo("Every catalogued file is on disk as it was ingested.")
+    else:
+        click.echo(f"{len(report.changed)} changed and {len(report.missing)} missing since "
+                   "ingest: not served under their old checksums; ingest them again.")  # fmt: skip
 
 
 def _changes(folder: str, against: str | None, db: str | None, mrp: bool) -> ChangeReport:

@@ -6,8 +6,9 @@ request; a finished file is checked against its SHA-256 and fetched again
 once from scratch if it does not match; a complete, matching file is left
 alone. Every file that does not end up in place is counted by reason
 (`DownloadReport.left_out`): the manifest's own status (``NOT_AUTHORIZED``,
-``NOT_HELD``, ``BAD_NAME``), or ``FAILED`` / ``CHECKSUM_MISMATCH`` for a
-transfer that went wrong; ``ok`` is False when any file is left out. Two
+``NOT_HELD``, ``BAD_NAME``, ``CHANGED``: changed in the archive since it
+was catalogued), or ``FAILED`` / ``CHECKSUM_MISMATCH`` for a transfer that
+went wrong; ``ok`` is False when any file is left out. Two
 sources give the same result:
 
 * `HttpSource` — a ``jwlink serve`` server, through an injected `httpx.Client`;
@@ -24,12 +25,15 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 import httpx
 
 from jwlink.errors import DownloadError
+
+if TYPE_CHECKING:
+    from jwlink.query.freshness import Catalogued
 
 __all__ = [
     "REASONS",
@@ -49,12 +53,13 @@ _CHUNK = 1 << 20
 
 
 # What a refusal of one file by the server means (the rest count as FAILED).
-_HTTP_REASONS = {401: "NOT_AUTHORIZED", 403: "NOT_AUTHORIZED", 404: "NOT_HELD"}
+_HTTP_REASONS = {401: "NOT_AUTHORIZED", 403: "NOT_AUTHORIZED", 404: "NOT_HELD", 409: "CHANGED"}
 # Why each reason leaves a file out, for the closing summary.
 REASONS = {
     "NOT_AUTHORIZED": "exclusive access: needs a token granting the program",
     "NOT_HELD": "not held by the archive",
     "BAD_NAME": "the catalog name is not a plain file name",
+    "CHANGED": "changed in the archive since it was catalogued (its checksum is stale)",
     "FAILED": "the transfer failed (run again to retry)",
     "CHECKSUM_MISMATCH": "SHA-256 differs from the manifest's, twice",
 }
@@ -275,12 +280,13 @@ class LocalSource:
         self.db_url = db_url
         self.data_root = Path(data_root)
         self._locations: dict[str, str | None] = {}
+        self._catalogued: dict[str, Catalogued] = {}
 
     def manifest(
         self, obs_ids: Sequence[str], names: Sequence[str], mrp: bool, flat: bool
     ) -> list[ManifestEntry]:
         """Build the manifest from the catalog."""
-        from jwlink.query.selection import name_from_uri, select_files, served_path
+        from jwlink.query.selection import name_from_uri, open_served, select_files
         from jwlink.store import open_store
 
         store = open_store(self.db_url, readonly=True)
@@ -291,13 +297,27 @@ class LocalSource:
         entries = []
         for item in files:
             self._locations[item.name] = item.location
-            real = served_path(item.location, self.data_root)
-            status, message = ("OK", "") if real else ("NOT_HELD", "not under the data root")
-            size = real.stat().st_size if real else (item.size or 0)
+            self._catalogued[item.name] = item.catalogued
+            status, message, size = "NOT_HELD", "not under the data root", item.size or 0
+            opened = open_served(item.location, self.data_root)
+            if opened is not None:
+                size = opened[1]
+                stale = self._stale(opened[0], item.name)
+                status, message = ("CHANGED", stale) if stale else ("OK", "")
             entries.append(
                 ManifestEntry(item.name, item.path(flat), size, item.sha256, status, message)
             )
         return entries
+
+    def _stale(self, fd: int, name: str) -> str | None:
+        """Close ``fd``; return why the file is not the catalogued one, or None."""
+        from jwlink.query.freshness import stale_reason
+
+        try:
+            found = stale_reason(fd, self._catalogued[name])
+        finally:
+            os.close(fd)
+        return found.message if found is not None else None
 
     @contextmanager
     def open(self, entry: ManifestEntry, offset: int) -> Iterator[tuple[int, Iterator[bytes]]]:
@@ -308,6 +328,12 @@ class LocalSource:
         if opened is None:
             msg = f"{entry.name} is not under the data root"
             raise DownloadError(msg, "NOT_HELD")
+        stale = (
+            self._stale(os.dup(opened[0]), entry.name) if entry.name in self._catalogued else None
+        )
+        if stale is not None:
+            os.close(opened[0])
+            raise DownloadError(stale, "CHANGED")
         with os.fdopen(opened[0], "rb") as handle:
             handle.seek(offset)
             yield offset, iter(lambda: handle.read(_CHUNK), b"")

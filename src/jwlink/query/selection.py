@@ -2,15 +2,16 @@
 
 A selection is observations (each expanded to its product list, MRP only by
 default, as MAST's checkbox) plus explicit product names. Files are read only
-from catalog ``location``s whose real path lies inside the data root; any
-other location, a symlink leading out, or a missing file is "not served".
+from catalog ``location``s beneath the data root, opened there component by
+component (`jwlink.query.beneath`); any other location, a symlink leading
+out, or a missing file is "not served".
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import NamedTuple
 from jwlink.errors import InvalidQuery, NotFound
 from jwlink.query import names as resolver
 from jwlink.query import questions
+from jwlink.query.beneath import open_beneath
+from jwlink.query.freshness import Catalogued
 from jwlink.query.questions import ProductFilters
 from jwlink.store import SqlStore
 
@@ -34,13 +37,15 @@ __all__ = [
     "served_path",
 ]
 
+_log = logging.getLogger("jwlink.files")
 MAST_URI_PREFIX = "mast:JWST/product/"
 _FILE_SQL = (
     "SELECT p.name, p.obs_id, p.size, p.sha256, p.location, "
     "COALESCE(p.data_rights, o.data_rights), COALESCE(p.release_date, o.release_date), "
     "COALESCE(p.program, o.program), p.product_type, p.suffix, p.extension, p.calib_level, "
-    "COALESCE(p.dataproduct_type, o.dataproduct_type) "
-    "FROM products p LEFT JOIN observations o ON o.obs_id = p.obs_id WHERE p.name IN ({marks})"
+    "COALESCE(p.dataproduct_type, o.dataproduct_type), i.size, i.mtime_ns "
+    "FROM products p LEFT JOIN observations o ON o.obs_id = p.obs_id "
+    "LEFT JOIN inputs i ON i.path = p.location WHERE p.name IN ({marks})"
 )
 
 
@@ -60,6 +65,8 @@ class _FileRow(NamedTuple):
     extension: str | None
     calib_level: int | None
     dataproduct_type: str | None
+    input_size: int | None
+    input_mtime_ns: int | None
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,15 @@ class SelectedFile:
     calib_level: int | None = None
     dataproduct_type: str | None = None
     obs_collection: str = "JWST"
+    # The file's size and modification time when ingested (`inputs`), to
+    # tell a file changed since (`jwlink.query.freshness`).
+    input_size: int | None = None
+    input_mtime_ns: int | None = None
+
+    @property
+    def catalogued(self) -> Catalogued:
+        """What the catalog says of the file, to compare with what is on disk."""
+        return Catalogued(self.name, self.sha256, self.input_size, self.input_mtime_ns, self.size)
 
     @property
     def uri(self) -> str:
@@ -216,39 +232,41 @@ def _product_key(store: SqlStore, name: str) -> str:
 
 
 def served_path(location: str | None, data_root: Path | None) -> Path | None:
-    """Return the real path of a location if it is a regular file inside the data root.
+    """Return the location's path if it is a regular file beneath the data root, else None.
 
-    Symlinks are resolved first, so a link pointing out of the root is refused.
+    Checked as `open_served` opens (`jwlink.query.beneath`): a link is
+    followed only while it stays beneath the root. The path is the
+    location itself (a link inside the root keeps its own name, as ingest
+    catalogs it): for a yes/no, or a document read at once. To serve
+    bytes, use `open_served`, which holds the very file it checked.
     """
-    if location is None or data_root is None or "\x00" in location:
+    opened = _open(location, data_root)
+    if opened is None:
         return None
-    root = Path(os.path.realpath(data_root))
-    real = Path(os.path.realpath(location))
-    if not real.is_relative_to(root) or real == root:
-        return None
-    try:
-        mode = real.stat().st_mode
-    except OSError:
-        return None
-    return real if stat.S_ISREG(mode) else None
+    os.close(opened)
+    return Path(location or "")
 
 
 def open_served(location: str | None, data_root: Path | None) -> tuple[int, int] | None:
     """Open a served file; return ``(fd, size)`` or None if it is not served.
 
-    The final path component is opened with ``O_NOFOLLOW``, so a file swapped
-    for a symlink after the check is refused too.
+    Every component is opened relative to the one before without following
+    links (`jwlink.query.beneath.open_beneath`), so no folder or file
+    swapped for a link between check and open can lead out of the root.
     """
-    real = served_path(location, data_root)
-    if real is None:
+    fd = _open(location, data_root)
+    if fd is None:
         return None
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    return fd, os.fstat(fd).st_size
+
+
+def _open(location: str | None, data_root: Path | None) -> int | None:
+    if location is None or data_root is None:
+        return None
     try:
-        fd = os.open(real, flags)
-    except OSError:
+        return open_beneath(data_root, location)
+    except OSError as err:
+        # Missing, not a regular file, or a way out of the root: "not served",
+        # never a 500 (the swap that makes it can come at any moment).
+        _log.debug("not served: %s (%s)", location, err.strerror or err)
         return None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        return None
-    return fd, info.st_size

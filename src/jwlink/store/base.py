@@ -130,14 +130,29 @@ QUEUE_VISIT = (
     "ON CONFLICT (visit_id) DO UPDATE SET visit_id = excluded.visit_id"
 )
 UPSERT_INPUT = (
-    "INSERT INTO inputs (path, fingerprint, reader, products, links) VALUES (?, ?, ?, ?, ?) "
+    "INSERT INTO inputs (path, fingerprint, reader, products, links, size, mtime_ns) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (path) DO UPDATE SET fingerprint = excluded.fingerprint, "
-    "reader = excluded.reader, products = excluded.products, links = excluded.links"
+    "reader = excluded.reader, products = excluded.products, links = excluded.links, "
+    "size = excluded.size, mtime_ns = excluded.mtime_ns"
 )
 
 
 CATALOG_TABLES = ("observations", "products", "associations", "links", "members", "aliases")
 _COUNT_SQL = {t: f"SELECT COUNT(*) FROM {t}" for t in CATALOG_TABLES}
+
+
+def _grown(before: int, after: int) -> bool:
+    """Whether a transaction that has written ``after`` rows should refresh statistics again.
+
+    Past `_LARGE_WRITE` rows, and again each time the rows double: a file
+    written in many small parts (a pool of 1,000,000 rows, 5,000 at a time)
+    is as large as one big part, and the planner must know it (a few
+    ANALYZEs in all, whatever the size).
+    """
+    return after > _LARGE_WRITE and (
+        before <= _LARGE_WRITE or after.bit_length() > before.bit_length()
+    )
 
 
 def _values(obj: Any) -> tuple[Any, ...]:
@@ -487,26 +502,33 @@ class SqlStore:
         source: str,
         fingerprint: str | None = None,
         reader: str = "",
+        size: int | None = None,
+        mtime_ns: int | None = None,
     ) -> None:
         """Write one input file's rows, made a part at a time, in one transaction.
 
         ``parts`` makes the parts (called again if the write is retried), so
         a file of millions of rows (an association of 200,000 members) is
         never held whole; a failure in any part leaves no row of the file.
-        ``source`` is the input's path, as `Batch.source`.
+        ``source`` is the input's path, as `Batch.source`. ``size`` and
+        ``mtime_ns`` are the file's as it was read (``os.stat``), recorded
+        with ``fingerprint`` so a file changed since is never served under
+        the old checksum.
         """
 
         def work() -> None:
             products = links = 0
             for batch in parts():
-                self._write_rows(batch)
+                self._write_rows(batch, products + links)
                 products, links = products + len(batch.products), links + len(batch.links)
             if fingerprint is not None:
-                self._execute(UPSERT_INPUT, (source, fingerprint, reader, products, links))
+                row = (source, fingerprint, reader, products, links, size, mtime_ns)
+                self._execute(UPSERT_INPUT, row)
 
         self._retrying(work)
 
-    def _write_rows(self, batch: Batch) -> None:
+    def _write_rows(self, batch: Batch, before: int = 0) -> None:
+        # ``before``: rows this transaction wrote in earlier parts of the file.
         observations = _unique(batch.observations, lambda o: o.obs_id, merge_observation)
         products = _unique(batch.products, lambda p: p.name, _merge)
         associations = _unique(batch.associations, lambda a: a.name, _merge)
@@ -543,7 +565,7 @@ class SqlStore:
         visits = sorted({p.visit_id for p in products if p.visit_id})
         if visits:
             self._executemany(QUEUE_VISIT, [(v,) for v in visits])
-        if len(products) + len(links) > _LARGE_WRITE:
+        if _grown(before, before + len(products) + len(links)):
             self._refresh_statistics()
         queue_listings(
             self,
@@ -557,6 +579,29 @@ class SqlStore:
         self.execute(self.optimize_sql)
 
     optimize_sql = "PRAGMA optimize"
+
+    def record_stat(self, path: str, fingerprint: str, size: int, mtime_ns: int) -> bool:
+        """Record the size and time of an input found unchanged (same SHA-256).
+
+        A file touched but not changed, or catalogued before sizes and times
+        were recorded (migration 0010), is then served without hashing it
+        again. Writes only when they differ; returns whether it wrote.
+        """
+        rows = self.execute(
+            "SELECT size, mtime_ns FROM inputs WHERE path = ? AND fingerprint = ?",
+            (path, fingerprint),
+        )
+        if not rows or tuple(rows[0]) == (size, mtime_ns):
+            return False
+
+        def work() -> None:
+            self._execute(
+                "UPDATE inputs SET size = ?, mtime_ns = ? WHERE path = ? AND fingerprint = ?",
+                (size, mtime_ns, path, fingerprint),
+            )
+
+        self._retrying(work)
+        return True
 
     def fingerprint_of(self, path: str) -> str | None:
         """Return the recorded fingerprint of an input path, or None."""

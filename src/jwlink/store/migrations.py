@@ -103,6 +103,14 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "INSERT INTO listing_queue (obs_id) SELECT obs_id FROM observations "
         "UNION SELECT obs_id FROM products WHERE obs_id IS NOT NULL",
     ),
+    # Each input's size and modification time (ns) when it was read, so a
+    # file changed since is never served, bundled or listed under its old
+    # checksum (jwlink.api.freshness). Inputs read before have NULLs: their
+    # files are re-hashed before they are served, as a changed file is.
+    (
+        "0010_input_stat",
+        "ALTER TABLE inputs ADD COLUMN size BIGINT;ALTER TABLE inputs ADD COLUMN mtime_ns BIGINT",
+    ),
 )
 CREATE_MIGRATIONS = (
     "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"

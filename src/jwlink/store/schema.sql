@@ -119,6 +119,8 @@ CREATE TABLE headers (
 );
 
 -- Every input file ingested, so a re-run can skip what did not change.
+-- Migration 0010_input_stat adds size BIGINT and mtime_ns BIGINT (the file's
+-- size and modification time when read; NULL for files read before).
 CREATE TABLE inputs (
     path        TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL,
