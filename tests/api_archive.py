@@ -164,7 +164,7 @@ def build_archive(root: Path, db_url: str, backend: str) -> Archive:
         ]
         store.write(Batch(source="test:references", links=refs))
         store.link_guide_stars(["jw87800017001"])
-        _describe(store)
+        _describe(store, root)
     finally:
         store.close()
     tokens = root / "tokens.txt"
@@ -180,26 +180,46 @@ def build_archive(root: Path, db_url: str, backend: str) -> Archive:
     return Archive(db_url, data_root, tokens, backend)
 
 
-def _describe(store) -> None:
-    """Facts no reader of this data provides: positions, times, rights, release dates."""
-    with store.transaction():
-        store.execute(
-            "UPDATE observations SET s_ra = ?, s_dec = ?, t_min = ?, t_max = ? WHERE program = ?",
-            (150.1, 2.2, 58220.1, 58220.2, "87800"),
-        )
-        store.execute(
-            "UPDATE observations SET s_ra = ?, s_dec = ?, t_min = ?, t_max = ? WHERE program = ?",
-            (359.995, -30.0, 60660.5, 60660.6, "09505"),
-        )
-        for table in ("observations", "products"):
-            store.execute(
-                f"UPDATE {table} SET data_rights = ?, release_date = ? WHERE program = ?",
-                ("EXCLUSIVE_ACCESS", "2099-01-01", "09505"),
-            )
-        store.execute(
-            "UPDATE products SET release_date = ? WHERE name = ?",
-            ("2020-01-01T00:00:00", RELEASED_CAT),
-        )
+# What MAST's tables say of the two programs: positions and times of every
+# observation, program 09505 exclusive until 2099 (its observations, and its
+# files in a product list), one of its files already released (an MJD).
+_PLACES = {"87800": (150.1, 2.2, 58220.1, 58220.2), "09505": (359.995, -30.0, 60660.5, 60660.6)}
+_EXCLUSIVE_FILES = {SECRET_I2D: "2099-01-01", f"{SECRET_L3}_segm.fits": "2099-01-01",
+                    RELEASED_CAT: "58849.0"}  # fmt: skip
+
+
+def _describe(store, root: Path) -> None:
+    """Ingest MAST's observation and product tables of the two programs (rights, places)."""
+    from astropy.table import MaskedColumn, Table
+
+    obs_ids = [
+        (obs_id, program)
+        for obs_id, program in store.execute("SELECT obs_id, program FROM observations")
+        if program in _PLACES
+    ]
+    exclusive = [program == "09505" for _obs_id, program in obs_ids]
+    observations = Table()
+    observations["obs_collection"] = ["JWST"] * len(obs_ids)
+    observations["obs_id"] = [obs_id for obs_id, _program in obs_ids]
+    for index, column in enumerate(("s_ra", "s_dec", "t_min", "t_max")):
+        observations[column] = [_PLACES[program][index] for _obs_id, program in obs_ids]
+    observations["dataRights"] = MaskedColumn(
+        ["EXCLUSIVE_ACCESS" if e else "" for e in exclusive], mask=[not e for e in exclusive]
+    )
+    observations["t_obs_release"] = MaskedColumn(
+        ["2099-01-01" if e else "" for e in exclusive], mask=[not e for e in exclusive]
+    )
+    tables = root / "mast"
+    tables.mkdir()
+    observations.write(tables / "observations_87800_09505.ecsv", format="ascii.ecsv")
+    products = Table()
+    products["productFilename"] = sorted(_EXCLUSIVE_FILES)
+    products["proposal_id"] = ["9505"] * len(_EXCLUSIVE_FILES)
+    products["dataRights"] = ["EXCLUSIVE_ACCESS"] * len(_EXCLUSIVE_FILES)
+    products["t_obs_release"] = [_EXCLUSIVE_FILES[n] for n in sorted(_EXCLUSIVE_FILES)]
+    products.write(tables / "mast_products_jw09505.csv", format="ascii.csv")
+    report = ingest(store, [tables])
+    assert not report.errors and report.ingested == 2, report
 
 
 @contextmanager

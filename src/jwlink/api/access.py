@@ -3,15 +3,18 @@
 The operator lists tokens in a file, one per line, hashed, never in clear::
 
     # sha256:<hex of the token>  <program>[,<program>...]  [<name>]
-    sha256:9f86d081884c7d65...  1234,2733  alice
+    sha256:9f86d081884c7d65...  01234,02733  alice
     sha256:2c26b46b68ffc68f...  *          archive-staff
 
-``*`` grants every program; a line without programs names a user who may
-log in but download nothing exclusive. Clients send the token as
+Programs are written whole, five digits (``jwlink token-hash`` writes them
+so); ``*`` grants every program; a line without programs names a user who
+may log in but download nothing exclusive. A file is taken only whole and
+valid (`TokenFile`): a write caught halfway keeps the tokens in use. Clients send the token as
 ``Authorization: Bearer <token>`` or as the ``mast_token`` cookie that
 astroquery's ``Observations.login`` sets. Tokens are compared by their
 SHA-256 with `hmac.compare_digest` and are never logged: `RedactTokens`
-scrubs anything token-like from log records of the service's loggers.
+(`jwlink.api.redaction`) scrubs anything token-like from log records of the
+service's loggers.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from jwlink.api.redaction import RedactTokens, install_log_filter, redact
 from jwlink.errors import InvalidQuery, JwlinkError
 
 __all__ = [
@@ -43,6 +48,8 @@ __all__ = [
     "token_line",
 ]
 
+_log = logging.getLogger("jwlink.api")
+
 RESTRICTED_RIGHTS = frozenset({"EXCLUSIVE_ACCESS", "RESTRICTED", "PROPRIETARY"})
 ALL_PROGRAMS = "*"
 _LINE = re.compile(
@@ -58,6 +65,15 @@ def _program(text: str) -> str:
         msg = f"'{text}' is not a program number"
         raise InvalidQuery(msg)
     return text.zfill(5)
+
+
+def _file_program(text: str) -> str:
+    # In the file a program is whole: "4993" may be "49930" cut by a write.
+    if text == ALL_PROGRAMS or (len(text) == 5 and text.isdigit() and text.isascii()):
+        return text
+    shown = f"'{text}'" if text else "an empty program"
+    msg = f"{shown} is not a 5-digit program number (e.g. 01234) or '*'"
+    raise InvalidQuery(msg)
 
 
 def hash_token(token: str) -> str:
@@ -125,8 +141,27 @@ class TokenRegistry:
         return len(self._entries)
 
     @classmethod
-    def parse(cls, text: str, source: str = "token file") -> TokenRegistry:
-        """Read the token-file format; raise `JwlinkError` naming the bad line."""
+    def parse(cls, text: str, source: str = "token file", strict: bool = False) -> TokenRegistry:
+        """Read the token-file format; raise `JwlinkError` naming the bad line.
+
+        Parameters
+        ----------
+        text : str
+            The file's text.
+        source : str
+            What to call it in errors.
+        strict : bool
+            Programs must be written whole, five digits (``01234``) or ``*``,
+            as `token_line` writes them, and no program may be empty (``1234,``):
+            what a token file on disk holds. Without it ``1234`` reads as ``01234``.
+
+        Raises
+        ------
+        JwlinkError
+            A line is not ``sha256:<64 hex>  <programs>  [name]``; the message
+            names the line, never its content.
+        """
+        read_program = _file_program if strict else _program
         entries = []
         for number, raw in enumerate(text.splitlines(), start=1):
             line = raw.strip()
@@ -137,7 +172,8 @@ class TokenRegistry:
                 msg = f"{source}, line {number}: expected 'sha256:<64 hex>  <programs>  [name]'"
                 raise JwlinkError(msg)
             try:
-                programs = frozenset(_program(p) for p in (match["programs"] or "").split(",") if p)
+                listed = (match["programs"] or "").split(",") if match["programs"] else []
+                programs = frozenset(read_program(p) for p in listed if p or strict)
             except InvalidQuery as err:
                 msg_0 = f"{source}, line {number}: {err}"
                 raise JwlinkError(msg_0) from err
@@ -162,32 +198,128 @@ class TokenRegistry:
 
 
 class TokenFile:
-    """A token file, re-read when it changes (operators add tokens without a restart).
+    """A token file, re-read when its content changes (operators add tokens without a restart).
+
+    The file is replaced only by a whole, valid file: every line is parsed
+    and checked (`TokenRegistry.parse`, 5-digit programs) and the file must
+    end with a line end, so a write caught halfway (a line cut inside a hash
+    or after ``4993`` of ``49930``) is never read as tokens. A malformed,
+    unreadable or missing file keeps the tokens read before and logs why,
+    once per distinct content; no request ever fails because of it. At
+    start-up there is nothing to keep, so a bad file raises.
+
+    A change is noticed by the file's identity (inode, size, modification
+    and status-change times: a rewrite restoring the old mtime still moves
+    the ctime) and, every `RECHECK_SECONDS` whatever the stat says, by the
+    SHA-256 of its content.
 
     Parameters
     ----------
     path : str or PathLike, optional
         The file; None means no tokens (every caller is anonymous).
+
+    Raises
+    ------
+    JwlinkError
+        At start-up: the file is missing, unreadable or malformed.
     """
+
+    RECHECK_SECONDS = 2.0
 
     def __init__(self, path: str | os.PathLike[str] | None) -> None:
         self.path = Path(path) if path is not None else None
         self._lock = threading.Lock()
-        self._stamp: tuple[float, int] | None = None
+        self._stamp: tuple[int, ...] | None = None
+        self._checked = 0.0
+        self._digest: bytes | None = None  # of the content in use
+        self._refused: bytes | None = None  # of the last content refused (logged once)
         self._registry = TokenRegistry()
-        self.registry()  # a broken file fails at start-up, not at the first request
+        if self.path is not None:
+            text = self._read()  # a broken file fails at start-up, not at the first request
+            self._registry = _parse_file(text, str(self.path))
+            self._digest = _digest(text)
 
     def registry(self) -> TokenRegistry:
-        """Return the current tokens, re-reading the file if it changed."""
+        """Return the current tokens, re-reading the file if it changed.
+
+        Never raises: a file that cannot be read or is not valid leaves the
+        tokens in use as they were (see the class).
+        """
         if self.path is None:
             return self._registry
-        stat = self.path.stat()
-        stamp = (stat.st_mtime, stat.st_size)
         with self._lock:
-            if stamp != self._stamp:
-                self._registry = TokenRegistry.parse(self.path.read_text(), str(self.path))
-                self._stamp = stamp
+            try:
+                stamp = _stamp(self.path.stat())
+            except OSError:
+                stamp = None
+            now = time.monotonic()
+            fresh = now - self._checked < self.RECHECK_SECONDS
+            if stamp is not None and stamp == self._stamp and fresh:
+                return self._registry
+            self._checked = now
+            self._reload(stamp)
             return self._registry
+
+    def _reload(self, stamp: tuple[int, ...] | None) -> None:
+        try:
+            text = self._read()
+        except JwlinkError as err:
+            self._refuse(stamp, str(err).encode("utf-8"), str(err))
+            return
+        digest = _digest(text)
+        if digest == self._digest:  # the content in use (again): nothing to refuse
+            self._stamp, self._refused = stamp, None
+            return
+        try:
+            registry = _parse_file(text, str(self.path))
+        except JwlinkError as err:
+            self._refuse(stamp, digest, str(err))
+            return
+        self._registry, self._digest, self._stamp, self._refused = registry, digest, stamp, None
+        _log.info("token file %s: %d token(s) in use", self.path, len(registry))
+
+    def _refuse(self, stamp: tuple[int, ...] | None, key: bytes, reason: str) -> None:
+        # The refused file's stamp is kept: it is read again once it changes
+        # (or after RECHECK_SECONDS), not at every request.
+        self._stamp = stamp
+        if key != self._refused:
+            self._refused = key
+            _log.warning("%s; keeping the %d token(s) read before", reason, len(self._registry))
+
+    def _read(self) -> bytes:
+        assert self.path is not None
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError as err:
+            msg = f"token file {self.path}: no such file"
+            raise JwlinkError(msg) from err
+        except OSError as err:
+            msg = f"token file {self.path}: cannot be read ({err.strerror or type(err).__name__})"
+            raise JwlinkError(msg) from err
+
+
+def _stamp(stat: os.stat_result) -> tuple[int, ...]:
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+def _digest(content: bytes) -> bytes:
+    return hashlib.sha256(content).digest()
+
+
+def _parse_file(content: bytes, source: str) -> TokenRegistry:
+    """Parse a whole token file; raise `JwlinkError` unless every line is complete and valid."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = content[: err.start].count(b"\n") + 1
+        msg = f"{source}, line {line}: not UTF-8 text"
+        raise JwlinkError(msg) from err
+    if text and not text.endswith("\n"):
+        # A write caught halfway: its last line may be cut anywhere.
+        line = text.count("\n") + 1
+        msg = f"{source}, line {line}: no line end after the last line (cut short by a write?)"
+        raise JwlinkError(msg)
+    return TokenRegistry.parse(text, source, strict=True)
 
 
 def presented_token(headers: Mapping[str, str], cookies: Mapping[str, str]) -> str | None:
@@ -223,76 +355,3 @@ def is_public(
         return True
     released = _release(release_date)
     return released is not None and released <= (now or datetime.now(UTC))
-
-
-# Anything that looks like a credential in a log line: bearer values,
-# mast_token cookies, token query parameters.
-# A value never starts like a %-format placeholder, so a message template
-# ("Bearer %s") keeps its placeholder and the argument is checked whole.
-_VALUE = r"(?!%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdrifxXeEgGc])"
-_SECRETS = (
-    re.compile(r"(?i)(bearer\s+)" + _VALUE + r"[^\s,;'\"]+"),
-    re.compile(r"(?i)(mast_token\s*=\s*)" + _VALUE + r"[^;&\s'\"]+"),
-    re.compile(r"(?i)([?&](?:access_)?token=)" + _VALUE + r"[^&\s'\"]+"),
-)
-
-
-def redact(text: str) -> str:
-    """Replace credential-looking values in a text by ``***``."""
-    for pattern in _SECRETS:
-        text = pattern.sub(r"\1***", text)
-    return text
-
-
-class RedactTokens(logging.Filter):
-    """A logging filter that removes token values from every record it sees.
-
-    The message and each text argument are scrubbed separately, so records
-    whose formatter unpacks ``args`` (uvicorn's access log) still format.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record without secrets; never drop the record."""
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        elif isinstance(record.args, Mapping):
-            record.args = {
-                k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
-            }
-        colored = record.__dict__.get("color_message")
-        if isinstance(colored, str):
-            record.__dict__["color_message"] = redact(colored)
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):  # a malformed record is the handler's to report
-            return True
-        cleaned = redact(message)
-        if cleaned != message:  # a secret split between template and argument
-            record.msg, record.args = cleaned, None
-            record.__dict__.pop("color_message", None)
-        return True
-
-
-# Filters run only for records created on the logger they are attached to,
-# so every logger that may emit during a request is listed by name.
-_LOGGERS = (
-    "jwlink",
-    "jwlink.api",
-    "jwlink.download",
-    "uvicorn",
-    "uvicorn.access",
-    "uvicorn.error",
-    "fastapi",
-    "httpx",
-    "httpcore",
-)
-
-
-def install_log_filter() -> None:
-    """Attach one `RedactTokens` filter to the service's loggers (idempotent)."""
-    for name in _LOGGERS:
-        target = logging.getLogger(name)
-        if not any(isinstance(f, RedactTokens) for f in target.filters):
-            target.addFilter(RedactTokens())

@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from jwlink.api.access import is_public
 from jwlink.portal.render import Safe
 
 __all__ = [
@@ -136,8 +137,13 @@ def rights_badge(rights: str | None, release: str | None) -> Safe:
     if value == "PUBLIC":
         when = f" (released {escape(str(release))})" if release else ""
         return Safe(f"<span class='rights public' id='rights'>Public{when}</span>")
-    until = f" until {escape(str(release))}" if release else " (no release date recorded)"
     label = escape(value.lower().replace("_", " "))
+    if is_public(value, release):
+        # Exclusive rights end at the release date: the files are served to
+        # anyone now, so the page must not say they are still locked.
+        text = f"Public since {escape(str(release))} (was {label})"
+        return Safe(f"<span class='rights public' id='rights'>{text}</span>")
+    until = f" until {escape(str(release))}" if release else " (no release date recorded)"
     return Safe(f"<span class='rights exclusive' id='rights'>{label.capitalize()}{until}</span>")
 
 

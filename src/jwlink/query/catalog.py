@@ -176,6 +176,12 @@ class Catalog:
                 inherited = questions.program_rights(self.store, row["program"])
             row["data_rights"] = inherited[0] or "PUBLIC"
             row["release_date"] = row["release_date"] or inherited[1]
+        elif row["release_date"] is None and row["obs_id"] is not None:
+            # Rights without a date (MAST's product tables): the observation's date.
+            owner = self.store.execute(
+                "SELECT release_date FROM observations WHERE obs_id = ?", (row["obs_id"],)
+            )
+            row["release_date"] = owner[0][0] if owner else None
         return row
 
     def observation(self, obs_id: str) -> dict[str, Any]:

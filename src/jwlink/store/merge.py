@@ -9,7 +9,9 @@ from one. Instead every column keeps the *most specific* value, a rule that
 is commutative and associative (a maximum over a total order):
 
 * text: the longest value, ties broken by byte order (``NIRCAM/IMAGE`` over
-  ``NIRCAM``, ``EXCLUSIVE_ACCESS`` over ``PUBLIC``, a later release date);
+  ``NIRCAM``, ``EXCLUSIVE_ACCESS`` over ``PUBLIC``);
+* ``release_date``: the later date (ISO text, a date alone read as its
+  midnight: ``2099-01-01`` over ``2024-01-01T12:00:00``), then the longer;
 * ``t_min``: the earliest start; every other number: the largest
   (``t_max`` the latest end, the highest level, "is an association").
 
@@ -26,14 +28,27 @@ from typing import Any
 
 from jwlink.core.model import Observation
 
-__all__ = ["EARLIEST", "least_evidence", "least_evidence_sql", "merge", "merge_sql", "pick"]
+__all__ = [
+    "EARLIEST",
+    "LATEST_DATE",
+    "least_evidence",
+    "least_evidence_sql",
+    "merge",
+    "merge_sql",
+    "pick",
+]
 
 EARLIEST = frozenset({"t_min"})
+# ISO dates compared whole: a date alone is padded to its midnight first.
+LATEST_DATE = frozenset({"release_date"})
+_MIDNIGHT = "0000-01-01T00:00:00"
 _COLUMNS = tuple(f.name for f in fields(Observation))
 _TEXT = frozenset(f.name for f in fields(Observation) if str(f.type).startswith("str"))
 
 
 def _rank(column: str, value: Any) -> Any:
+    if column in LATEST_DATE:
+        return (value + _MIDNIGHT[len(value) :], len(value), value)
     if column in _TEXT:
         # Byte order of UTF-8 is code-point order: what SQLite's BINARY and
         # PostgreSQL's "C" collation compare.
@@ -66,7 +81,15 @@ def merge_sql(column: str, table: str, collate: str) -> str:
     ``collate`` is the backend's byte-order collation clause.
     """
     old, new = f"{table}.{column}", f"excluded.{column}"
-    if column in _TEXT:
+    if column in LATEST_DATE:
+        padded_new = f"({new} || SUBSTR('{_MIDNIGHT}', LENGTH({new}) + 1)) {collate}"
+        padded_old = f"({old} || SUBSTR('{_MIDNIGHT}', LENGTH({old}) + 1)) {collate}"
+        wins = (
+            f"{padded_new} > {padded_old} OR ({padded_new} = {padded_old} AND "
+            f"(LENGTH({new}) > LENGTH({old}) OR "
+            f"(LENGTH({new}) = LENGTH({old}) AND {new} {collate} > {old} {collate})))"
+        )
+    elif column in _TEXT:
         wins = (
             f"LENGTH({new}) > LENGTH({old}) OR "
             f"(LENGTH({new}) = LENGTH({old}) AND {new} {collate} > {old} {collate})"
