@@ -48,7 +48,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
               "Completeness of a folder of JWST files: present, missing, extra, changed, MRP."),
     "serve": ("jwlink.cli.serve:serve",
               "Serve the catalog over HTTP: JSON API, MAST-compatible API, DataLink, downloads."),
-    "download": ("jwlink.cli.serve:download",
+    "download": ("jwlink.cli.download:download",
                  "Fetch products: resumable, parallel, SHA-256 verified against the manifest."),
     "token-hash": ("jwlink.cli.serve:token_hash",
                    "Print the token-file line for TOKEN granting PROGRAMS (``*`` = all)."),
@@ -142,7 +142,8 @@ def ingest(
         )
         sys.exit(130)
     _print_ingest(report, as_json)
-    if report.errors:
+    if report.errors or report.skipped:
+        # The whole truth: a file named as evidence that was not ingested fails the run.
         sys.exit(1)
 
 
@@ -175,9 +176,11 @@ def _print_ingest(report: IngestReport, as_json: bool) -> None:
     def count(value: int | None) -> str:
         return "?" if value is None else str(value)
 
+    skipped = f", {len(report.skipped)} skipped (not regular files)" if report.skipped else ""
+
     click.echo(
         f"{report.files} files: {report.ingested} ingested, {report.unchanged} unchanged "
-        f"(already in the catalog), {len(report.errors)} failed; the catalog gained "
+        f"(already in the catalog), {len(report.errors)} failed{skipped}; the catalog gained "
         f"{count(report.products)} products and {count(report.links)} links"
     )
     if report.passed_over:
@@ -192,6 +195,8 @@ def _print_ingest(report: IngestReport, as_json: bool) -> None:
         )
     for path, message in report.errors:
         click.echo(f"error: {path}: {message}", err=True)
+    for path, reason in report.skipped:
+        click.echo(f"skipped: {path}: {reason}", err=True)
 
 
 def _files(count: int | list[str]) -> str:
@@ -340,7 +345,12 @@ def demo(port: int, host: str, directory: str, no_serve: bool) -> None:
         return
     import uvicorn
 
+    from jwlink.api.hosts import default_allowed
+    from jwlink.api.protocol import PROTOCOL
     from jwlink.app import create_app
 
-    app = create_app(str(state.db), data_root=state.data, tokens=state.tokens)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # The allow-list and head time limit of `jwlink serve`: a web page's DNS
+    # rebinding must not reach a demo on 127.0.0.1 either.
+    app = create_app(str(state.db), data_root=state.data, tokens=state.tokens,
+                     allowed_hosts=default_allowed(host))  # fmt: skip
+    uvicorn.run(app, host=host, port=port, log_level="warning", http=PROTOCOL)

@@ -50,7 +50,8 @@ from jwlink.core import linker
 from jwlink.core.linker.headers import header_links, pool_file_name
 from jwlink.core.model import AsnEvidence
 from jwlink.errors import InputError, InvalidName, JwlinkError
-from jwlink.ingest.run import classify, iter_files, shown
+from jwlink.ingest.run import classify, may_be_evidence
+from jwlink.ingest.tree import iter_files, refusal, shown
 from jwlink.naming import Form, describe
 from jwlink.readers.asn import read_association
 from jwlink.readers.engdb import read_engdb
@@ -174,6 +175,12 @@ def read_folder(root: str | os.PathLike[str]) -> FolderEvidence:
         relative = shown(path.relative_to(base))
         evidence.paths[relative] = [path.name]
         evidence.files.setdefault(path.name, relative)
+        # As ingest: a link out of the folder, a FIFO or a device is never read.
+        refused = refusal(path, str(base))
+        if refused is not None:
+            if may_be_evidence(path.name):
+                evidence.errors.append((shown(path), refused[1]))
+            continue
         reader = classify(path)
         if reader in DOCUMENT_READERS:
             read_document(evidence, path, relative, reader)

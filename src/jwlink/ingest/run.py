@@ -18,6 +18,14 @@ Files that never claim to be JWST evidence (no JWST name, and a ``.json`` or
 table whose first bytes say nothing JWST: a ``package.json``, a spreadsheet
 export) are passed over, not errors; a file that claims and cannot be read
 is an error.
+
+A folder's files are what they are called: a symbolic link is its own
+product, recorded under its own name and path with its target's bytes, when
+its target lies inside the folder being ingested; a link leading out of it,
+or nowhere, is refused (an error). Only regular files are opened: a FIFO, a
+device or a socket with an evidence name is skipped and reported, never read
+(`jwlink.readers.regular`). Every by-content look at a file reads 64 KiB at
+most.
 """
 
 from __future__ import annotations
@@ -31,15 +39,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jwlink.core import linker
+from jwlink.core.linker.tables import link_observation_table
 from jwlink.core.model import Batch, FoundFile
 from jwlink.errors import CatalogReadOnly, CatalogUnavailable, InputError, InvalidName, JwlinkError
+from jwlink.ingest.tree import fingerprint, iter_files, location_of, refusal, shown, walk
 from jwlink.naming import NameInfo, bare_name, describe
 from jwlink.readers.asn import read_association
 from jwlink.readers.engdb import looks_like_engdb, read_engdb
 from jwlink.readers.listing import LISTING_READERS, listing_kind, read_listing
 from jwlink.readers.msa import read_msa_preimages
 from jwlink.readers.pool import looks_like_pool, read_pool
-from jwlink.readers.table import read_product_table
+from jwlink.readers.regular import SNIFF_BYTES, open_regular
+from jwlink.readers.table import FORMATS, read_observation_table, read_product_table
 from jwlink.store.base import SqlStore
 
 __all__ = [
@@ -50,6 +61,7 @@ __all__ = [
     "has_unknown_suffix",
     "ingest",
     "iter_files",
+    "may_be_evidence",
     "read_file",
     "reader_for",
     "shown",
@@ -60,7 +72,11 @@ _log = logging.getLogger(__name__)
 _FITS_ENDINGS = (".fits", ".fit", ".fts")
 # How much of a file without a JWST name is read to see whether it claims to
 # be JWST evidence all the same (a MAST export named "products.csv").
-_HEAD_BYTES = 1 << 16
+_HEAD_BYTES = SNIFF_BYTES
+# Endings whose files a reader may take whatever their name (the rest need a
+# JWST name): a file that cannot be opened safely is reported only if it has
+# one of these or a JWST name; any other is passed over, as it would be if read.
+_EVIDENCE_ENDINGS = (".json", ".csv", ".sh", ".txt", *_FITS_ENDINGS, *FORMATS)
 # Lower-cased text that only association files carry (jwst associations'
 # top-level and member keys).
 _ASN_MARKERS = ('"asn_type"', '"asn_rule"', '"asn_pool"', '"asn_id"', '"expname"', '"exptype"')
@@ -81,7 +97,9 @@ class IngestReport:
     catalog before and after; None if the count could not be taken after an
     interruption). ``passed_over`` lists the files that are not JWST
     evidence, ``unknown_suffix`` the files ingested whose well-formed JWST
-    name has a suffix jwlink does not know.
+    name has a suffix jwlink does not know. ``skipped`` holds one ``(path,
+    reason)`` per file named as evidence that is not a regular file (a FIFO,
+    a device, a socket): never opened, and, like an error, not ingested.
     """
 
     files: int = 0
@@ -92,6 +110,7 @@ class IngestReport:
     errors: list[tuple[str, str]] = field(default_factory=list)
     passed_over: list[str] = field(default_factory=list)
     unknown_suffix: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False
     # The file being written, as (location, sha256): an interrupt between its
     # commit and its count is resolved by asking the catalog.
@@ -113,6 +132,7 @@ class IngestReport:
             "links": self.links,
             "interrupted": self.interrupted,
             "errors": [{"path": p, "error": m} for p, m in self.errors],
+            "skipped": [{"path": p, "reason": m} for p, m in self.skipped],
             "passed_over": self.passed_over,
             "unknown_suffix": self.unknown_suffix,
         }
@@ -163,34 +183,6 @@ def reader_for(path: Path, info: NameInfo) -> str | None:
     return listing_kind(path)
 
 
-def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
-    """Yield every file under the given files and folders, in a stable order.
-
-    Hidden files and folders are skipped; folder symlinks are not followed
-    (a link loop must not hang an ingest).
-    """
-    for raw in paths:
-        root = Path(raw)
-        if root.is_dir():
-            for folder, dirs, files in os.walk(root):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if not name.startswith("."):
-                        yield Path(folder) / name
-        else:
-            yield root
-
-
-def _sha256(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
 def read_file(
     path: Path, reader: str, sha256: str, size: int, info: NameInfo | None = None
 ) -> Batch:
@@ -204,7 +196,7 @@ def read_file(
     InputError
         The file cannot be read as the evidence its name promises.
     """
-    batch = Batch(source=str(path.resolve()))
+    batch = Batch(source=location_of(path))
     for part in read_parts(path, reader, sha256, size, info)():
         batch.extend(part)
     return batch
@@ -217,10 +209,10 @@ def read_parts(
 
     The file is read (and refused, raising `InputError`) before this
     returns; the returned callable links its rows, and may be called again.
-    An association yields one part per `linker.MEMBERS_PER_PART` members;
-    every other file, one part.
+    An association yields one part per `linker.MEMBERS_PER_PART` members, a
+    pool one per `linker.ROWS_PER_PART` rows; every other file, one part.
     """
-    location = str(path.resolve())
+    location = location_of(path)
     info = describe(path.name) if info is None else info
     found = FoundFile(info.name, location, size, sha256)
     if reader == "association":
@@ -233,8 +225,32 @@ def read_parts(
             yield _located(linker.link_file(found, info), location)
 
         return association
+    if reader == "pool":
+        return _pool_parts(path, found, info)
     batch = _read_whole(path, reader, found, info)
     return lambda: iter((batch,))
+
+
+def _pool_parts(path: Path, found: FoundFile, info: NameInfo) -> Callable[[], Iterator[Batch]]:
+    """Read a pool twice: now, whole, keeping its acquisitions; then a part at a time.
+
+    The first reading refuses a bad pool before any row is written and keeps
+    what rows need of other rows (`linker.pool_acquisitions`); the parts
+    re-read the file, so memory is one part's whatever the pool's size. A
+    pool changed between the readings is refused (its write rolled back).
+    """
+    first = hashlib.sha256()
+    acquisitions = linker.pool_acquisitions(read_pool(path, first))
+
+    def pool() -> Iterator[Batch]:
+        again = hashlib.sha256()
+        for part in linker.link_pool_parts(read_pool(path, again), acquisitions):
+            yield _located(part, found.location)
+        if again.digest() != first.digest():
+            raise InputError(shown(path), "changed while it was being read; ingest it again")
+        yield _located(linker.link_file(found, info), found.location)
+
+    return pool
 
 
 def _located(batch: Batch, location: str) -> Batch:
@@ -245,9 +261,7 @@ def _located(batch: Batch, location: str) -> Batch:
 def _read_whole(path: Path, reader: str, found: FoundFile, info: NameInfo) -> Batch:
     location = found.location
     batch = Batch(source=location)
-    if reader == "pool":
-        batch.extend(linker.link_pool(list(read_pool(path))))
-    elif reader == "fits":
+    if reader == "fits":
         from jwlink.readers.fits import read as read_fits
 
         header = read_fits(path)
@@ -263,6 +277,8 @@ def _read_whole(path: Path, reader: str, found: FoundFile, info: NameInfo) -> Ba
         return _located(linker.link_engineering(read_engdb(path), path.suffix, found), location)
     elif reader == "table":
         batch.extend(linker.link_listed(list(read_product_table(path))))
+    elif reader == "observation_table":
+        batch.extend(link_observation_table(list(read_observation_table(path))))
     elif reader in LISTING_READERS:
         batch.extend(linker.link_listed(list(read_listing(path, reader))))
     batch.extend(linker.link_file(FoundFile(info.name, location, found.size, found.sha256), info))
@@ -306,9 +322,9 @@ def ingest(
     report = IngestReport()
     before = _rows(store)
     try:
-        for path in iter_files(paths):
+        for path, root in walk(paths):
             report.files += 1
-            _ingest_guarded(store, path, report, force)
+            _ingest_guarded(store, path, root, report, force)
             if progress is not None:
                 progress(path)
         # Also drains visits an earlier, interrupted run left queued.
@@ -339,11 +355,13 @@ def ingest(
     return report
 
 
-def _ingest_guarded(store: SqlStore, path: Path, report: IngestReport, force: bool) -> None:
+def _ingest_guarded(
+    store: SqlStore, path: Path, root: str, report: IngestReport, force: bool
+) -> None:
     """Ingest one file; a failure of the file is recorded, one of the catalog raised."""
     report._writing = None
     try:
-        _ingest_one(store, path, report, force)
+        _ingest_one(store, path, root, report, force)
     except (CatalogReadOnly, CatalogUnavailable):
         raise
     except InputError as err:
@@ -412,19 +430,37 @@ def claims_jwst(path: Path, reader: str) -> bool:
 
 def _claims(path: Path, reader: str, info: NameInfo) -> bool:
     """`claims_jwst`, the file's name already parsed."""
-    if reader not in ("association", "table"):
+    if reader not in ("association", "table", "observation_table"):
         return True
     name = info.name.lower()
     if name.startswith("jw") or name.endswith("_asn.json") or info.form is not None:
         return True
     try:
-        with path.open("rb") as handle:
-            # NULs dropped: the ASCII of UTF-16 text (a Windows export) shows through.
-            head = handle.read(_HEAD_BYTES).replace(b"\0", b"").decode("utf-8", "replace").lower()
-    except OSError:
+        with open_regular(path) as handle:
+            raw = handle.read(_HEAD_BYTES)
+    except InputError:
         return True
+    # NULs dropped: the ASCII of UTF-16 text (a Windows export) shows through.
+    head = raw.replace(b"\0", b"").decode("utf-8", "replace").lower()
     markers = _ASN_MARKERS if reader == "association" else _TABLE_MARKERS
     return any(m in head for m in markers) or _JWST_NAME.search(head) is not None
+
+
+def may_be_evidence(name: str) -> bool:
+    """Return whether a file's name alone lets a reader take it (before any byte is read).
+
+    True for a JWST name and for the endings a reader takes by content
+    (``.json``, tables, ``.sh``, ``.txt``, FITS). A file that may be evidence
+    and cannot be read safely is reported; any other is passed over.
+    """
+    try:
+        return _named_as_evidence(describe(name))
+    except InvalidName:
+        return False
+
+
+def _named_as_evidence(info: NameInfo) -> bool:
+    return info.form is not None or info.name.lower().endswith(_EVIDENCE_ENDINGS)
 
 
 def has_unknown_suffix(name: str) -> bool:
@@ -437,16 +473,23 @@ def has_unknown_suffix(name: str) -> bool:
     return not describe(name).suffix_known
 
 
-def shown(path: Path) -> str:
-    r"""Return a path as printable text; bytes that are not UTF-8 appear as ``\xNN``."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
-def _ingest_one(store: SqlStore, path: Path, report: IngestReport, force: bool) -> None:
+def _ingest_one(store: SqlStore, path: Path, root: str, report: IngestReport, force: bool) -> None:
     try:
         info: NameInfo | None = describe(path.name)  # the one parse of this file's name
     except InvalidName:
         info = None
+    # Before any byte is read (the sniffs of reader_for read): a FIFO must not
+    # block, a link must not lead out of the folder.
+    refused = None if info is None else refusal(path, root)
+    if info is not None and refused is not None:
+        skipped, reason = refused
+        if not _named_as_evidence(info):
+            report.passed_over.append(shown(path))  # unread, as it would be if regular
+        elif skipped:
+            report.skipped.append((shown(path), reason))
+        else:
+            raise InputError(shown(path), reason)
+        return
     reader = None if info is None else reader_for(path, info)
     if reader is None and path.name[:2].lower() == "jw":
         # A JWST-looking name that the grammar refuses (a newline, a bidi mark,
@@ -458,20 +501,22 @@ def _ingest_one(store: SqlStore, path: Path, report: IngestReport, force: bool) 
     if info is None or reader is None or not _claims(path, reader, info):
         report.passed_over.append(shown(path))
         return
-    if not path.is_file():
-        raise InputError(str(path), "no such file")
-    location = str(path.resolve())
+    location = location_of(path)
     if shown(Path(location)) != location:
         # The catalog holds text: a name in another encoding cannot be stored
         # as it is, and a mangled one would no longer find the file.
         raise InputError(shown(path), "its path is not UTF-8 text (rename the file or folder)")
-    sha256, size = _sha256(path)
+    sha256, size, mtime_ns = fingerprint(path)
     if not force and store.fingerprint_of(location) == sha256:
         report.unchanged += 1
+        # Same bytes, maybe a new time: recorded, so serving need not re-hash it.
+        store.record_stat(location, sha256, size, mtime_ns)
         return
     parts = read_parts(path, reader, sha256, size, info)
     report._writing = (location, sha256)
-    store.write_parts(parts, location, fingerprint=sha256, reader=reader)
+    store.write_parts(
+        parts, location, fingerprint=sha256, reader=reader, size=size, mtime_ns=mtime_ns
+    )
     report.ingested += 1
     report._writing = None
     # Only names whose suffix is free (exposure, stage 3, dummy) can hold an

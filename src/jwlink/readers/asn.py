@@ -14,6 +14,7 @@ import jsonschema
 from jwlink.core.model import AsnEvidence, AsnMember, AsnProduct, Association
 from jwlink.errors import AssociationError, InvalidName
 from jwlink.naming import bare_name
+from jwlink.readers.regular import open_regular
 
 __all__ = ["ASN_SCHEMA", "MAX_ASN_BYTES", "MAX_ASN_DEPTH", "MAX_ASN_TOKENS", "read_association"]
 
@@ -112,7 +113,8 @@ def _load(path: Path) -> Any:
         if size > MAX_ASN_BYTES:
             msg = f"association file is {size} bytes, over the {MAX_ASN_BYTES}-byte limit"
             raise AssociationError(str(path), msg)
-        raw = path.read_bytes()
+        with open_regular(path) as handle:  # a FIFO swapped in after the size check: refused
+            raw = handle.read()
         tokens = raw.count(b",") + raw.count(b"{") + raw.count(b"[")
         if tokens > MAX_ASN_TOKENS:
             msg = (f"{tokens} JSON separators and containers (, {{ [), over the limit of "

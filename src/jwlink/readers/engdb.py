@@ -30,6 +30,7 @@ from astropy.table import Table
 
 from jwlink.core.model import EngineeringSeries
 from jwlink.errors import EngineeringDataError
+from jwlink.readers.regular import read_head
 
 __all__ = ["ENDINGS", "looks_like_engdb", "mjd_from_unix_ms", "read_engdb", "series_from_json"]
 
@@ -63,11 +64,8 @@ def looks_like_engdb(path: Path) -> bool:
         return False
     if lower.endswith("_data.json"):
         return True
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(_SNIFF_BYTES).decode("utf-8", "replace")
-    except OSError:
-        return False
+    # Bounded, and never blocking on a FIFO: read_head opens regular files only.
+    head = read_head(path, _SNIFF_BYTES)[0].decode("utf-8", "replace")
     if lower.endswith(".json"):
         return '"TlmMnemonic"' in head and '"Data"' in head and '"TlmMnemonics"' not in head
     folded = head.lower()

@@ -24,9 +24,10 @@ from astropy.utils.exceptions import AstropyWarning
 
 from jwlink.core.crdsparams import SELECTION_KEYWORDS
 from jwlink.core.model import HeaderEvidence
-from jwlink.errors import HeaderError
+from jwlink.errors import HeaderError, InputError
 from jwlink.readers import fitscards
 from jwlink.readers.fitscards import BLOCK_SIZE, CARD_SIZE, CardError
+from jwlink.readers.regular import describe_bytes, open_regular
 
 __all__ = ["KEYWORDS", "read", "read_header", "read_header_fast"]
 
@@ -92,6 +93,19 @@ def _readable(path: str) -> Iterator[None]:
         raise HeaderError(path, f"cannot read the file: {err.strerror or err}") from err
 
 
+@contextmanager
+def _regular(path: str) -> Iterator[BinaryIO]:
+    """Open a regular file only (never block on a FIFO); refusals become `HeaderError`."""
+    try:
+        handle = open_regular(path)
+    except InputError as err:
+        if isinstance(err, HeaderError):
+            raise
+        raise HeaderError(path, err.problem) from err
+    with handle:
+        yield handle
+
+
 def _check_signature(path: str, head: bytes) -> None:
     """Reject anything whose first card is not ``SIMPLE = T`` in fixed format (FITS 4.0, 4.4.1.1).
 
@@ -101,9 +115,16 @@ def _check_signature(path: str, head: bytes) -> None:
     card = head[:CARD_SIZE]
     if card.startswith(_SIMPLE.encode()) and card[30:].strip(b" ")[:1] in (b"", b"/"):
         return
-    found = card[:30].decode("latin-1").rstrip()
-    msg = f"not a FITS file: byte 0 starts {found!r}, expected a first card {_SIMPLE!r}"
+    # What kind of bytes, never the bytes: a link to a private file must not show it.
+    msg = f"not a FITS file: it does not begin with the card {_SIMPLE!r} (found {_found(card)})"
     raise HeaderError(path, msg)
+
+
+def _found(card: bytes) -> str:
+    """Say what a card that should have been a FITS card holds, without quoting it."""
+    if card.startswith(b"SIMPLE"):
+        return "a SIMPLE card not in the fixed format FITS 4.0 requires"
+    return describe_bytes(card)
 
 
 def _header_naxis(path: str, fh: BinaryIO, hdu: int) -> object:
@@ -372,18 +393,16 @@ class _Source:
         except (UnicodeDecodeError, CardError):
             name = ""
         if name != "XTENSION":
-            found = card[:30].decode("latin-1").rstrip()
-            msg = f"stray bytes after the last HDU: byte {offset} starts {found!r}, expected"
-            raise self.fail(msg + " an XTENSION card or the end of the file")
+            msg = f"stray bytes after the last HDU: byte {offset} starts {describe_bytes(card)}"
+            raise self.fail(msg + ", expected an XTENSION card or the end of the file")
 
 
 def _no_end(buf: bytes, offset: int, where: str, size: int) -> str:
     """Why a header has no END card: a malformed one (astropy's END test), or none at all."""
     for at in range(0, len(buf) - CARD_SIZE + 1, CARD_SIZE):
         if buf.startswith(b"END", at) and buf[at + 3] not in _KEYWORD_CHARS:
-            card = buf[at : at + CARD_SIZE].decode("latin-1").rstrip()
             where += f", card {at // CARD_SIZE + 1} at byte {offset + at}"
-            return f"malformed END card in {where}: {card!r}, expected END and 77 blanks"
+            return f"malformed END card in {where}: expected END and 77 blanks"
     return f"missing END card: {where} runs to the end of the file at byte {size} without one"
 
 
@@ -411,12 +430,8 @@ def read_header_fast(path: str | os.PathLike[str]) -> HeaderEvidence:
         says where (byte offset, HDU, card) and what was expected.
     """
     spath = os.fspath(path)
-    with _readable(spath):
-        fd = os.open(spath, os.O_RDONLY)
-        try:
-            return _walk(_Source(spath, fd))
-        finally:
-            os.close(fd)
+    with _readable(spath), _regular(spath) as handle:
+        return _walk(_Source(spath, handle.fileno()))
 
 
 def _walk(source: _Source) -> HeaderEvidence:

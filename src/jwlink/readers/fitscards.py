@@ -89,8 +89,8 @@ def _parse_keyword(image: str) -> tuple[str, bool, str | None]:
     at = image.find("= ")
     if 0 <= at <= 8:
         return upper[:at], False, _rvkc_raw(image[at + 2 :])
-    text = image[:40].rstrip()
-    msg = f"{text!r} has no '= ' in columns 9-10 and is not a commentary card"
+    # The card is not quoted (nor below): a message never shows a file's bytes.
+    msg = "the card has no '= ' in columns 9-10 and is not a commentary card"
     raise CardError(msg, "invalid card")
 
 
@@ -144,7 +144,7 @@ def _split(image: str, keyword: str, hierarch: bool) -> str:
     if keyword in _SPECIAL:
         parts = image.split(" ", 1)
         if len(parts) < 2:
-            msg = f"{keyword} card {image[:40]!r} has no blank after the keyword"
+            msg = f"the {keyword} card has no blank after the keyword"
             raise CardError(msg, "invalid card")
         return parts[1].strip()
     indicator = "=" if hierarch else "= "
@@ -157,7 +157,7 @@ def _split(image: str, keyword: str, hierarch: bool) -> str:
 def _number(text: str) -> int | float:
     match = _NUMBER_RE.match(text)
     if match is None:  # pragma: no cover - _VALUE_RE matched the same grammar
-        msg = f"cannot read {text!r} as a number"
+        msg = f"cannot read a value of {len(text)} characters as a number"
         raise CardError(msg)
     digits = (match["sign"] or "") + match["digt"].translate(_FIX_FP)
     try:
@@ -170,7 +170,7 @@ def _value(valuecomment: str) -> object:
     """Return a value as astropy's ``Card.value`` does (``_parse_value``, then ``rstrip``)."""
     match = _VALUE_RE.match(valuecomment)
     if match is None:
-        msg = f"value {valuecomment[:40]!r} is not a quoted string, T/F, an integer or a real"
+        msg = "the value is not a quoted string, T/F, an integer or a real"
         raise CardError(msg)
     if match["bool"] is not None:
         return match["bool"] == "T"
@@ -191,7 +191,7 @@ def _long_split(images: Sequence[str]) -> str:
         keyword, hierarch, raw = _parse_keyword(image)
         valuecomment = _split(image, keyword, hierarch)
         if raw is not None or not isinstance(_value(valuecomment), str):
-            msg = f"CONTINUE convention broken at {image[:40]!r}: values must be strings"
+            msg = "CONTINUE convention broken: the values of a continued card must be strings"
             raise CardError(msg)
         match = _STRG_COMMENT_RE.match(valuecomment)
         if match is None:

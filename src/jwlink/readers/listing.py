@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from jwlink.core.model import ListedProduct
 from jwlink.errors import InvalidName, ProductTableError
 from jwlink.naming import bare_name, describe
+from jwlink.readers.regular import open_regular, read_head, refuse_long_lines
 from jwlink.readers.table import FORMATS, cell_value, read_table
 
 __all__ = ["LISTING_READERS", "listing_kind", "read_listing"]
@@ -61,7 +62,9 @@ def listing_kind(path: Path) -> str | None:
     Returns
     -------
     str or None
-        ``manifest`` (a download manifest), ``table`` (any other ECSV, CSV or
+        ``manifest`` (a download manifest), ``observation_table`` (a MAST
+        observation table: ``obs_id`` and ``dataRights`` or ``t_obs_release``,
+        no ``productFilename``), ``table`` (any other ECSV, CSV or
         VOTable: a MAST product list), ``curl_script`` (a ``.sh`` fetching MAST
         JWST products), ``cloud_listing`` (a ``.txt`` of JWST S3 keys), or None.
     """
@@ -71,7 +74,12 @@ def listing_kind(path: Path) -> str | None:
         manifest = all(_mentions(head, c) for c in _ASTROQUERY_MANIFEST) or all(
             _mentions(head, c) for c in _JWLINK_MANIFEST
         )
-        return "manifest" if manifest else "table"
+        if manifest:
+            return "manifest"
+        # A MAST observation table (obs_id, rights; no file names): OBSERVATION_COLUMNS.
+        observations = not _mentions(head, "productFilename") and _mentions(head, "obs_id")
+        rights = _mentions(head, "t_obs_release") or _mentions(head, "dataRights")
+        return "observation_table" if observations and rights else "table"
     if suffix == ".sh":
         return "curl_script" if _JWST_URI.search(_head(path)) else None
     if suffix == ".txt":
@@ -84,13 +92,13 @@ def _head(path: Path) -> str:
 
 
 def _head_bytes(path: Path) -> tuple[str, bool]:
-    """Return the first bytes of a file as text, and whether the file goes on."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(_SNIFF_BYTES + 1)
-    except OSError:
-        return "", False  # the reader says what is wrong with the file
-    return raw[:_SNIFF_BYTES].decode("utf-8", "replace"), len(raw) > _SNIFF_BYTES
+    """Return the first bytes of a file as text, and whether the file goes on.
+
+    Empty for a file that is not regular or cannot be read: the reader, or
+    the ingest, says what is wrong with it.
+    """
+    raw, more = read_head(path, _SNIFF_BYTES)
+    return raw.decode("utf-8", "replace"), more
 
 
 def _mentions(head: str, column: str) -> bool:
@@ -222,7 +230,10 @@ def _manifest(path: Path) -> Iterator[ListedProduct]:
 
 
 def _text(path: Path) -> str:
-    raw = path.read_bytes()
+    # Lines bounded first: a script of one endless line is refused, not held.
+    refuse_long_lines(path, ProductTableError)
+    with open_regular(path) as handle:
+        raw = handle.read()
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:

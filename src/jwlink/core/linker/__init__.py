@@ -14,7 +14,8 @@ explained. The rules, in DESIGN.md's order of authority:
 * FITS headers: ``R_*``/``CRDS_CTX`` (contributing), ``ASNTABLE``,
   ``ASNPOOL``, ``MSAMETFL``, WFSS catalogs, ``MASTERBG``, ``OSF_FILE``,
   ``HDRTAB`` members (composition);
-* pools: every row an L1b exposure; target acquisitions are prerequisites;
+* pools: every row an L1b exposure; target acquisitions are prerequisites
+  (`link_pool_parts`: a part of `ROWS_PER_PART` rows at a time);
 * MAST product-list tables: products with sizes, rights and membership;
 * time windows (exposures, guider exposures, Engineering Database series)
   and ``PREIMAGE`` (`jwlink.core.linker.engineering`).
@@ -40,13 +41,15 @@ from jwlink.core.linker.engineering import (
     preimage_links,
 )
 from jwlink.core.linker.headers import header_links
+from jwlink.core.linker.pools import ROWS_PER_PART, link_pool, link_pool_parts, pool_acquisitions
 from jwlink.core.linker.products import add_info, observation_from_header, product_of
-from jwlink.core.linker.tables import link_listed, link_pool
+from jwlink.core.linker.tables import link_listed
 from jwlink.core.model import Batch, FoundFile, HeaderEvidence
 from jwlink.naming import NameInfo, describe
 
 __all__ = [
     "MEMBERS_PER_PART",
+    "ROWS_PER_PART",
     "link_association",
     "link_association_parts",
     "link_engineering",
@@ -55,7 +58,9 @@ __all__ = [
     "link_listed",
     "link_msa",
     "link_pool",
+    "link_pool_parts",
     "msa_preimage_links",
+    "pool_acquisitions",
 ]
 
 
