@@ -1,7 +1,12 @@
 """jwlink big-pool benchmark: one association pool of N rows, ingested by ``jwlink ingest``.
 
 Run:  python benchmarks/big_pool.py [--rows 1000000] [--per-observation 1000]
-                                    [--pg] [--timeout 3600] [--keep DIR] [--out FILE]
+                                    [--table] [--pg] [--timeout 3600] [--keep DIR] [--out FILE]
+
+With ``--table`` the file is a MAST product list instead (CSV, as astroquery
+writes ``get_product_list``): N rows, three a exposure (uncal, rate, cal),
+``--per-observation`` rows per observation, each exposure listed with its
+own ``obsID`` as ``parent_obsid``.
 
 Writes one valid pool of N rows into a temporary folder, in the 64-column
 layout of the real ``jw09505_20251216t202003_pool.csv`` (its first row is the
@@ -103,6 +108,46 @@ def write_pool(folder: Path, rows: int, per_observation: int = 1000) -> Path:
     return path
 
 
+_TABLE_HEADER = (
+    "obsID,obs_collection,dataproduct_type,obs_id,description,type,dataURI,productType,"
+    "calib_level,prvversion,proposal_id,productFilename,size,parent_obsid,dataRights,"
+    "t_obs_release"
+)
+# suffix -> (calib_level, description)
+_TABLE_LEVELS = {"uncal": (1, "raw"), "rate": (2, "rate"), "cal": (2, "calibrated")}
+
+
+def table_row(number: int, per_observation: int) -> str:
+    """Return data row ``number`` (from 0) of the synthetic product list, as one line."""
+    exposure, which = divmod(number, 3)
+    suffix = ("uncal", "rate", "cal")[which]
+    observation, at = divmod(exposure * 3, per_observation)
+    program = 9505 + observation // _PER_PROGRAM
+    obs = observation % _PER_PROGRAM + 1
+    visit, n = divmod(at // 3, 1000)
+    ident = f"{program:05d}{obs:03d}{visit + 1:03d}"
+    obs_id = f"jw{ident}_02101_{n + 1:05d}_mirimage"
+    name = f"{obs_id}_{suffix}.fits"
+    obsid = 200_000_000 + exposure
+    level, description = _TABLE_LEVELS[suffix]
+    cells = (
+        str(obsid), "JWST", "image", obs_id, f"exposure (L{level}): {description}", "S",
+        f"mast:JWST/product/{name}", "SCIENCE", str(level), "1.14.0", str(program), name,
+        str(100_000_000 + number), str(obsid), "PUBLIC", "60123.5",
+    )  # fmt: skip
+    return ",".join(cells)
+
+
+def write_table(folder: Path, rows: int, per_observation: int = 1000) -> Path:
+    """Write a valid MAST product list (CSV) of ``rows`` rows into ``folder``; return its path."""
+    path = folder / "mast_products_jw09505.csv"
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.write(_TABLE_HEADER + "\n")
+        for number in range(rows):
+            handle.write(table_row(number, per_observation) + "\n")
+    return path
+
+
 def _pg_url(base: str, schema: str) -> str:
     # Named after the schema, so a killed ingest's sessions can be ended before the drop.
     sep = "&" if "?" in base else "?"
@@ -150,18 +195,24 @@ def ingest_measured(pool: Path, db: str, timeout: float) -> dict[str, Any]:
 
 
 def run(
-    rows: int, per_observation: int, pg: bool, timeout: float, keep: Path | None
+    rows: int,
+    per_observation: int,
+    pg: bool,
+    timeout: float,
+    keep: Path | None,
+    table: bool = False,
 ) -> list[dict[str, Any]]:
-    """Write the pool once and ingest it into each backend; return one result per backend."""
+    """Write the pool (or table) once and ingest it into each backend; one result per backend."""
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         folder = keep if keep is not None else Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        pool = write_pool(folder, rows, per_observation)
+        pool = (write_table if table else write_pool)(folder, rows, per_observation)
         written = time.perf_counter() - start
         size_mb = pool.stat().st_size / 1e6
-        print(f"pool: {rows:,} rows, {size_mb:.0f} MB, written in {written:.1f} s", flush=True)
+        what = "table" if table else "pool"
+        print(f"{what}: {rows:,} rows, {size_mb:.0f} MB, written in {written:.1f} s", flush=True)
         backends = [("sqlite", str(Path(scratch) / "catalog.db"))]
         admin: Any = None
         schema = f"bench_{uuid.uuid4().hex[:12]}"
@@ -195,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--per-observation", type=int, default=1000)
+    parser.add_argument("--table", action="store_true", help="a MAST product list (CSV)")
     parser.add_argument("--pg", action="store_true", help="also ingest into PostgreSQL")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per ingest")
     parser.add_argument("--keep", type=Path, default=None, help="write the pool here and keep it")
@@ -203,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     machine = platform.processor() or platform.machine()
     print(f"machine: {machine}, {os.cpu_count()} cores, load average {load} (shared machine)")
-    results = run(args.rows, args.per_observation, args.pg, args.timeout, args.keep)
+    results = run(args.rows, args.per_observation, args.pg, args.timeout, args.keep, args.table)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.out is not None:
         args.out.write_text(json.dumps({"load": os.getloadavg(), "results": results}, indent=1))

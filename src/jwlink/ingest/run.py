@@ -44,6 +44,7 @@ from jwlink.core.model import Batch, FoundFile
 from jwlink.errors import CatalogReadOnly, CatalogUnavailable, InputError, InvalidName, JwlinkError
 from jwlink.ingest.tree import fingerprint, iter_files, location_of, refusal, shown, walk
 from jwlink.naming import NameInfo, bare_name, describe
+from jwlink.readers import table_parts
 from jwlink.readers.asn import read_association
 from jwlink.readers.engdb import looks_like_engdb, read_engdb
 from jwlink.readers.listing import LISTING_READERS, listing_kind, read_listing
@@ -210,7 +211,8 @@ def read_parts(
     The file is read (and refused, raising `InputError`) before this
     returns; the returned callable links its rows, and may be called again.
     An association yields one part per `linker.MEMBERS_PER_PART` members, a
-    pool one per `linker.ROWS_PER_PART` rows; every other file, one part.
+    pool, or a product table of `table_parts.STREAM_BYTES` or more (CSV),
+    one per `linker.ROWS_PER_PART` rows; every other file, one part.
     """
     location = location_of(path)
     info = describe(path.name) if info is None else info
@@ -227,6 +229,8 @@ def read_parts(
         return association
     if reader == "pool":
         return _pool_parts(path, found, info)
+    if reader == "table" and table_parts.streams(path, size):
+        return _table_parts(path, found, info)
     batch = _read_whole(path, reader, found, info)
     return lambda: iter((batch,))
 
@@ -251,6 +255,34 @@ def _pool_parts(path: Path, found: FoundFile, info: NameInfo) -> Callable[[], It
         yield _located(linker.link_file(found, info), found.location)
 
     return pool
+
+
+def _table_parts(path: Path, found: FoundFile, info: NameInfo) -> Callable[[], Iterator[Batch]]:
+    """Read a big CSV product table twice, a chunk at a time, as pools are read.
+
+    The first reading checks every row and keeps each ``obsID``'s
+    ``obs_id`` (`linker.listed_owners`); the parts re-read the file. A table
+    the chunks cannot read as the whole would be (`table_parts.Unsteady`) is
+    read whole, as a small one is.
+    """
+    chunks = table_parts.ProductChunks(path)
+    first = hashlib.sha256()
+    try:
+        owners = linker.listed_owners(chunks.rows(first))
+    except table_parts.Unsteady as why:
+        _log.info("%s read whole: %s", shown(path), why)
+        batch = _read_whole(path, "table", found, info)
+        return lambda: iter((batch,))
+
+    def table() -> Iterator[Batch]:
+        again = hashlib.sha256()
+        for part in linker.link_listed_parts(chunks.rows(again), owners):
+            yield _located(part, found.location)
+        if again.digest() != first.digest():
+            raise InputError(shown(path), "changed while it was being read; ingest it again")
+        yield _located(linker.link_file(found, info), found.location)
+
+    return table
 
 
 def _located(batch: Batch, location: str) -> Batch:

@@ -22,9 +22,11 @@ __all__ = [
     "OBSERVATION_COLUMNS",
     "REQUIRED_COLUMNS",
     "cell_value",
+    "checked_row",
     "read_observation_table",
     "read_product_table",
     "read_table",
+    "refuse_text_hazards",
 ]
 
 # File ending -> astropy.table format name.
@@ -205,6 +207,29 @@ def _columns_of(path: Path, table: Table) -> list[str]:
             msg = f"column {name} holds arrays of shape {shape}; expected one value a row"
             raise ProductTableError(str(path), msg)
     return names
+
+
+def checked_row(path: Path, number: int, columns: dict[str, Any]) -> dict[str, Any]:
+    """Return a product table's row ``number`` checked as `read_product_table` checks it.
+
+    Raises
+    ------
+    ProductTableError
+        The row's file name, ``size``, ``calib_level`` or ``t_obs_release``
+        is refused, or a value holds a NUL (the message names row and column).
+    """
+    return _checked(path, number, columns)
+
+
+def refuse_text_hazards(path: Path) -> None:
+    """Refuse a text table with a NUL byte or an endless line, before astropy reads it.
+
+    Raises
+    ------
+    ProductTableError
+        The byte offset of the NUL, or the line too long.
+    """
+    _refuse_nul(path)
 
 
 def read_observation_table(path: str | os.PathLike[str]) -> Iterator[ListedProduct]:

@@ -16,7 +16,8 @@ explained. The rules, in DESIGN.md's order of authority:
   ``HDRTAB`` members (composition);
 * pools: every row an L1b exposure; target acquisitions are prerequisites
   (`link_pool_parts`: a part of `ROWS_PER_PART` rows at a time);
-* MAST product-list tables: products with sizes, rights and membership;
+* MAST product-list tables: products with sizes, rights and membership
+  (`link_listed_parts` for big ones, after `listed_owners`);
 * time windows (exposures, guider exposures, Engineering Database series)
   and ``PREIMAGE`` (`jwlink.core.linker.engineering`).
 
@@ -43,7 +44,7 @@ from jwlink.core.linker.engineering import (
 from jwlink.core.linker.headers import header_links
 from jwlink.core.linker.pools import ROWS_PER_PART, link_pool, link_pool_parts, pool_acquisitions
 from jwlink.core.linker.products import add_info, observation_from_header, product_of
-from jwlink.core.linker.tables import link_listed
+from jwlink.core.linker.tables import link_listed, link_listed_parts, listed_owners
 from jwlink.core.model import Batch, FoundFile, HeaderEvidence
 from jwlink.naming import NameInfo, describe
 
@@ -56,9 +57,11 @@ __all__ = [
     "link_file",
     "link_header",
     "link_listed",
+    "link_listed_parts",
     "link_msa",
     "link_pool",
     "link_pool_parts",
+    "listed_owners",
     "msa_preimage_links",
     "pool_acquisitions",
 ]

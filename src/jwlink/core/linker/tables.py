@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from itertools import islice
 from typing import Any
 
-from jwlink.core.linker.pools import exposure_obs_id, link_pool
+from jwlink.core.linker.pools import ROWS_PER_PART, exposure_obs_id, link_pool
 from jwlink.core.linker.products import (
     add_info,
     observation_for,
@@ -23,7 +25,14 @@ from jwlink.core.release import release_iso
 from jwlink.naming import describe
 
 # The pool linker lives in jwlink.core.linker.pools; named here as before.
-__all__ = ["exposure_obs_id", "link_listed", "link_observation_table", "link_pool"]
+__all__ = [
+    "exposure_obs_id",
+    "link_listed",
+    "link_listed_parts",
+    "link_observation_table",
+    "link_pool",
+    "listed_owners",
+]
 
 
 def _int(value: Any) -> int | None:
@@ -78,7 +87,27 @@ def link_listed(rows: list[ListedProduct]) -> Batch:
     Batch
         Products with size, data rights, version and type as MAST lists them.
     """
-    batch = Batch(source=rows[0].source if rows else "")
+    return _link_rows(rows, listed_owners(rows), rows[0].source if rows else "")
+
+
+def listed_owners(rows: Iterable[ListedProduct]) -> dict[str, str]:
+    """Return each ``obsID`` of a product table with the ``obs_id`` of its first row.
+
+    The one fact a row needs of other rows: a ``parent_obsid`` names its
+    parent by ``obsID``, and the parent's ``obs_id`` is on the parent's own
+    rows, anywhere in the table. One entry per observation: the first of
+    the two passes over a big table (`link_listed_parts`).
+
+    Parameters
+    ----------
+    rows : iterable of ListedProduct
+        The table's rows (read once).
+
+    Returns
+    -------
+    dict
+        ``obsID`` -> ``obs_id``, both as text.
+    """
     # Only real ids: a table without obsID would map every row to None, and
     # parent_obsid None would then name the last row's observation (issue 11).
     owner_of: dict[str, str] = {}
@@ -86,6 +115,41 @@ def link_listed(rows: list[ListedProduct]) -> Batch:
         obsid, obs_id = _text(row.columns.get("obsID")), _text(row.columns.get("obs_id"))
         if obsid is not None and obs_id is not None:
             owner_of.setdefault(obsid, obs_id)
+    return owner_of
+
+
+def link_listed_parts(
+    rows: Iterable[ListedProduct], owners: dict[str, str], per_part: int = ROWS_PER_PART
+) -> Iterator[Batch]:
+    """Derive the rows of a product table in parts of ``per_part`` table rows.
+
+    Together the parts hold exactly the rows of `link_listed` over the same
+    rows, in whatever order the table lists them.
+
+    Parameters
+    ----------
+    rows : iterable of ListedProduct
+        The table's rows, read lazily (the second pass).
+    owners : dict
+        `listed_owners` of the same rows.
+    per_part : int
+        Table rows per part.
+
+    Yields
+    ------
+    Batch
+        Products, observations and members of ``per_part`` rows.
+    """
+    if per_part < 1:
+        msg = f"per_part must be at least 1, not {per_part}"
+        raise ValueError(msg)
+    it = iter(rows)
+    while chunk := list(islice(it, per_part)):
+        yield _link_rows(chunk, owners, chunk[0].source)
+
+
+def _link_rows(rows: Iterable[ListedProduct], owner_of: dict[str, str], source: str) -> Batch:
+    batch = Batch(source=source)
     for row in rows:
         cols = row.columns
         info = describe(str(cols["productFilename"]))
