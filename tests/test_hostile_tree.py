@@ -402,3 +402,25 @@ def test_errors_name_the_kind_of_bytes_never_the_bytes(store: SqlStore, tmp_path
     assert "(found binary data)" in reasons["jw01234001001_02101_00001_nrca3_uncal.fits"]
     assert "unparseable card at byte 80" in reasons["jw01234001001_02101_00001_nrca2_uncal.fits"]
     assert reasons[TABLE].startswith("not a readable ascii.csv table: Number of header columns")
+
+
+def test_a_pool_without_line_ends_is_refused_without_holding_it(tmp_path: Path) -> None:
+    # The pool reader reads a line at most MAX_LINE characters at a time: a
+    # file with no newline is refused at that length, not read whole first.
+    import tracemalloc
+
+    from jwlink.errors import PoolError
+    from jwlink.readers.pool import MAX_LINE, read_pool
+
+    path = tmp_path / "jw01234_20240101t000000_pool.csv"
+    with path.open("wb") as handle:
+        for _ in range(40):
+            handle.write(b"x" * (1 << 20))
+    tracemalloc.start()
+    try:
+        with pytest.raises(PoolError, match=f"line 1 is over {MAX_LINE} characters"):
+            list(read_pool(path))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * MAX_LINE  # 40 MiB of text would take well over that as one str

@@ -30,7 +30,7 @@ from astropy.table import Table
 
 from jwlink.core.model import EngineeringSeries
 from jwlink.errors import EngineeringDataError
-from jwlink.readers.regular import read_head
+from jwlink.readers.regular import open_regular, read_head
 
 __all__ = ["ENDINGS", "looks_like_engdb", "mjd_from_unix_ms", "read_engdb", "series_from_json"]
 
@@ -104,7 +104,7 @@ def _fail(path: str, problem: str) -> EngineeringDataError:
 
 def _read_json(path: str) -> EngineeringSeries:
     try:
-        with Path(path).open("rb") as handle:
+        with open_regular(path) as handle:
             doc = json.loads(handle.read().decode("utf-8"))
     except UnicodeDecodeError as err:
         raise _fail(path, f"not UTF-8 text (byte {err.start})") from err

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from jwlink.core.model import PoolExposure
 from jwlink.errors import InvalidName, PoolError
 from jwlink.naming import bare_name
-from jwlink.readers.regular import read_head
+from jwlink.readers.regular import open_regular, read_head
 
 __all__ = ["NULL_VALUES", "REQUIRED_COLUMNS", "looks_like_pool", "read_pool"]
 
@@ -60,7 +60,7 @@ class _Hashing(io.RawIOBase):
 
 def _lines(path: Path, digest: Digest | None = None) -> Iterator[tuple[int, str]]:
     try:
-        raw = path.open("rb")
+        raw = open_regular(path)  # a FIFO or device in its place is refused, never waited on
         source: io.BufferedReader = raw
         if digest is not None:
             source = io.BufferedReader(_Hashing(raw, digest), _CHUNK)
@@ -68,7 +68,11 @@ def _lines(path: Path, digest: Digest | None = None) -> Iterator[tuple[int, str]
         # part of the first column's name. newline="": lines end as they did
         # with text-mode open (\n, \r\n or \r), so line numbers are the same.
         with raw, io.TextIOWrapper(source, encoding="utf-8-sig", newline="") as handle:
-            for number, line in enumerate(handle, start=1):
+            number = 0
+            # readline with a limit: a line without end (a 300 MB file with no
+            # newline) is refused after MAX_LINE characters, not held whole.
+            while line := handle.readline(MAX_LINE + 1):
+                number += 1
                 if len(line) > MAX_LINE:
                     raise PoolError(str(path), f"line {number} is over {MAX_LINE} characters")
                 yield number, line.rstrip("\r\n")

@@ -16,10 +16,10 @@ reader hands the file to a library that holds a line whole.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import stat
-from typing import BinaryIO
 
 from jwlink.errors import InputError
 
@@ -54,7 +54,7 @@ def file_kind(mode: int) -> str:
     return next((words for test, words in _KINDS if test(mode)), "not a regular file")
 
 
-def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+def open_regular(path: str | os.PathLike[str]) -> io.BufferedReader:
     """Open a regular file for binary reading; refuse anything else without blocking.
 
     Parameters
@@ -64,7 +64,7 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
 
     Returns
     -------
-    BinaryIO
+    io.BufferedReader
         The open file, to be closed by the caller (a ``with`` block).
 
     Raises
