@@ -49,6 +49,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def two_urls(db_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """Two empty catalogs of the same backend (to compare two ways of ingesting)."""
+    if db_url.startswith("postgresql"):
+        with pg_schema() as other:
+            yield db_url, other
+    else:
+        yield db_url, str(tmp_path / "other.db")
+
+
+@pytest.fixture
 def store(db_url: str) -> Iterator[SqlStore]:
     s = open_store(db_url)
     yield s

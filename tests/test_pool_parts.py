@@ -182,18 +182,6 @@ def _catalog(url: str, inputs: list[Path]) -> dict[str, list[tuple[Any, ...]]]:
         store.close()
 
 
-@pytest.fixture
-def two_urls(db_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """Two empty catalogs of the same backend."""
-    if db_url.startswith("postgresql"):
-        from conftest import pg_schema
-
-        with pg_schema() as other:
-            yield db_url, other
-    else:
-        yield db_url, str(tmp_path / "other.db")
-
-
 def test_catalogs_ingested_in_parts_and_whole_are_equal(
     two_urls: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -99,18 +99,6 @@ def test_per_part_below_one_is_refused() -> None:
         list(linker.link_listed_parts([], {}, 0))
 
 
-@pytest.fixture
-def two_urls(db_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """Two empty catalogs of the same backend."""
-    if db_url.startswith("postgresql"):
-        from conftest import pg_schema
-
-        with pg_schema() as other:
-            yield db_url, other
-    else:
-        yield db_url, str(tmp_path / "other.db")
-
-
 def _catalog(url: str, path: Path) -> dict[str, list[tuple[Any, ...]]]:
     store = open_store(url)
     try:
