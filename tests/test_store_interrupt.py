@@ -11,6 +11,7 @@ land inside the pipeline on any machine.
 from __future__ import annotations
 
 import signal
+import time
 from types import FrameType
 
 from jwlink.store.base import SqlStore
@@ -32,7 +33,11 @@ def test_an_interrupted_bulk_write_raises_keyboardinterrupt_and_leaves_a_usable_
             signal.setitimer(signal.ITIMER_REAL, delay)
             try:
                 with store.transaction():
-                    for _ in range(200):  # far longer than the longest delay
+                    # Until the timer fires (a fixed count of writes ended
+                    # before 80 ms on a quiet machine, and committed); a
+                    # timer that never fires ends the loop and fails below.
+                    deadline = time.monotonic() + 10
+                    while time.monotonic() < deadline:
                         store._executemany(sql + " ON CONFLICT DO NOTHING", rows)
             except KeyboardInterrupt:
                 interrupted += 1

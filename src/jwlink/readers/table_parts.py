@@ -151,7 +151,7 @@ class ProductChunks:
                         continue
                     yield ListedProduct(source=self.path.name, line=number, columns=columns)
             if raw.spans_lines:
-                self._unsteady(first, "a quoted field spans lines")
+                raise self._unsteady(first, "a quoted field spans lines")
         if first:
             self._kinds = kinds
         if failed is not None:
@@ -198,26 +198,27 @@ class ProductChunks:
         except (InputError, Unsteady):
             raise
         except Exception as err:  # noqa: BLE001 - astropy raises many types; the whole reading says which
-            self._unsteady(first, f"astropy: {type(err).__name__}")
+            raise self._unsteady(first, f"astropy: {type(err).__name__}") from err
 
     def _steady(self, chunk: Table, kinds: dict[str, str], first: bool) -> list[str]:
         """Check a chunk's columns against the others'; return its column names."""
         names: list[str] = chunk.colnames
         if names != self._header:
-            self._unsteady(first, "its chunks' columns are not its first lines' columns")
+            raise self._unsteady(first, "its chunks' columns are not its first lines' columns")
         for name in names:
             column = chunk[name]
             if getattr(column, "mask", None) is not None and bool(column.mask.all()):
                 continue  # all None whatever the type astropy gave it
             kind = column.dtype.kind
             if kinds.setdefault(name, kind) != kind:
-                self._unsteady(first, f"column {name} read as {kinds[name]} and {kind}")
+                raise self._unsteady(first, f"column {name} read as {kinds[name]} and {kind}")
             if self._kinds is not None and self._kinds.get(name, kind) != kind:
                 msg = "changed while it was being read; ingest it again"
                 raise InputError(str(self.path), msg)
         return names
 
-    def _unsteady(self, first: bool, why: str) -> None:
+    def _unsteady(self, first: bool, why: str) -> Exception:
+        """Return what to raise: the first reading falls back, the second refuses the file."""
         if first:
-            raise Unsteady(why)
-        raise InputError(str(self.path), "changed while it was being read; ingest it again")
+            return Unsteady(why)
+        return InputError(str(self.path), "changed while it was being read; ingest it again")
