@@ -15,29 +15,42 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import fields
-from operator import attrgetter
 from typing import Any, TypeVar
 
-from jwlink.core.crdsparams import CrdsHeader
-from jwlink.core.model import (
-    Association,
-    Batch,
-    Kind,
-    Level,
-    Link,
-    Member,
-    Observation,
-    Product,
-    ProductType,
-)
+from jwlink.core.model import Batch
 from jwlink.errors import StoreError
 from jwlink.store.chunks import CHUNK, chunked, marks
 from jwlink.store.guide_stars import link_guide_stars
 from jwlink.store.listings import queue_listings, refresh_listings
-from jwlink.store.merge import least_evidence, least_evidence_sql, merge_sql
+from jwlink.store.merge import least_evidence, least_evidence_sql
 from jwlink.store.merge import merge as merge_observation
 from jwlink.store.migrations import CREATE_MIGRATIONS, MIGRATIONS
+from jwlink.store.rows import (
+    CATALOG_TABLES,
+    COUNT_SQL,
+    INSERT_ALIAS,
+    INSERT_ASN_MEMBER,
+    INSERT_ASN_OUTPUT,
+    LINK_COLUMNS,
+    LINK_KEY,
+    MEMBER_COLUMNS,
+    MEMBER_KEY,
+    QUEUE_VISIT,
+    UPSERT_ASSOCIATION,
+    UPSERT_CRDS_HEADER,
+    UPSERT_HEADER,
+    UPSERT_INPUT,
+    UPSERT_PRODUCT,
+    crds_row,
+    insert_ignore,
+    link_row,
+    merge_rows,
+    observation_row,
+    observation_upsert,
+    product_row,
+    unique,
+    values_of,
+)
 from jwlink.store.windows import QUEUE_WINDOW, UPSERT_WINDOW, link_windows, window_rows
 
 _log = logging.getLogger(__name__)
@@ -54,94 +67,6 @@ _T = TypeVar("_T")
 _LARGE_WRITE = 20_000
 
 
-PRODUCT_COLUMNS = tuple(f.name for f in fields(Product))
-OBSERVATION_COLUMNS = (
-    *(f.name for f in fields(Observation)),
-    "obsid",
-)
-ASSOCIATION_COLUMNS = tuple(f.name for f in fields(Association))
-LINK_COLUMNS = tuple(f.name for f in fields(Link))
-MEMBER_COLUMNS = tuple(f.name for f in fields(Member))
-
-
-def _coalescing_update(columns: Iterable[str], key: str) -> str:
-    # A value already known is only replaced by a newer non-null value, so
-    # batches merge in any order and re-ingesting changes nothing.
-    sets = ", ".join(f"{c} = COALESCE(excluded.{c}, {{table}}.{c})" for c in columns if c != key)
-    return sets
-
-
-def _upsert(table: str, columns: Sequence[str], key: str) -> str:
-    cols = ", ".join(columns)
-    marks = ", ".join("?" for _ in columns)
-    update = _coalescing_update(columns, key).format(table=table)
-    return (
-        f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT ({key}) DO UPDATE SET {update}"
-    )
-
-
-def _observation_upsert(collate: str) -> str:
-    # Every column keeps its most specific value (jwlink.store.merge), so
-    # observations merge the same whatever order their evidence arrives in.
-    cols = ", ".join(OBSERVATION_COLUMNS)
-    marks = ", ".join("?" for _ in OBSERVATION_COLUMNS)
-    sets = [
-        merge_sql(c, "observations", collate)
-        for c in OBSERVATION_COLUMNS
-        if c not in ("obs_id", "obsid")
-    ]
-    return (
-        f"INSERT INTO observations ({cols}) VALUES ({marks}) "
-        f"ON CONFLICT (obs_id) DO UPDATE SET {', '.join(sets)}"
-    )
-
-
-def _insert_ignore(table: str, columns: Sequence[str], key: str) -> str:
-    cols = ", ".join(columns)
-    marks = ", ".join("?" for _ in columns)
-    return f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT ({key}) DO NOTHING"
-
-
-UPSERT_PRODUCT = _upsert("products", (*PRODUCT_COLUMNS, "calib_level"), "name")
-UPSERT_ASSOCIATION = _upsert("associations", ASSOCIATION_COLUMNS, "name")
-INSERT_ALIAS = _insert_ignore("aliases", ("alias", "obs_id"), "alias")
-INSERT_ASN_MEMBER = _insert_ignore(
-    "asn_members",
-    ("association", "product", "expname", "exptype"),
-    "association, product, expname, exptype",
-)
-INSERT_ASN_OUTPUT = _insert_ignore(
-    "asn_outputs", ("association", "product", "name"), "association, product, name"
-)
-UPSERT_HEADER = (
-    "INSERT INTO headers (name, keywords) VALUES (?, ?) "
-    "ON CONFLICT (name) DO UPDATE SET keywords = excluded.keywords"
-)
-# A header read again replaces what the last reading said, as in `headers`.
-UPSERT_CRDS_HEADER = (
-    "INSERT INTO crds_headers (name, context, parameters, reference_files) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (name) DO UPDATE SET context = excluded.context, "
-    "parameters = excluded.parameters, reference_files = excluded.reference_files"
-)
-# DO UPDATE, not DO NOTHING: the write takes the row lock, so it waits for a
-# concurrent drain of the same visit and re-queues it after (PostgreSQL).
-QUEUE_VISIT = (
-    "INSERT INTO guide_star_queue (visit_id) VALUES (?) "
-    "ON CONFLICT (visit_id) DO UPDATE SET visit_id = excluded.visit_id"
-)
-UPSERT_INPUT = (
-    "INSERT INTO inputs (path, fingerprint, reader, products, links, size, mtime_ns) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (path) DO UPDATE SET fingerprint = excluded.fingerprint, "
-    "reader = excluded.reader, products = excluded.products, links = excluded.links, "
-    "size = excluded.size, mtime_ns = excluded.mtime_ns"
-)
-
-
-CATALOG_TABLES = ("observations", "products", "associations", "links", "members", "aliases")
-_COUNT_SQL = {t: f"SELECT COUNT(*) FROM {t}" for t in CATALOG_TABLES}
-
-
 def _grown(before: int, after: int) -> bool:
     """Whether a transaction that has written ``after`` rows should refresh statistics again.
 
@@ -153,86 +78,6 @@ def _grown(before: int, after: int) -> bool:
     return after > _LARGE_WRITE and (
         before <= _LARGE_WRITE or after.bit_length() > before.bit_length()
     )
-
-
-def _values(obj: Any) -> tuple[Any, ...]:
-    # dataclasses.astuple deep-copies every field; the rows here are flat and
-    # frozen, so reading the slots directly is the same and far cheaper.
-    return tuple(getattr(obj, name) for name in obj.__slots__)
-
-
-def _merge(old: Any, new: Any) -> Any:
-    # Same rule as the SQL upsert, applied inside one batch so a statement
-    # never touches the same key twice (PostgreSQL refuses that).
-    values = [n if n is not None else o for o, n in zip(_values(old), _values(new), strict=True)]
-    return type(old)(*values)
-
-
-def _unique(
-    rows: Iterable[Any], key: Callable[[Any], Any], merge: Callable[[Any, Any], Any] | None
-) -> list[Any]:
-    seen: dict[Any, Any] = {}
-    for row in rows:
-        k = key(row)
-        known = seen.get(k)
-        if known is None:
-            seen[k] = row
-        # Every merge keeps a row met twice as it is: the linker hands the
-        # same (often the very same) row on many times, so skip the merge.
-        elif merge is not None and row is not known and row != known:
-            seen[k] = merge(known, row)
-    # Sorted keys make concurrent writers lock rows in the same order (no deadlocks).
-    return [seen[k] for k in sorted(seen)]
-
-
-# Rows are built field by field, by position: this runs for every row written.
-_PRODUCT_FIELDS = attrgetter(*PRODUCT_COLUMNS)
-_LEVEL_AT = PRODUCT_COLUMNS.index("level")
-_TYPE_AT = PRODUCT_COLUMNS.index("product_type")
-_OBSERVATION_FIELDS = attrgetter(*(f.name for f in fields(Observation)))
-_IS_ASSOCIATION_AT = [f.name for f in fields(Observation)].index("is_association")
-# Enum members as the plain values the database stores (an enum's ``.value``
-# is a descriptor call; a dict lookup is not).
-_VALUE: dict[Any, Any] = {
-    **{m: m.value for m in Level},
-    **{m: m.value for m in ProductType},
-    **{m: m.value for m in Kind},
-    None: None,
-}
-_CALIB_LEVEL: dict[Level | None, int | None] = {
-    **{m: m.calib_level for m in Level},
-    None: None,
-}
-# The key a link or member row is unique by (Kind is a str: it sorts as its value).
-_LINK_KEY = attrgetter("source", "target", "kind", "role")
-_MEMBER_KEY = attrgetter("obs_id", "member_obs_id", "exptype")
-
-
-def product_row(p: Product) -> tuple[Any, ...]:
-    """Return the parameter tuple of a product (enums as their values)."""
-    values = list(_PRODUCT_FIELDS(p))
-    values[_LEVEL_AT] = _VALUE[p.level]
-    values[_TYPE_AT] = _VALUE[p.product_type]
-    values.append(_CALIB_LEVEL[p.level])
-    return tuple(values)
-
-
-def observation_row(o: Observation) -> tuple[Any, ...]:
-    """Return the parameter tuple of an observation, with its numeric obsid."""
-    values = list(_OBSERVATION_FIELDS(o))
-    values[_IS_ASSOCIATION_AT] = int(o.is_association)
-    values.append(o.obsid)
-    return tuple(values)
-
-
-def _crds_row(c: CrdsHeader) -> tuple[Any, ...]:
-    return (c.name, c.context, json.dumps(c.parameters, sort_keys=True),
-            json.dumps(c.references, sort_keys=True))  # fmt: skip
-
-
-def link_row(link: Link) -> tuple[Any, ...]:
-    """Return the parameter tuple of a link."""
-    return (link.source, link.target, _VALUE[link.kind], link.role, link.evidence)
 
 
 class SqlStore:
@@ -252,12 +97,12 @@ class SqlStore:
 
     def __init__(self) -> None:
         self.tracer: Tracer | None = None
-        self._upsert_observation = _observation_upsert(self.collate)
+        self._upsert_observation = observation_upsert(self.collate)
         self._insert_link = least_evidence_sql(
-            _insert_ignore("links", LINK_COLUMNS, "source, target, kind, role"), self.collate
+            insert_ignore("links", LINK_COLUMNS, "source, target, kind, role"), self.collate
         )
         self._insert_member = least_evidence_sql(
-            _insert_ignore("members", MEMBER_COLUMNS, "obs_id, member_obs_id, exptype"),
+            insert_ignore("members", MEMBER_COLUMNS, "obs_id, member_obs_id, exptype"),
             self.collate,
         )
         self._snapshots = 0
@@ -529,11 +374,11 @@ class SqlStore:
 
     def _write_rows(self, batch: Batch, before: int = 0) -> None:
         # ``before``: rows this transaction wrote in earlier parts of the file.
-        observations = _unique(batch.observations, lambda o: o.obs_id, merge_observation)
-        products = _unique(batch.products, lambda p: p.name, _merge)
-        associations = _unique(batch.associations, lambda a: a.name, _merge)
-        links = _unique(batch.links, _LINK_KEY, least_evidence)
-        members = _unique(batch.members, _MEMBER_KEY, least_evidence)
+        observations = unique(batch.observations, lambda o: o.obs_id, merge_observation)
+        products = unique(batch.products, lambda p: p.name, merge_rows)
+        associations = unique(batch.associations, lambda a: a.name, merge_rows)
+        links = unique(batch.links, LINK_KEY, least_evidence)
+        members = unique(batch.members, MEMBER_KEY, least_evidence)
         if observations:
             self._bulk(
                 "observations", self._upsert_observation, [observation_row(o) for o in observations]
@@ -541,11 +386,11 @@ class SqlStore:
         if products:
             self._bulk("products", UPSERT_PRODUCT, [product_row(p) for p in products])
         if associations:
-            self._bulk("associations", UPSERT_ASSOCIATION, [_values(a) for a in associations])
+            self._bulk("associations", UPSERT_ASSOCIATION, [values_of(a) for a in associations])
         if links:
             self._bulk("links", self._insert_link, [link_row(x) for x in links])
         if members:
-            self._bulk("members", self._insert_member, [_values(m) for m in members])
+            self._bulk("members", self._insert_member, [values_of(m) for m in members])
         if batch.aliases:
             self._bulk("aliases", INSERT_ALIAS, sorted(batch.aliases.items()))
         if batch.asn_members:
@@ -556,7 +401,7 @@ class SqlStore:
             rows = [(k, json.dumps(v, sort_keys=True)) for k, v in sorted(batch.headers.items())]
             self._executemany(UPSERT_HEADER, rows)
         if batch.crds:
-            rows = [_crds_row(c) for _, c in sorted(batch.crds.items())]
+            rows = [crds_row(c) for _, c in sorted(batch.crds.items())]
             self._executemany(UPSERT_CRDS_HEADER, rows)
         if batch.windows:
             windows = window_rows(batch.windows)
@@ -616,11 +461,11 @@ class SqlStore:
         StoreError
             A name that is not one of `CATALOG_TABLES`.
         """
-        unknown = [t for t in tables if t not in _COUNT_SQL]
+        unknown = [t for t in tables if t not in COUNT_SQL]
         if unknown:
             msg = f"no catalog table '{unknown[0]}': expected one of {', '.join(CATALOG_TABLES)}"
             raise StoreError(msg)
-        return {t: int(self.execute(_COUNT_SQL[t])[0][0]) for t in tables}
+        return {t: int(self.execute(COUNT_SQL[t])[0][0]) for t in tables}
 
     def link_windows(self, windows: Sequence[tuple[str, str]] = ()) -> None:
         """Link by time the windows queued by `write` (and the given ``(name, role)`` pairs).

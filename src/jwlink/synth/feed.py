@@ -37,6 +37,7 @@ from jwlink.core.model import (
 from jwlink.readers.engdb import series_from_json
 from jwlink.readers.pool import NULL_VALUES
 from jwlink.store.base import SqlStore
+from jwlink.store.rows import LINK_KEY, MEMBER_KEY
 from jwlink.synth.documents import POOL_COLUMNS
 from jwlink.synth.items import Item
 
@@ -127,11 +128,6 @@ def _coalesce(values: list[Any], new: tuple[Any, ...]) -> None:
     values[:] = [n if n is not None else v for v, n in zip(values, new, strict=True)]
 
 
-# The key a link or member is unique by (Kind is a str: it keys as its value).
-_LINK_KEY = attrgetter("source", "target", "kind", "role")
-_MEMBER_KEY = attrgetter("obs_id", "member_obs_id", "exptype")
-
-
 class MergedRows:
     """Rows of many batches merged the way the store's upserts merge them.
 
@@ -190,9 +186,9 @@ class MergedRows:
                 _coalesce(known, _ASSOCIATION(a))
         links, members = self.links, self.members
         for x in batch.links:
-            links.setdefault(_LINK_KEY(x), x)
+            links.setdefault(LINK_KEY(x), x)
         for m in batch.members:
-            members.setdefault(_MEMBER_KEY(m), m)
+            members.setdefault(MEMBER_KEY(m), m)
         for alias, obs_id in batch.aliases.items():
             self.aliases.setdefault(alias, obs_id)
         self.asn_members.update(batch.asn_members)
