@@ -133,6 +133,9 @@ def assert_consistent(store: SqlStore) -> dict[str, int]:
 
 # Kills itself with SIGKILL right after the N-th file (N = all files: after
 # the last commit, before the end-of-ingest step), through the real ingest.
+# Files per transaction in the killed ingests: small, so that the kills fall
+# inside a group (its files read, not committed) after several committed ones.
+GROUP = 25
 _SELF_KILL = """
 import os, signal, sys
 from jwlink.ingest import ingest
@@ -144,7 +147,11 @@ def progress(path):
     seen += 1
     if seen == after:
         os.kill(os.getpid(), signal.SIGKILL)
-ingest(open_store(url), inputs, progress=progress)
+store = open_store(url)
+if after == 0:
+    # Once every file is committed, before the guide stars are linked.
+    store.link_guide_stars = lambda *visits: os.kill(os.getpid(), signal.SIGKILL)
+ingest(store, inputs, progress=progress, group_files=%d)
 """
 
 
@@ -164,16 +171,20 @@ def _recorded(url: str) -> int:
 def kill_ingest(url: str, inputs: list[Path], point: tuple[str, float], total: int) -> int:
     """Run an ingest and SIGKILL it at ``point``; return how many inputs it had recorded.
 
-    ``("file", n)`` kills it right after its n-th file; ``("poll", f)`` kills
+    ``("file", n)`` kills it right after its n-th file is read (inside a
+    group of `GROUP` files, not yet committed), ``("file", 0)`` once every
+    file is committed, before guide stars are linked; ``("poll", f)`` kills
     it from outside once the catalog records a fraction f of the files,
     wherever it is then (inside a transaction, as likely as not).
     """
     how, where = point
     if how == "file":
-        command = [sys.executable, "-c", _SELF_KILL, url, str(int(where)), *map(str, inputs)]
+        code = _SELF_KILL % GROUP
+        command = [sys.executable, "-c", code, url, str(int(where)), *map(str, inputs)]
         process = subprocess.Popen(command, stderr=subprocess.PIPE)
     else:
         command = [*JWLINK, "ingest", *map(str, inputs), "--db", url, "--json"]
+        command += ["--files-per-commit", str(GROUP)]
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         target = max(1, int(total * where))
         while process.poll() is None and _recorded(url) < target:
@@ -204,9 +215,10 @@ def rerun(url: str, inputs: list[Path], cli: bool) -> dict[str, Any]:
 # last: every file committed, the end-of-ingest step not run). ("poll", f):
 # SIGKILL from outside once a fraction f of the files is recorded.
 POINTS = {
-    # The poll fractions stay clear of the file points (a kill at 0.5 could
-    # land on the same file as "middle").
-    "sqlite": [("file", "first"), ("file", "middle"), ("file", "last"), ("poll", 0.7)],
+    # The poll fractions stay clear of the file points: in groups of GROUP
+    # files, "middle" leaves 3 groups committed, "last" all but the last, and
+    # a poll at 0.55 kills at the 5th or 6th commit.
+    "sqlite": [("file", "first"), ("file", "middle"), ("file", "last"), ("poll", 0.55)],
     "postgresql": [("file", "last"), ("poll", 0.4)],
 }
 
@@ -215,7 +227,7 @@ def _where(point: tuple[str, Any], total: int) -> tuple[str, float]:
     how, which = point
     if how == "poll":
         return how, which
-    return how, {"first": 1, "middle": total // 2, "last": total}[which]
+    return how, {"first": 1, "middle": total // 2, "last": 0}[which]
 
 
 def _catalog(backend: str, path: Path) -> AbstractContextManager[str]:
@@ -293,7 +305,8 @@ def test_full_disk_is_a_clear_error_and_keeps_what_was_committed(
     # the disk holds it and a few files' rows, never the whole subset.
     with mounted(tmp_path / "disk", "-t", "tmpfs", "-o", "size=448k") as disk:
         db = disk / "catalog.db"
-        full = _cli("ingest", *map(str, inputs), "--db", str(db))
+        # Small groups, so that some commit before the disk fills.
+        full = _cli("ingest", *map(str, inputs), "--db", str(db), "--files-per-commit", "5")
         _clean_failure(full, "disk full", str(db))
         store = open_store(str(db), readonly=True)
         try:
@@ -322,7 +335,7 @@ def test_full_database_raises_catalog_full(subset: Any, tmp_path: Path) -> None:
     pages = store.execute("PRAGMA page_count")[0][0]
     store.execute(f"PRAGMA max_page_count = {pages + 40}")
     with pytest.raises(CatalogFull, match=f"'{db}' cannot be written: disk full"):
-        ingest(store, inputs)
+        ingest(store, inputs, group_files=5)  # some groups commit before it fills
     store.close()
     store = open_store(str(db))
     try:

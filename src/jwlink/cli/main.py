@@ -111,21 +111,35 @@ def main() -> None:
     is_flag=True,
     help="Also run the jwst association generator on each pool (needs jwlink[pipeline]).",
 )
+@click.option(
+    "--files-per-commit",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Files written per transaction, each under a savepoint (1: a commit per file).",
+)
 @ingest_db_option
 @json_option
 @errors_to_click
 def ingest(
-    paths: tuple[str, ...], force: bool, generate_associations: bool, db: str, as_json: bool
+    paths: tuple[str, ...],
+    force: bool,
+    generate_associations: bool,
+    files_per_commit: int,
+    db: str,
+    as_json: bool,
 ) -> None:
     """Ingest files and folders: associations, pools, FITS headers, product tables.
 
     Files that are not JWST products (no JWST name and nothing JWST in
-    them) are passed over and listed. Ctrl-C stops after rolling back the
-    file being written: what was committed stays, and running the same
-    command again completes the ingest (exit status 130).
+    them) are passed over and listed. Files are committed in groups (at
+    most --files-per-commit files, or one second of work). Ctrl-C stops
+    after rolling back the group being written: what was committed stays,
+    and running the same command again completes the ingest (exit status
+    130).
     """
     try:
-        report = _ingest(paths, force, generate_associations, db, as_json)
+        report = _ingest(paths, force, generate_associations, files_per_commit, db, as_json)
     except KeyboardInterrupt as stop:
         # Only a loaded ingest module can have raised its IngestInterrupted;
         # an interrupt while the readers were still importing wrote nothing.
@@ -136,8 +150,8 @@ def ingest(
         _print_ingest(stop.report, as_json)
         click.echo(
             f"interrupted: kept the {_files(stop.report.ingested)} this run committed (the "
-            "file being written was rolled back); run the same command again to complete "
-            "the ingest",
+            "files not yet committed were rolled back); run the same command again to "
+            "complete the ingest",
             err=True,
         )
         sys.exit(130)
@@ -148,7 +162,12 @@ def ingest(
 
 
 def _ingest(
-    paths: tuple[str, ...], force: bool, generate_associations: bool, db: str, as_json: bool
+    paths: tuple[str, ...],
+    force: bool,
+    generate_associations: bool,
+    group: int,
+    db: str,
+    as_json: bool,
 ) -> IngestReport:
     import tempfile
     from pathlib import Path
@@ -165,7 +184,7 @@ def _ingest(
             for pool in pools:
                 inputs += [str(p) for p in generate(pool, Path(tmp) / pool.stem)]
         show = sys.stderr.isatty() and not as_json
-        return _ingest_with_progress(catalog, inputs, show=show, force=force)
+        return _ingest_with_progress(catalog, inputs, show=show, force=force, group=group)
 
 
 def _print_ingest(report: IngestReport, as_json: bool) -> None:
@@ -211,20 +230,24 @@ def _some(paths: list[str], shown: int = 5) -> str:
 
 
 def _ingest_with_progress(
-    catalog: Catalog, inputs: list[str], show: bool, force: bool
+    catalog: Catalog, inputs: list[str], show: bool, force: bool, group: int
 ) -> IngestReport:
     from jwlink.ingest.run import ingest as run_ingest
     from jwlink.ingest.run import iter_files
 
     if not show:
-        return run_ingest(catalog.store, inputs, force=force)
+        return run_ingest(catalog.store, inputs, force=force, group_files=group)
     from rich.progress import Progress
 
     total = sum(1 for _ in iter_files(inputs))
     with Progress(transient=True) as progress:
         task = progress.add_task("ingesting", total=total)
         return run_ingest(
-            catalog.store, inputs, progress=lambda _: progress.advance(task), force=force
+            catalog.store,
+            inputs,
+            progress=lambda _: progress.advance(task),
+            force=force,
+            group_files=group,
         )
 
 

@@ -1,7 +1,11 @@
 """Ingest files and folders into a catalog: walk, read, link, write.
 
-Each input file becomes one `Batch` written in one transaction, so a bad file
-leaves no rows behind and memory stays flat however many files a tree holds.
+Each input file becomes one `Batch`, written with the files around it in one
+transaction, under a savepoint of its own (`SqlStore.write_files`): a bad file
+leaves no rows behind, the others land, and memory stays flat however many
+files a tree holds. A group commits every `GROUP_FILES` files or
+`GROUP_SECONDS` (a transaction per file cost more than a small file's rows);
+a big association, pool or product table, linked in parts, is written alone.
 A file whose SHA-256 the catalog already recorded is skipped: re-ingesting
 the same input changes nothing.
 
@@ -34,6 +38,7 @@ import hashlib
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +57,7 @@ from jwlink.readers.msa import read_msa_preimages
 from jwlink.readers.pool import looks_like_pool, read_pool
 from jwlink.readers.regular import SNIFF_BYTES, open_regular
 from jwlink.readers.table import FORMATS, read_observation_table, read_product_table
-from jwlink.store.base import SqlStore
+from jwlink.store.base import FileWrite, SqlStore
 
 __all__ = [
     "IngestInterrupted",
@@ -85,6 +90,15 @@ _ASN_MARKERS = ('"asn_type"', '"asn_rule"', '"asn_pool"', '"asn_id"', '"expname"
 # contain "obsid"), or a VOTable (the format astroquery exports).
 _TABLE_MARKERS = ("productfilename", "obs_id", "obsid", "<votable")
 _JWST_NAME = re.compile(r"\bjw\d{5}")
+# A group of files written in one transaction (`_Group`) closes at this many
+# files, this many seconds after its first, or this many bytes of files
+# other than FITS (whose parsed rows, unlike a FITS header's, grow with them).
+GROUP_FILES = 500
+GROUP_SECONDS = 1.0
+GROUP_BYTES = 64 << 20
+# Files of these readers that may link in parts are written alone from this size.
+_IN_PARTS = ("association", "pool", "table")
+_ALONE_BYTES = 1 << 20
 
 
 @dataclass
@@ -113,9 +127,9 @@ class IngestReport:
     unknown_suffix: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False
-    # The file being written, as (location, sha256): an interrupt between its
-    # commit and its count is resolved by asking the catalog.
-    _writing: tuple[str, str] | None = field(default=None, repr=False, compare=False)
+    # The files being written, as (location, sha256): an interrupt between
+    # their commit and their count is resolved by asking the catalog.
+    _writing: list[tuple[str, str]] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def ignored(self) -> int:
@@ -142,8 +156,8 @@ class IngestReport:
 class IngestInterrupted(KeyboardInterrupt):
     """An ingest stopped by Ctrl-C; ``report`` says what it had done.
 
-    Every file it counts as ingested is committed; the file being written
-    when the interrupt came was rolled back. Running the same ingest again
+    Every file it counts as ingested is committed; the files being written
+    when the interrupt came (one group) were rolled back. Running the same ingest again
     completes the catalog. A `KeyboardInterrupt`, so a caller that does not
     look for it still stops.
     """
@@ -204,7 +218,12 @@ def read_file(
 
 
 def read_parts(
-    path: Path, reader: str, sha256: str, size: int, info: NameInfo | None = None
+    path: Path,
+    reader: str,
+    sha256: str,
+    size: int,
+    info: NameInfo | None = None,
+    location: str | None = None,
 ) -> Callable[[], Iterator[Batch]]:
     """Read one file now; return what links it, a part at a time (`SqlStore.write_parts`).
 
@@ -213,8 +232,9 @@ def read_parts(
     An association yields one part per `linker.MEMBERS_PER_PART` members, a
     pool, or a product table of `table_parts.STREAM_BYTES` or more (CSV),
     one per `linker.ROWS_PER_PART` rows; every other file, one part.
+    ``location`` is `location_of` the path, if the caller has it already.
     """
-    location = location_of(path)
+    location = location_of(path) if location is None else location
     info = describe(path.name) if info is None else info
     found = FoundFile(info.name, location, size, sha256)
     if reader == "association":
@@ -322,6 +342,7 @@ def ingest(
     paths: Iterable[str | os.PathLike[str]],
     progress: Callable[[Path], None] | None = None,
     force: bool = False,
+    group_files: int = GROUP_FILES,
 ) -> IngestReport:
     """Ingest files and folders into the catalog.
 
@@ -335,6 +356,10 @@ def ingest(
         Called with each file's path after it is handled.
     force : bool
         Read and write every file even if the catalog recorded the same content.
+    group_files : int
+        Files written per transaction, each under a savepoint of its own
+        (`SqlStore.write_files`); a group also closes one second
+        (`GROUP_SECONDS`) after its first file. 1 commits every file alone.
 
     Returns
     -------
@@ -353,12 +378,23 @@ def ingest(
     """
     report = IngestReport()
     before = _rows(store)
+    group = _Group(group_files)
     try:
-        for path, root in walk(paths):
+        for path, root, location in walk(paths):
             report.files += 1
-            _ingest_guarded(store, path, root, report, force)
+            if location in group.locations:
+                # Named twice: written once, then found unchanged, as in two runs.
+                _write_group(store, group, report)
+            pending = _read_guarded(store, path, (root, location), report, force)
+            if pending is not None:
+                if _alone(pending):
+                    _write_group(store, group, report)
+                group.add(pending)
+                if group.full():
+                    _write_group(store, group, report)
             if progress is not None:
                 progress(path)
+        _write_group(store, group, report)
         # Also drains visits an earlier, interrupted run left queued.
         store.link_guide_stars()
         store.link_windows()
@@ -368,7 +404,7 @@ def ingest(
         # Last: linking queues lists too. Also an earlier run's leftovers.
         store.refresh_listings()
     except KeyboardInterrupt as stop:
-        # The file being written was rolled back (SqlStore.transaction);
+        # The group being written was rolled back (SqlStore.transaction);
         # every file counted as ingested is committed.
         report.interrupted = True
         try:
@@ -387,36 +423,138 @@ def ingest(
     return report
 
 
-def _ingest_guarded(
-    store: SqlStore, path: Path, root: str, report: IngestReport, force: bool
-) -> None:
-    """Ingest one file; a failure of the file is recorded, one of the catalog raised."""
-    report._writing = None
+@dataclass
+class _Pending:
+    """A file read and linked, waiting for its group's transaction."""
+
+    path: Path
+    write: FileWrite
+    info: NameInfo
+
+
+class _Group:
+    """Files written together, each under its own savepoint (`SqlStore.write_files`).
+
+    A group closes at `GROUP_FILES` files (or the number asked), at
+    `GROUP_BYTES`, or `GROUP_SECONDS` after its first file, so a reader of
+    the catalog sees an ingest's progress and an interrupt loses little; a
+    file that links in parts (a big association, pool or product table) is
+    written alone, its rows never all held.
+    """
+
+    def __init__(self, most: int = GROUP_FILES) -> None:
+        self.most = most
+        self.files: list[_Pending] = []
+        self.locations: set[str] = set()
+        self.started = 0.0
+        self.weight = 0
+
+    def add(self, pending: _Pending) -> None:
+        if not self.files:
+            self.started = time.monotonic()
+        self.files.append(pending)
+        self.locations.add(pending.write.source)
+        if pending.write.reader != "fits":
+            self.weight += pending.write.size or 0
+
+    def full(self) -> bool:
+        return (
+            len(self.files) >= self.most
+            or self.weight >= GROUP_BYTES
+            or time.monotonic() - self.started >= GROUP_SECONDS
+            or _alone(self.files[-1])
+        )
+
+    def clear(self) -> None:
+        self.files.clear()
+        self.locations.clear()
+        self.weight = 0
+
+
+def _alone(pending: _Pending) -> bool:
+    return pending.write.reader in _IN_PARTS and (pending.write.size or 0) >= _ALONE_BYTES
+
+
+def _read_guarded(
+    store: SqlStore, path: Path, where: tuple[str, str], report: IngestReport, force: bool
+) -> _Pending | None:
+    """Read one file; a failure of the file is recorded, one of the catalog raised.
+
+    ``where`` is the real path of the folder it was found under, and its
+    `location_of` (`walk`).
+    """
     try:
-        _ingest_one(store, path, root, report, force)
+        return _read_one(store, path, where, report, force)
     except (CatalogReadOnly, CatalogUnavailable):
         raise
-    except InputError as err:
-        report.errors.append((shown(path), err.problem))
-    except (JwlinkError, OSError) as err:
-        report.errors.append((shown(path), str(err)))
     except Exception as err:  # noqa: BLE001 - one file's surprise must not end the batch
-        # The writer rolled the file back; every other file still lands. The
-        # report names the file; the traceback, for the bug report, is logged.
-        _log.error("unexpected error ingesting %s", shown(path), exc_info=err)
-        problem = f"unexpected {type(err).__name__}: {err} (a jwlink bug: please report it)"
-        report.errors.append((shown(path), problem))
+        report.errors.append((shown(path), _problem(path, err)))
+        return None
+
+
+def _problem(path: Path, err: Exception) -> str:
+    """Return what the report says of a file that failed."""
+    if isinstance(err, InputError):
+        return err.problem
+    if isinstance(err, JwlinkError | OSError):
+        return str(err)
+    # The report names the file; the traceback, for the bug report, is logged.
+    _log.error("unexpected error ingesting %s", shown(path), exc_info=err)
+    return f"unexpected {type(err).__name__}: {err} (a jwlink bug: please report it)"
+
+
+def _write_group(store: SqlStore, group: _Group, report: IngestReport) -> None:
+    """Write a group's files in one transaction; each failure recorded against its file."""
+    if not group.files:
+        return
+    files = list(group.files)
+    group.clear()
+    report._writing = [(p.write.source, p.write.fingerprint or "") for p in files]
+    outcome: list[Exception | None] | None = None
+    if len(files) > 1:
+        try:
+            outcome = store.write_files([p.write for p in files])
+        except (CatalogReadOnly, CatalogUnavailable):
+            raise
+        except JwlinkError as err:
+            # The catalog refused a statement of the group: each file alone
+            # then says which (and every other file still lands).
+            _log.info("group of %d files written one by one: %s", len(files), err)
+    if outcome is None:
+        outcome = [_write_alone(store, p) for p in files]
+    report._writing = []
+    for pending, failed in zip(files, outcome, strict=True):
+        if failed is not None:
+            report.errors.append((shown(pending.path), _problem(pending.path, failed)))
+            continue
+        report.ingested += 1
+        # Only names whose suffix is free (exposure, stage 3, dummy) can hold
+        # an unknown one (NameInfo.suffix_known).
+        if not pending.info.suffix_known:
+            report.unknown_suffix.append(shown(pending.path))
+
+
+def _write_alone(store: SqlStore, pending: _Pending) -> Exception | None:
+    """Write one file in its own transaction; return its failure, or None."""
+    try:
+        store.write_parts(**vars(pending.write))
+    except (CatalogReadOnly, CatalogUnavailable):
+        raise
+    except Exception as err:  # noqa: BLE001 - one file's surprise must not end the batch
+        # The writer rolled the file back; every other file still lands.
+        return err
+    return None
 
 
 def _count_in_flight(store: SqlStore, report: IngestReport, force: bool) -> None:
     """Count the file an interrupt caught if its transaction had committed after all."""
     # With --force the fingerprint may have been recorded before this run:
     # the file then stays uncounted (the catalog holds it either way).
-    if report._writing is not None and not force:
-        location, sha256 = report._writing
-        if store.fingerprint_of(location) == sha256:
-            report.ingested += 1
-        report._writing = None
+    if not force:
+        for location, sha256 in report._writing:
+            if store.fingerprint_of(location) == sha256:
+                report.ingested += 1
+    report._writing = []
 
 
 def _rows(store: SqlStore) -> tuple[int, int]:
@@ -505,7 +643,10 @@ def has_unknown_suffix(name: str) -> bool:
     return not describe(name).suffix_known
 
 
-def _ingest_one(store: SqlStore, path: Path, root: str, report: IngestReport, force: bool) -> None:
+def _read_one(
+    store: SqlStore, path: Path, where: tuple[str, str], report: IngestReport, force: bool
+) -> _Pending | None:
+    root, location = where
     try:
         info: NameInfo | None = describe(path.name)  # the one parse of this file's name
     except InvalidName:
@@ -521,7 +662,7 @@ def _ingest_one(store: SqlStore, path: Path, root: str, report: IngestReport, fo
             report.skipped.append((shown(path), reason))
         else:
             raise InputError(shown(path), reason)
-        return
+        return None
     reader = None if info is None else reader_for(path, info)
     if reader is None and path.name[:2].lower() == "jw":
         # A JWST-looking name that the grammar refuses (a newline, a bidi mark,
@@ -532,8 +673,7 @@ def _ingest_one(store: SqlStore, path: Path, root: str, report: IngestReport, fo
             raise InputError(shown(path), f"file name refused: {err}") from err
     if info is None or reader is None or not _claims(path, reader, info):
         report.passed_over.append(shown(path))
-        return
-    location = location_of(path)
+        return None
     if shown(Path(location)) != location:
         # The catalog holds text: a name in another encoding cannot be stored
         # as it is, and a mangled one would no longer find the file.
@@ -543,15 +683,6 @@ def _ingest_one(store: SqlStore, path: Path, root: str, report: IngestReport, fo
         report.unchanged += 1
         # Same bytes, maybe a new time: recorded, so serving need not re-hash it.
         store.record_stat(location, sha256, size, mtime_ns)
-        return
-    parts = read_parts(path, reader, sha256, size, info)
-    report._writing = (location, sha256)
-    store.write_parts(
-        parts, location, fingerprint=sha256, reader=reader, size=size, mtime_ns=mtime_ns
-    )
-    report.ingested += 1
-    report._writing = None
-    # Only names whose suffix is free (exposure, stage 3, dummy) can hold an
-    # unknown one (NameInfo.suffix_known).
-    if not info.suffix_known:
-        report.unknown_suffix.append(shown(path))
+        return None
+    parts = read_parts(path, reader, sha256, size, info, location)
+    return _Pending(path, FileWrite(parts, location, sha256, reader, size, mtime_ns), info)

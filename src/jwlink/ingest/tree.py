@@ -32,15 +32,16 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     (a link loop must not hang an ingest). File symlinks, FIFOs and other
     non-regular entries are yielded: `refusal` says which may be read.
     """
-    for path, _root in walk(paths):
+    for path, _root, _location in walk(paths):
         yield path
 
 
-def walk(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str]]:
-    """`iter_files`, each file with the real path of the folder it was found under.
+def walk(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str, str]]:
+    """`iter_files`, each file with the real path of its folder root and its `location_of`.
 
     A file given by itself is under its own folder: a link there may lead
-    to a file beside it, not elsewhere.
+    to a file beside it, not elsewhere. Each folder is resolved once, not
+    once per file (a resolve is a system call per component).
     """
     for raw in paths:
         root = Path(raw)
@@ -48,11 +49,13 @@ def walk(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str]]:
             real = str(root.resolve())
             for folder, dirs, files in os.walk(root):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                here = Path(folder).absolute().resolve()
                 for name in sorted(files):
                     if not name.startswith("."):
-                        yield Path(folder) / name, real
+                        yield Path(folder) / name, real, str(here / name)
         else:
-            yield root, str(Path(location_of(root)).parent)
+            location = location_of(root)
+            yield root, str(Path(location).parent), location
 
 
 def location_of(path: str | os.PathLike[str]) -> str:

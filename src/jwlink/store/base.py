@@ -41,6 +41,7 @@ from jwlink.store.rows import (
     UPSERT_HEADER,
     UPSERT_INPUT,
     UPSERT_PRODUCT,
+    FileWrite,
     crds_row,
     insert_ignore,
     link_row,
@@ -55,7 +56,7 @@ from jwlink.store.windows import QUEUE_WINDOW, UPSERT_WINDOW, link_windows, wind
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["CHUNK", "MIGRATIONS", "SqlStore", "Tracer", "chunked", "marks"]
+__all__ = ["CHUNK", "MIGRATIONS", "FileWrite", "SqlStore", "Tracer", "chunked", "marks"]
 
 # Called with every statement the store sends, before it is sent: the SQL and
 # its parameters (for a bulk statement, its rows; for COPY, the rows copied).
@@ -65,6 +66,8 @@ _T = TypeVar("_T")
 # Rows of one batch past which its transaction refreshes the planner's
 # statistics before looking rows up (`_refresh_statistics`).
 _LARGE_WRITE = 20_000
+# Names a group of files gathers before queueing their lists (memory bound).
+_BACKLOG_NAMES = 100_000
 
 
 def _grown(before: int, after: int) -> bool:
@@ -106,6 +109,9 @@ class SqlStore:
             self.collate,
         )
         self._snapshots = 0
+        # Names, link targets and observations whose lists a group of files
+        # (`write_files`) queues before its commit; None outside a group.
+        self._backlog: tuple[list[str], list[str], list[str]] | None = None
 
     # -- dialect hooks -------------------------------------------------
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -360,17 +366,59 @@ class SqlStore:
         with ``fingerprint`` so a file changed since is never served under
         the old checksum.
         """
+        file = FileWrite(parts, source, fingerprint, reader, size, mtime_ns)
+        self._retrying(lambda: self._write_file(file))
 
-        def work() -> None:
-            products = links = 0
-            for batch in parts():
-                self._write_rows(batch, products + links)
-                products, links = products + len(batch.products), links + len(batch.links)
-            if fingerprint is not None:
-                row = (source, fingerprint, reader, products, links, size, mtime_ns)
-                self._execute(UPSERT_INPUT, row)
+    def write_files(self, files: Sequence[FileWrite]) -> list[Exception | None]:
+        """Write many input files in one transaction, each under a savepoint of its own.
 
-        self._retrying(work)
+        A file whose parts fail for a reason of its own (it changed while it
+        was read, a linker bug) is rolled back to its savepoint, alone: its
+        exception takes its place in the returned list, None the place of
+        each file written. An error of the catalog (disk full, connection
+        lost, a statement refused) rolls back every file and is raised; a
+        collision with a concurrent writer runs the whole group again. One
+        commit for the group: per file, ``BEGIN``/``COMMIT`` cost more than
+        the rows of a small file.
+        """
+
+        def work() -> list[Exception | None]:
+            self._backlog = ([], [], [])
+            try:
+                outcome = [self._write_saved(file) for file in files]
+                self._queue_backlog()
+            finally:
+                self._backlog = None
+            return outcome
+
+        return self._retrying(work)
+
+    def _write_saved(self, file: FileWrite) -> Exception | None:
+        self._execute("SAVEPOINT jwlink_file")
+        failed: Exception | None = None
+        try:
+            self._write_file(file)
+        except Exception as err:
+            if self._from_database(err):
+                raise
+            failed = err
+            self._execute("ROLLBACK TO SAVEPOINT jwlink_file")
+            self._forget_staged()
+        # Rolled back or not, the savepoint stays on the stack until released.
+        self._execute("RELEASE SAVEPOINT jwlink_file")
+        return failed
+
+    def _forget_staged(self) -> None:
+        """Forget what a rollback to a savepoint undid (PostgreSQL: staging tables)."""
+
+    def _write_file(self, file: FileWrite) -> None:
+        products = links = 0
+        for batch in file.parts():
+            self._write_rows(batch, products + links)
+            products, links = products + len(batch.products), links + len(batch.links)
+        if file.fingerprint is not None:
+            row = (file.source, file.fingerprint, file.reader, products, links)
+            self._execute(UPSERT_INPUT, (*row, file.size, file.mtime_ns))
 
     def _write_rows(self, batch: Batch, before: int = 0) -> None:
         # ``before``: rows this transaction wrote in earlier parts of the file.
@@ -412,12 +460,25 @@ class SqlStore:
             self._executemany(QUEUE_VISIT, [(v,) for v in visits])
         if _grown(before, before + len(products) + len(links)):
             self._refresh_statistics()
-        queue_listings(
-            self,
-            names=[p.name for p in products] + [a.name for a in associations],
-            targets=[x.target for x in links],
-            observations=[o.obs_id for o in observations] + [m.obs_id for m in members],
-        )
+        names = [p.name for p in products] + [a.name for a in associations]
+        observed = [o.obs_id for o in observations] + [m.obs_id for m in members]
+        targets = [x.target for x in links]
+        if self._backlog is None:
+            queue_listings(self, names=names, targets=targets, observations=observed)
+            return
+        # A group of files queues its lists once, before its commit: the
+        # lookups cost more than the rows of a small file. Queueing the
+        # lists of a file rolled back to its savepoint only ranks them again.
+        for kept, new in zip(self._backlog, (names, targets, observed), strict=True):
+            kept += new
+        if sum(map(len, self._backlog)) > _BACKLOG_NAMES:
+            self._queue_backlog()
+
+    def _queue_backlog(self) -> None:
+        if self._backlog is not None:
+            names, targets, observed = self._backlog
+            queue_listings(self, names=names, targets=targets, observations=observed)
+            self._backlog = ([], [], [])
 
     def optimize(self) -> None:
         """Refresh the planner's statistics after a bulk load (cheap when little changed)."""

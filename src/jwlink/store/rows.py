@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any
 
 from jwlink.core.crdsparams import CrdsHeader
 from jwlink.core.model import (
     Association,
+    Batch,
     Kind,
     Level,
     Link,
@@ -113,6 +114,23 @@ UPSERT_INPUT = (
     "reader = excluded.reader, products = excluded.products, links = excluded.links, "
     "size = excluded.size, mtime_ns = excluded.mtime_ns"
 )
+
+
+@dataclass(frozen=True)
+class FileWrite:
+    """One input file to write: what makes its rows, and what records the file.
+
+    ``parts`` makes the file's batches (called again if the write is
+    retried); ``source`` is its path, as `Batch.source`; ``fingerprint``
+    (SHA-256), ``reader``, ``size`` and ``mtime_ns`` go to ``inputs``.
+    """
+
+    parts: Callable[[], Iterable[Batch]]
+    source: str
+    fingerprint: str | None = None
+    reader: str = ""
+    size: int | None = None
+    mtime_ns: int | None = None
 
 
 CATALOG_TABLES = ("observations", "products", "associations", "links", "members", "aliases")
