@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +101,20 @@ def write_pool(folder: Path, rows: int, per_observation: int = 1000) -> Path:
     Path
         The pool file.
     """
-    path = folder / "jw09505_20260101t000000_pool.csv"
+    return _write(
+        folder / "jw09505_20260101t000000_pool.csv", _HEADER, pool_row, rows, per_observation
+    )
+
+
+def _write(
+    path: Path, header: str, row: Callable[[int, int], str], rows: int, per_observation: int
+) -> Path:
+    """Write ``header`` then ``row(n, per_observation)`` for n below ``rows``, a line each."""
+    # Row by row: a million-row file is never held in memory.
     with path.open("w", encoding="utf-8", newline="\n") as handle:
-        handle.write(_HEADER + "\n")
+        handle.write(header + "\n")
         for number in range(rows):
-            handle.write(pool_row(number, per_observation) + "\n")
+            handle.write(row(number, per_observation) + "\n")
     return path
 
 
@@ -140,12 +150,9 @@ def table_row(number: int, per_observation: int) -> str:
 
 def write_table(folder: Path, rows: int, per_observation: int = 1000) -> Path:
     """Write a valid MAST product list (CSV) of ``rows`` rows into ``folder``; return its path."""
-    path = folder / "mast_products_jw09505.csv"
-    with path.open("w", encoding="utf-8", newline="\n") as handle:
-        handle.write(_TABLE_HEADER + "\n")
-        for number in range(rows):
-            handle.write(table_row(number, per_observation) + "\n")
-    return path
+    return _write(
+        folder / "mast_products_jw09505.csv", _TABLE_HEADER, table_row, rows, per_observation
+    )
 
 
 def _pg_url(base: str, schema: str) -> str:

@@ -6,28 +6,27 @@ here: real FITS (astropy) for science products, a reference file and a
 guide-star product, an ECSV catalog, JPEG previews. A helper module, not a
 test module: test_api_archive checks the archive itself; the HTTP test
 modules import `Archive`, the `archive` and `server` fixtures, `running_server`
-and `client_for` from here.
+and `client_for` from here; other archives' modules reuse `catalog_for` (one
+build on either backend) and `shared` (one archive per session).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pytest
 from astropy.io import fits
 from conftest import need_data, pg_schema
+from portal_server import free_port, started
 
 from jwlink.api.access import token_line
 from jwlink.core import linker
@@ -223,19 +222,20 @@ def _describe(store, root: Path) -> None:
 
 
 @contextmanager
-def archive_for(backend: str, root: Path) -> Iterator[Archive]:
-    """An archive on SQLite or in a fresh PostgreSQL schema."""
+def catalog_for(
+    backend: str, root: Path, build: Callable[[Path, str, str], Archive]
+) -> Iterator[Archive]:
+    """``build(root, db_url, backend)`` on a SQLite file in ``root`` or a new PostgreSQL schema."""
     if backend == "sqlite":
-        yield build_archive(root, str(root / "catalog.db"), backend)
+        yield build(root, str(root / "catalog.db"), backend)
         return
     with pg_schema() as url:
-        yield build_archive(root, url, backend)
+        yield build(root, url, backend)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def archive_for(backend: str, root: Path) -> AbstractContextManager[Archive]:
+    """This module's archive on SQLite or in a fresh PostgreSQL schema."""
+    return catalog_for(backend, root, build_archive)
 
 
 @dataclass
@@ -271,33 +271,10 @@ def running_server(archive: Archive, log_dir: Path) -> Iterator[Server]:
         "--log-level",
         "debug",
     ]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/openapi.json", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"jwlink serve did not start:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield Server(url, process, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with started(command, url, probe="/openapi.json", env=env, log=log, what="jwlink serve") as p:
+        yield Server(url, p, log)
 
 
 @contextmanager
@@ -327,10 +304,12 @@ def assert_envelope(response: Any, status: int) -> dict[str, Any]:
 
 # One archive and one server per backend for the whole session: every module
 # that imports these fixtures shares them (the tests only read the archive).
+# rights_catalog.py keeps its own archives here too, under keys of its own.
 _SHARED: dict[tuple[str, str], Any] = {}
 
 
-def _shared(config: pytest.Config, key: tuple[str, str], make: Any) -> Any:
+def shared(config: pytest.Config, key: tuple[str, str], make: Any) -> Any:
+    """Enter the context ``make()`` once per session and ``key``; leave it when the session ends."""
     if not _SHARED:
         stack = ExitStack()
         config.add_cleanup(stack.close)
@@ -343,7 +322,7 @@ def _shared(config: pytest.Config, key: tuple[str, str], make: Any) -> Any:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def archive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Archive:
     backend = request.param
-    return _shared(
+    return shared(
         request.config,
         ("archive", backend),
         lambda: archive_for(backend, tmp_path_factory.mktemp(f"archive-{backend}")),
@@ -354,7 +333,7 @@ def archive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 def server(
     archive: Archive, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Server:
-    return _shared(
+    return shared(
         request.config,
         ("server", archive.backend),
         lambda: running_server(archive, tmp_path_factory.mktemp("server")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -77,6 +77,23 @@ def dump(store: SqlStore) -> dict[str, list[tuple]]:
         "headers": "name",
     }
     return {t: store.execute(f"SELECT * FROM {t} ORDER BY {key}") for t, key in tables.items()}
+
+
+@pytest.fixture
+def ingest_dump() -> Callable[[str | Path, list[Path]], dict[str, list[tuple]]]:
+    """``ingest_dump(url, inputs)``: ingest into a new catalog, assert all went in, `dump` it."""
+    from jwlink.ingest import ingest
+
+    def ingest_and_dump(url: str | Path, inputs: list[Path]) -> dict[str, list[tuple]]:
+        store = open_store(str(url))
+        try:
+            report = ingest(store, inputs)
+            assert report.ingested == len(inputs), report.errors
+            return dump(store)
+        finally:
+            store.close()
+
+    return ingest_and_dump
 
 
 @contextmanager

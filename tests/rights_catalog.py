@@ -24,16 +24,14 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from api_archive import Archive, Server, running_server
+from api_archive import Archive, Server, catalog_for, running_server, shared
 from astropy.io import fits
-from conftest import need_data, pg_schema
+from conftest import need_data
 
 from jwlink.api.access import is_public
 from jwlink.core.model import obsid_for
@@ -115,37 +113,15 @@ def build(root: Path, db_url: str, backend: str) -> Archive:
     return Archive(db_url, files, tokens, backend)
 
 
-@contextmanager
-def archive_for(backend: str, root: Path) -> Iterator[Archive]:
-    if backend == "sqlite":
-        yield build(root, str(root / "catalog.db"), backend)
-        return
-    with pg_schema() as url:
-        yield build(root, url, backend)
-
-
-_SHARED: dict[tuple[str, str], Any] = {}
-
-
-def _shared(config: pytest.Config, key: tuple[str, str], make: Any) -> Any:
-    if not _SHARED:
-        stack = ExitStack()
-        config.add_cleanup(stack.close)
-        _SHARED[("stack", "")] = stack
-    if key not in _SHARED:
-        _SHARED[key] = _SHARED[("stack", "")].enter_context(make())
-    return _SHARED[key]
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def rights_archive(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Archive:
     backend = request.param
-    return _shared(
+    return shared(
         request.config,
-        ("archive", backend),
-        lambda: archive_for(backend, tmp_path_factory.mktemp(f"rights-{backend}")),
+        ("rights-archive", backend),
+        lambda: catalog_for(backend, tmp_path_factory.mktemp(f"rights-{backend}"), build),
     )
 
 
@@ -155,9 +131,9 @@ def rights_server(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Server:
-    return _shared(
+    return shared(
         request.config,
-        ("server", rights_archive.backend),
+        ("rights-server", rights_archive.backend),
         lambda: running_server(rights_archive, tmp_path_factory.mktemp("rights-server")),
     )
 

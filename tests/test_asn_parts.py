@@ -27,7 +27,7 @@ from jwlink.core.model import Batch
 from jwlink.errors import AssociationError
 from jwlink.ingest import ingest
 from jwlink.readers.asn import read_association
-from jwlink.store import SqlStore, open_store
+from jwlink.store import SqlStore
 from jwlink.synth.mosaic import write_mosaic_asn
 
 
@@ -91,28 +91,18 @@ def test_a_mosaic_in_parts(tmp_path: Path) -> None:
     assert _rows(_merged(asn, 7)) == _rows(_merged(asn, 10**9))
 
 
-def _catalog(path: Path, inputs: list[Path]) -> dict[str, list[tuple]]:
-    store = open_store(str(path))
-    try:
-        report = ingest(store, inputs)
-        assert report.ingested == len(inputs), report.errors
-        return dump(store)
-    finally:
-        store.close()
-
-
 def test_catalogs_ingested_in_parts_and_whole_are_equal(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ingest_dump: Any
 ) -> None:
     inputs = [p for p in _real_associations() if _readable([p])]
     mosaic = write_mosaic_asn(tmp_path, visits=2, exposures=4, detectors=4)
     inputs.append(mosaic)
-    whole = _catalog(tmp_path / "whole.db", inputs)
+    whole = ingest_dump(tmp_path / "whole.db", inputs)
     real = associations.link_association_parts
     monkeypatch.setattr(
         linker, "link_association_parts", lambda asn, own=None, members=3: real(asn, own, 3)
     )
-    assert _catalog(tmp_path / "parts.db", inputs) == whole
+    assert ingest_dump(tmp_path / "parts.db", inputs) == whole
 
 
 def test_a_failing_part_leaves_no_row_of_the_file(

@@ -172,25 +172,15 @@ def test_the_reader_streams_and_hashes_what_it_read(tmp_path: Path) -> None:
     assert digest.hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _catalog(url: str, inputs: list[Path]) -> dict[str, list[tuple[Any, ...]]]:
-    store = open_store(url)
-    try:
-        report = ingest(store, inputs)
-        assert report.ingested == len(inputs), report.errors
-        return dump(store)
-    finally:
-        store.close()
-
-
 def test_catalogs_ingested_in_parts_and_whole_are_equal(
-    two_urls: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    two_urls: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ingest_dump: Any
 ) -> None:
     inputs = [*_real_pools(), synthetic_pool(tmp_path)]
     real = pools.link_pool_parts
     monkeypatch.setattr(linker, "link_pool_parts", lambda rows, tas, n=0: real(rows, tas, 10**9))
-    whole = _catalog(two_urls[0], inputs)
+    whole = ingest_dump(two_urls[0], inputs)
     monkeypatch.setattr(linker, "link_pool_parts", lambda rows, tas, n=0: real(rows, tas, 3))
-    parted = _catalog(two_urls[1], inputs)
+    parted = ingest_dump(two_urls[1], inputs)
     assert parted == whole
     assert len(whole["links"]) > 100 and len(whole["products"]) > 600
 

@@ -19,10 +19,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from headless import ARTIFACTS, NEEDS_CHROMIUM
-from portal_server import build_archive, serve
-
-from jwlink.api.access import token_line
+from headless import NEEDS_CHROMIUM, open_tab, shoot
+from portal_server import serve_with_token
 
 pytestmark = NEEDS_CHROMIUM
 TOKEN = "portal-test-token"
@@ -37,10 +35,7 @@ def q(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db, files = build_archive(tmp_path_factory.getbasetemp() / "portal-archive")
-    tokens = tmp_path_factory.mktemp("portal-tokens") / "tokens.txt"
-    tokens.write_text(token_line(TOKEN, ["3020"], "portal-tester") + "\n")
-    with serve(db, files, tokens) as url:
+    with serve_with_token(tmp_path_factory, TOKEN, "portal-tester") as url:
         yield url
 
 
@@ -52,20 +47,8 @@ def api(server: str) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def page(browser, server: str) -> Iterator[object]:
-    context = browser.new_context(base_url=server, accept_downloads=True,
-                                  viewport={"width": 1400, "height": 1000})  # fmt: skip
-    errors: list[str] = []
-    tab = context.new_page()
-    tab.on("pageerror", lambda err: errors.append(str(err)))
-    tab.set_default_timeout(30_000)
-    yield tab
-    context.close()
-    assert not errors, errors
-
-
-def shoot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    with open_tab(browser, server, 30_000, accept_downloads=True) as tab:
+        yield tab
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +73,7 @@ def test_search_finds_an_observation(page, mosaic):
     total = int(count.get_attribute("data-total"))
     assert total == page.locator("#results tbody tr").count() >= 1
     assert "calib_level=3" in page.locator("#json-link").get_attribute("href")
-    shoot(page, "search")
+    shoot(page, "search", full_page=True)
 
 
 def test_search_by_position_and_iso_date(page, mosaic):
@@ -136,7 +119,7 @@ def test_observation_page_groups_products_and_mrp_checkbox(page, api, mosaic):
     assert page.locator("tr.product[data-level='2b']").count() == 0
     assert page.locator("tr.product[data-ancillary='true']").count() == 0
     assert page.locator("#member-table tbody tr").count() == min(50, len(mosaic["members"]))
-    shoot(page, "observation-mrp")
+    shoot(page, "observation-mrp", full_page=True)
 
     page.get_by_label("Rows per page").select_option("1000")
     page.wait_for_selector("#product-groups[data-mrp='true']")
@@ -161,7 +144,7 @@ def test_observation_page_groups_products_and_mrp_checkbox(page, api, mosaic):
     flag.click()
     detail = page.locator(f"#{flag.get_attribute('aria-controls')}")
     assert detail.is_visible() and explain[name]["rule"] in detail.inner_text()
-    shoot(page, "observation-all")
+    shoot(page, "observation-all", full_page=True)
 
 
 def test_kind_filter_pages_server_side(page, api, mosaic):
@@ -216,7 +199,7 @@ def test_small_graph_matches_the_lineage_json(page, small_graph, tmp_path):
     kinds = page.locator("#graph path.edge").evaluate_all("es => es.map(e => e.dataset.kind)")
     assert Counter(kinds) == Counter(e["kind"] for e in doc["edges"])
     assert page.locator("#legend li").count() == 8
-    shoot(page, "lineage-small")
+    shoot(page, "lineage-small", full_page=True)
 
     with page.expect_download() as info:
         page.get_by_role("link", name="Download SVG").click()
@@ -251,7 +234,7 @@ def test_big_graph_collapses_and_expands(page, api, mosaic):
         "gs => gs.map(g => +g.dataset.count)"))  # fmt: skip
     labels = page.locator("#graph g.group text, #graph g.badge text").all_text_contents()
     assert all(" × " in t or t.startswith("+ ") for t in labels) and labels
-    shoot(page, "lineage-collapsed")
+    shoot(page, "lineage-collapsed", full_page=True)
 
     # open the smallest badge: its products are drawn one by one (the redraw is synchronous)
     small = min(page.locator("#graph g.badge").evaluate_all(
@@ -311,7 +294,7 @@ def test_basket_zip_matches_the_manifest(page, api, mosaic, tmp_path):
     manifest = _manifest(api, selection)
     assert page.locator("#basket-files tbody tr").count() == manifest["count"]
     assert int(page.locator("#basket-summary").get_attribute("data-size")) == manifest["size"]
-    shoot(page, "basket")
+    shoot(page, "basket", full_page=True)
 
     expected = {f["path"]: f["sha256"] for f in manifest["files"] if f["status"] == "OK"}
     assert _zip_sums(_download(page, tmp_path, "zip")) == expected and len(expected) >= 2
@@ -341,7 +324,7 @@ def test_exclusive_products_are_locked_without_a_token(page, api, tmp_path):
     page.wait_for_selector("body[data-manifest-ready]")
     locked = page.locator("#basket-files tr[data-status='NOT_AUTHORIZED']").count()
     assert locked > 0 and "locked" in page.locator("#basket-summary").inner_text()
-    shoot(page, "basket-locked")
+    shoot(page, "basket-locked", full_page=True)
 
     page.get_by_label("Access token").fill(TOKEN)
     page.get_by_label("Access token").press("Tab")
@@ -382,4 +365,4 @@ def test_controls_are_labelled_on_every_page(page, mosaic, small_graph):
         assert page.evaluate("() => document.documentElement.lang") == "en"
         json_link = page.get_by_role("link", name="JSON", exact=True)
         assert json_link.get_attribute("href").startswith("/api/v1/")
-        shoot(page, shot)
+        shoot(page, shot, full_page=True)

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from headless import ARTIFACTS, NEEDS_CHROMIUM
+from headless import NEEDS_CHROMIUM, open_tab, shoot
 from portal_server import build_archive, serve
 
 from jwlink.store import open_store
@@ -61,14 +61,8 @@ def exposure(archive: tuple[Path, Path]) -> str:
 
 @pytest.fixture(scope="module")
 def page(browser, server: str) -> Iterator[object]:
-    context = browser.new_context(base_url=server, viewport={"width": 1400, "height": 1000})
-    errors: list[str] = []
-    tab = context.new_page()
-    tab.on("pageerror", lambda err: errors.append(str(err)))
-    tab.set_default_timeout(60_000)
-    yield tab
-    context.close()
-    assert not errors, errors
+    with open_tab(browser, server, 60_000) as tab:
+        yield tab
 
 
 def _links_in(server: str, name: str) -> list[dict]:
@@ -87,8 +81,7 @@ def test_product_page_groups_engineering_series_by_mnemonic(page, server, exposu
     page.goto(f"/products/{q(exposure)}")
     page.wait_for_selector("body[data-previews-ready]")
     page.locator("#engineering").scroll_into_view_if_needed()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "product-engineering.png"))
+    shoot(page, "product-engineering")
     rows = page.locator("#engineering-table tbody tr").evaluate_all(
         "rs => rs.map(r => [r.dataset.mnemonic, [...r.querySelectorAll('a')].map(a => a.title)])"
     )
@@ -120,8 +113,7 @@ def test_lineage_picture_keeps_engineering_series_behind_a_badge(page, server, e
     assert engineering
     page.goto(f"/lineage/{q(exposure)}")
     page.wait_for_selector("body[data-graph-ready]")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "lineage-engineering.png"))
+    shoot(page, "lineage-engineering")
     drawn = set(
         page.locator("#graph g.node[data-name]").evaluate_all("gs => gs.map(g => g.dataset.name)")
     )

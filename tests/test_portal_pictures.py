@@ -12,14 +12,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 import pytest
-from headless import ARTIFACTS, LOOPBACK, NEEDS_CHROMIUM
-from portal_server import MOSAIC, build_archive, build_mosaic, serve
-
-from jwlink.api.access import token_line
+from headless import NEEDS_CHROMIUM, open_tab, shoot
+from portal_server import MOSAIC, build_mosaic, serve, serve_with_token
 
 pytestmark = NEEDS_CHROMIUM
 TOKEN = "portal-pictures-token"
@@ -36,10 +34,7 @@ def q(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db, files = build_archive(tmp_path_factory.getbasetemp() / "portal-archive")
-    tokens = tmp_path_factory.mktemp("pictures-tokens") / "tokens.txt"
-    tokens.write_text(token_line(TOKEN, ["3020"], "pictures-tester") + "\n")
-    with serve(db, files, tokens) as url:
+    with serve_with_token(tmp_path_factory, TOKEN, "pictures-tester") as url:
         yield url
 
 
@@ -56,49 +51,22 @@ def api(server: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def _open(browser, base_url: str, touch: bool = False) -> Iterator[object]:
-    context = browser.new_context(
-        base_url=base_url, viewport={"width": 1400, "height": 1000}, has_touch=touch
-    )
-    outside: list[str] = []
-    errors: list[str] = []
-
-    def gate(route) -> None:
-        if urlsplit(route.request.url).hostname in LOOPBACK:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", gate)
-    tab = context.new_page()
-    tab.on("pageerror", lambda err: errors.append(str(err)))
-    tab.set_default_timeout(60_000)
-    yield tab
-    context.close()
-    assert not outside, f"requests left loopback: {outside}"
-    assert not errors, errors
-
-
 @pytest.fixture
 def page(browser, server: str) -> Iterator[object]:
-    yield from _open(browser, server)
+    with open_tab(browser, server, 60_000, loopback_only=True) as tab:
+        yield tab
 
 
 @pytest.fixture
 def touch_page(browser, server: str) -> Iterator[object]:
-    yield from _open(browser, server, touch=True)
+    with open_tab(browser, server, 60_000, loopback_only=True, has_touch=True) as tab:
+        yield tab
 
 
 @pytest.fixture
 def big_page(browser, big_server: str) -> Iterator[object]:
-    yield from _open(browser, big_server)
-
-
-def shoot(page, name: str) -> None:
-    """The first view, as a reader sees it without scrolling."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    with open_tab(browser, big_server, 60_000, loopback_only=True) as tab:
+        yield tab
 
 
 @pytest.fixture(scope="module")

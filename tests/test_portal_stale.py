@@ -12,17 +12,15 @@ Debian's headless Chromium. Screenshots go to ``test-artifacts/portal/``.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 import pytest
-from headless import ARTIFACTS, LOOPBACK, NEEDS_CHROMIUM
-from portal_server import build_archive, free_port
+from headless import NEEDS_CHROMIUM, open_tab, shoot
+from portal_server import build_archive, free_port, started
 
 CRDS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "crds"
 pytestmark = [
@@ -50,29 +48,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     command = [sys.executable, "-m", "jwlink", "serve", "--db", str(db), "--data-root", str(files),
                "--crds-path", str(CRDS), "--crds-context", TARGET, "--port", str(port),
                "--workers", "1", "--log-level", "warning"]  # fmt: skip
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # the context's rules load before the port opens
-        while True:
-            if process.poll() is not None:
-                err = process.stderr.read().decode() if process.stderr else ""
-                raise RuntimeError(f"jwlink serve exited with {process.returncode}: {err}")
-            try:
-                if httpx.get(f"{url}/static/portal.css", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"jwlink serve did not answer on {url}"
-            time.sleep(0.2)
+    # The context's rules load before the port opens.
+    with started(command, url, timeout=120, env=env, what="jwlink serve"):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -85,27 +64,8 @@ def stale_names(server: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def page(browser, server: str) -> Iterator[object]:
-    context = browser.new_context(base_url=server, viewport={"width": 1400, "height": 1000})
-    outside: list[str] = []
-
-    def gate(route) -> None:
-        if urlsplit(route.request.url).hostname in LOOPBACK:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", gate)
-    tab = context.new_page()
-    tab.set_default_timeout(120_000)
-    yield tab
-    context.close()
-    assert not outside, f"requests left loopback: {outside}"
-
-
-def shoot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    with open_tab(browser, server, 120_000, loopback_only=True, page_errors=False) as tab:
+        yield tab
 
 
 def _observation_of(server: str, name: str) -> str:

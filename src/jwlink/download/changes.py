@@ -25,7 +25,6 @@ folder's download record (`jwlink.download.record`) says what it was downloaded 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,8 +33,9 @@ from typing import Any, Protocol
 
 import httpx
 
-from jwlink.download.client import DownloadError
+from jwlink.download.manifest import file_sha256
 from jwlink.download.record import Selection, read_record
+from jwlink.errors import DownloadError
 from jwlink.ingest import iter_files
 
 __all__ = [
@@ -49,7 +49,6 @@ __all__ = [
     "local_version",
 ]
 
-_CHUNK = 1 << 20
 _VERSION_KEYWORDS = ("PRVVERSION", "CAL_VER")
 
 
@@ -228,14 +227,6 @@ class ChangeReport:
         }
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def local_version(path: Path) -> str | None:
     """Return a FITS file's ``PRVVERSION`` or ``CAL_VER`` (None: not FITS, or neither)."""
     if not path.name.lower().endswith((".fits", ".fit", ".fits.gz")):
@@ -256,7 +247,7 @@ def _compare(path: Path, relative: str, known: ArchiveFile, report: ChangeReport
     """Put one local file the archive lists into changed, unchanged or unchecked."""
     entry: dict[str, Any] = {"name": known.name, "path": relative}
     try:
-        actual = _sha256(path)
+        actual = file_sha256(path)
     except OSError as err:
         report.unchecked.append({**entry, "why": f"cannot read: {err}"})
         return

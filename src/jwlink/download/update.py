@@ -16,15 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from jwlink.download.changes import ChangeReport
-from jwlink.download.client import (
-    DownloadReport,
-    FileResult,
-    ManifestEntry,
-    Progress,
-    Source,
-    fetch_one,
-    safe_relative_path,
-)
+from jwlink.download.client import Progress, fetch_one
+from jwlink.download.manifest import ManifestEntry, Source, safe_relative_path
+from jwlink.download.report import DownloadReport, FileResult
 
 __all__ = ["OLD", "update"]
 
@@ -78,7 +72,7 @@ def update(
     report : ChangeReport
         What `detect` found.
     source : Source
-        Where the bytes come from (`jwlink.download.client.HttpSource` or ``LocalSource``);
+        Where the bytes come from (`jwlink.download.sources.HttpSource` or ``LocalSource``);
         its manifest of the files to fetch gives each one's size, SHA-256 and status.
     replace_old : bool
         Replace changed files without keeping the old copy.
