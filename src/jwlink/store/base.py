@@ -152,6 +152,16 @@ class SqlStore:
     def _refresh_statistics(self) -> None:
         """Give the planner the sizes of tables this transaction has grown (PostgreSQL)."""
 
+    @contextmanager
+    def keyed(self) -> Iterator[None]:
+        """Plan the block's statements as lookups by key (PostgreSQL: indexes only).
+
+        For statements, inside a write transaction, that read nothing but
+        the rows of a bounded list of keys (the lists a file's rows reach,
+        the listings of a chunk of observations).
+        """
+        yield
+
     def close(self) -> None:
         """Close the connection."""
 

@@ -22,6 +22,7 @@ writes; `queue_listings` maps those to the observations they reach.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
 
 from jwlink.store.chunks import chunked, marks
@@ -181,6 +182,8 @@ class ListingStore(Protocol):
     collate: str
     lock_rows: str
 
+    def keyed(self) -> AbstractContextManager[None]: ...
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
@@ -218,10 +221,11 @@ def queue_listings(
     observations : iterable of str
         Observations the file wrote, and those it wrote members of.
     """
-    reached = _in(store, _OWNERS_OF_NAMES, sorted(set(names) | set(targets)))
-    given = sorted(set(observations))
-    reached |= set(given) | _in(store, _OWNERS_BY_OBSERVATION, given)
-    reached |= _in(store, _PARENTS, sorted(reached))
+    with store.keyed():
+        reached = _in(store, _OWNERS_OF_NAMES, sorted(set(names) | set(targets)))
+        given = sorted(set(observations))
+        reached |= set(given) | _in(store, _OWNERS_BY_OBSERVATION, given)
+        reached |= _in(store, _PARENTS, sorted(reached))
     if reached:
         # Sorted, so two writers queueing the same observations lock them in one order.
         store._executemany(QUEUE_LISTING, [(o,) for o in sorted(reached)])
@@ -248,7 +252,8 @@ def refresh_listings(store: ListingStore, chunk: int = 500) -> int:
             return 0
         slots = marks(len(chosen))
         store._execute(f"DELETE FROM listing_queue WHERE obs_id IN ({slots})", chosen)
-        store._execute(f"DELETE FROM listings WHERE obs_id IN ({slots})", chosen)
+        with store.keyed():
+            store._execute(f"DELETE FROM listings WHERE obs_id IN ({slots})", chosen)
         store._execute(_refresh_sql(store.collate, len(chosen)), chosen)
         return len(chosen)
 
