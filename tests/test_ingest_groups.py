@@ -1,4 +1,4 @@
-"""Files written in groups: one transaction, a savepoint per file (issue 14).
+"""Files written in groups: one transaction, their rows merged in one batch (issue 14).
 
 An ingest commits many files at once; each file must still land whole or
 not at all, whatever the others do. Checked on real JWST inputs from
@@ -130,8 +130,8 @@ def _refuse_input(url: str, name: str) -> None:
 def test_a_statement_the_catalog_refuses_fails_only_its_file(
     two_urls: tuple[str, str], data: Path, tmp_path: Path
 ) -> None:
-    # A database error ends the group's transaction: no savepoint can be
-    # trusted after it on every backend, so each file is written alone again.
+    # A database error ends the group's transaction (nothing of it written):
+    # each file is then written alone, and only the refused one fails.
     paths = _copy(data, tmp_path / "in")
     refused = paths[2]
     _refuse_input(two_urls[0], refused.name)

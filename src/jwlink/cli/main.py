@@ -116,7 +116,7 @@ def main() -> None:
     type=click.IntRange(min=1),
     default=500,
     show_default=True,
-    help="Files written per transaction, each under a savepoint (1: a commit per file).",
+    help="Files written per transaction, their rows as one batch (1: a commit per file).",
 )
 @ingest_db_option
 @json_option

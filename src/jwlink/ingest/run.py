@@ -1,9 +1,9 @@
 """Ingest files and folders into a catalog: walk, read, link, write.
 
 Each input file becomes one `Batch`, written with the files around it in one
-transaction, under a savepoint of its own (`SqlStore.write_files`): a bad file
-leaves no rows behind, the others land, and memory stays flat however many
-files a tree holds. A group commits every `GROUP_FILES` files or
+transaction, their rows merged (`SqlStore.write_files`): a bad file leaves no
+rows behind, the others land, and memory stays flat however many files a tree
+holds. A group commits every `GROUP_FILES` files or
 `GROUP_SECONDS` (a transaction per file cost more than a small file's rows);
 a big association, pool or product table, linked in parts, is written alone.
 A file whose SHA-256 the catalog already recorded is skipped: re-ingesting
@@ -357,7 +357,7 @@ def ingest(
     force : bool
         Read and write every file even if the catalog recorded the same content.
     group_files : int
-        Files written per transaction, each under a savepoint of its own
+        Files written per transaction, their rows as one batch
         (`SqlStore.write_files`); a group also closes one second
         (`GROUP_SECONDS`) after its first file. 1 commits every file alone.
 
@@ -433,7 +433,7 @@ class _Pending:
 
 
 class _Group:
-    """Files written together, each under its own savepoint (`SqlStore.write_files`).
+    """Files written together, in one transaction (`SqlStore.write_files`).
 
     A group closes at `GROUP_FILES` files (or the number asked), at
     `GROUP_BYTES`, or `GROUP_SECONDS` after its first file, so a reader of
@@ -541,7 +541,9 @@ def _write_alone(store: SqlStore, pending: _Pending) -> Exception | None:
     except (CatalogReadOnly, CatalogUnavailable):
         raise
     except Exception as err:  # noqa: BLE001 - one file's surprise must not end the batch
-        # The writer rolled the file back; every other file still lands.
+        # The writer rolled the file back; every other file still lands, and
+        # the caller records this one's error in the report.
+        _log.debug("%s not written: %s", shown(pending.path), err)
         return err
     return None
 

@@ -66,8 +66,6 @@ _T = TypeVar("_T")
 # Rows of one batch past which its transaction refreshes the planner's
 # statistics before looking rows up (`_refresh_statistics`).
 _LARGE_WRITE = 20_000
-# Names a group of files gathers before queueing their lists (memory bound).
-_BACKLOG_NAMES = 100_000
 
 
 def _grown(before: int, after: int) -> bool:
@@ -81,6 +79,17 @@ def _grown(before: int, after: int) -> bool:
     return after > _LARGE_WRITE and (
         before <= _LARGE_WRITE or after.bit_length() > before.bit_length()
     )
+
+
+def _gather(merged: Batch, part: Batch) -> None:
+    """Add a file's part to a group's batch, as writing it after the others would."""
+    # An alias is inserted once (the first file to name it keeps it); every
+    # other row merges in order within the batch as its upsert would.
+    aliases, merged.aliases = merged.aliases, {}
+    merged.extend(part)
+    for alias, obs_id in merged.aliases.items():
+        aliases.setdefault(alias, obs_id)
+    merged.aliases = aliases
 
 
 class SqlStore:
@@ -109,9 +118,6 @@ class SqlStore:
             self.collate,
         )
         self._snapshots = 0
-        # Names, link targets and observations whose lists a group of files
-        # (`write_files`) queues before its commit; None outside a group.
-        self._backlog: tuple[list[str], list[str], list[str]] | None = None
 
     # -- dialect hooks -------------------------------------------------
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -380,46 +386,46 @@ class SqlStore:
         self._retrying(lambda: self._write_file(file))
 
     def write_files(self, files: Sequence[FileWrite]) -> list[Exception | None]:
-        """Write many input files in one transaction, each under a savepoint of its own.
+        """Write many small input files in one transaction, their rows as one batch.
 
-        A file whose parts fail for a reason of its own (it changed while it
-        was read, a linker bug) is rolled back to its savepoint, alone: its
-        exception takes its place in the returned list, None the place of
-        each file written. An error of the catalog (disk full, connection
-        lost, a statement refused) rolls back every file and is raised; a
-        collision with a concurrent writer runs the whole group again. One
-        commit for the group: per file, ``BEGIN``/``COMMIT`` cost more than
-        the rows of a small file.
+        Each file's parts are made first: a file whose parts fail for a
+        reason of its own (it changed since it was read, a linker bug) is
+        left out, its exception in its place in the returned list, None in
+        the place of each file written. The others' rows are merged in file
+        order by the rules the upserts apply (so the catalog is the one the
+        files written one after the other give) and written together, with
+        one ``inputs`` row per file. An error of the catalog (disk full, a
+        statement refused) writes nothing and is raised; a collision with a
+        concurrent writer runs the whole group again. Per file, the
+        statements cost more than a small file's rows.
         """
 
         def work() -> list[Exception | None]:
-            self._backlog = ([], [], [])
-            try:
-                outcome = [self._write_saved(file) for file in files]
-                self._queue_backlog()
-            finally:
-                self._backlog = None
+            merged = Batch(source="")
+            inputs: list[tuple[Any, ...]] = []
+            outcome: list[Exception | None] = []
+            for file in files:
+                try:
+                    parts = list(file.parts())
+                except Exception as err:
+                    if self._from_database(err):
+                        raise
+                    outcome.append(err)
+                    continue
+                outcome.append(None)
+                for part in parts:
+                    _gather(merged, part)
+                if file.fingerprint is not None:
+                    products = sum(len(p.products) for p in parts)
+                    links = sum(len(p.links) for p in parts)
+                    row = (file.source, file.fingerprint, file.reader, products, links)
+                    inputs.append((*row, file.size, file.mtime_ns))
+            self._write_rows(merged)
+            if inputs:
+                self._executemany(UPSERT_INPUT, inputs)
             return outcome
 
         return self._retrying(work)
-
-    def _write_saved(self, file: FileWrite) -> Exception | None:
-        self._execute("SAVEPOINT jwlink_file")
-        failed: Exception | None = None
-        try:
-            self._write_file(file)
-        except Exception as err:
-            if self._from_database(err):
-                raise
-            failed = err
-            self._execute("ROLLBACK TO SAVEPOINT jwlink_file")
-            self._forget_staged()
-        # Rolled back or not, the savepoint stays on the stack until released.
-        self._execute("RELEASE SAVEPOINT jwlink_file")
-        return failed
-
-    def _forget_staged(self) -> None:
-        """Forget what a rollback to a savepoint undid (PostgreSQL: staging tables)."""
 
     def _write_file(self, file: FileWrite) -> None:
         products = links = 0
@@ -470,25 +476,12 @@ class SqlStore:
             self._executemany(QUEUE_VISIT, [(v,) for v in visits])
         if _grown(before, before + len(products) + len(links)):
             self._refresh_statistics()
-        names = [p.name for p in products] + [a.name for a in associations]
-        observed = [o.obs_id for o in observations] + [m.obs_id for m in members]
-        targets = [x.target for x in links]
-        if self._backlog is None:
-            queue_listings(self, names=names, targets=targets, observations=observed)
-            return
-        # A group of files queues its lists once, before its commit: the
-        # lookups cost more than the rows of a small file. Queueing the
-        # lists of a file rolled back to its savepoint only ranks them again.
-        for kept, new in zip(self._backlog, (names, targets, observed), strict=True):
-            kept += new
-        if sum(map(len, self._backlog)) > _BACKLOG_NAMES:
-            self._queue_backlog()
-
-    def _queue_backlog(self) -> None:
-        if self._backlog is not None:
-            names, targets, observed = self._backlog
-            queue_listings(self, names=names, targets=targets, observations=observed)
-            self._backlog = ([], [], [])
+        queue_listings(
+            self,
+            names=[p.name for p in products] + [a.name for a in associations],
+            targets=[x.target for x in links],
+            observations=[o.obs_id for o in observations] + [m.obs_id for m in members],
+        )
 
     def optimize(self) -> None:
         """Refresh the planner's statistics after a bulk load (cheap when little changed)."""

@@ -189,10 +189,6 @@ class PostgresStore(SqlStore):
         self._staged.clear()
         self._control("ROLLBACK")
 
-    def _forget_staged(self) -> None:
-        # A staging table created after the savepoint is gone with it.
-        self._staged.clear()
-
     def _lock_schema(self) -> None:
         # Transaction-scoped: released at commit. Keyed by schema, so catalogs
         # in other schemas of the same database migrate independently.
