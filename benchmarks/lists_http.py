@@ -1,6 +1,6 @@
 """Product lists over HTTP: a list's first page beside a point lookup, and astroquery's many lists.
 
-    python benchmarks/lists_http.py --db CATALOG [--obsids 500] [--repeat 5] [--out results.json]
+    python benchmarks/lists_http.py --db CATALOG [--obsids 500] [--repeat 5] [--cpu] [--out FILE]
 
 serves CATALOG with ``jwlink serve`` (one worker, loopback) and times, each
 the median of ``--repeat`` runs:
@@ -10,13 +10,24 @@ the median of ``--repeat`` runs:
   observation (``GET /api/v1/observations/<biggest>``, its members included)
   and of its first file (``GET /api/v1/products/<name>``, its links included)
   through the same server;
-- the whole list of an observation of about 5,000 listed files, if one exists;
-- unmodified astroquery ``Observations.get_product_list`` of up to
+- the whole list of the observation whose list is nearest 5,000 files, and
+  the first 5,000 rows of the biggest list (``page_size=5000``): a
+  5,000-file answer whatever the catalog;
+- the MRP page the portal asks first (``mrp=true&page_size=100``) of the
+  biggest list, whose total counts the list's MRP rows;
+- the same MAST request astroquery sends, page by page, by plain HTTP (the
+  server's share), then unmodified astroquery ``Observations.get_product_list`` of up to
   ``--obsids`` Level 3 observations in one call (MAST's ``Mast.Caom.Products``
   with every obsid in one request), in a child process pointed at the server
   by its own config file, as a user would.
 
-Nothing is asserted: the figures go to the README (issue 14's targets).
+Each HTTP figure is the time to the whole body (``ms``; ``min_ms`` the
+fastest run) and, beside it, to the body parsed by ``json.loads``
+(``parsed_ms``: the client's share too). With ``--cpu``, the same requests
+are also sent to the app in this process and timed in CPU seconds, which a
+machine shared with other work disturbs much less than the wall clock. The
+load average before and after is recorded. Nothing is asserted: the figures
+go to the README (issue 14's targets).
 """
 
 from __future__ import annotations
@@ -59,19 +70,91 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _median_ms(func: Callable[[], Any], repeat: int) -> float:
+def _runs_ms(func: Callable[[], Any], repeat: int, clock: Callable[[], float]) -> list[float]:
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         func()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        times.append((clock() - start) * 1000)
+    return times
+
+
+def _median_ms(func: Callable[[], Any], repeat: int) -> float:
+    """Median of ``repeat`` runs, in ms."""
+    return statistics.median(_runs_ms(func, repeat, time.perf_counter))
 
 
 def _get(client: httpx.Client, path: str) -> Any:
     response = client.get(path)
     response.raise_for_status()
     return response.json()
+
+
+def _body(client: httpx.Client, path: str) -> bytes:
+    response = client.get(path)
+    response.raise_for_status()
+    return response.content
+
+
+def _timed(client: httpx.Client, path: str, repeat: int) -> dict[str, Any]:
+    """Time a GET to its whole body and to its body parsed; say how many rows it holds."""
+    doc = _get(client, path)
+    whole = _runs_ms(lambda: _body(client, path), repeat, time.perf_counter)
+    return {
+        "path": path,
+        "rows": len(doc.get("products", [])),
+        "total": doc.get("total"),
+        "ms": statistics.median(whole),
+        "min_ms": min(whole),
+        "parsed_ms": _median_ms(lambda: _get(client, path), repeat),
+    }
+
+
+def _mast_request(obsids: list[str], page: int) -> dict[str, str]:
+    request = {"service": "Mast.Caom.Products", "params": {"obsid": ",".join(obsids)},
+               "format": "json", "pagesize": 50000, "page": page}  # fmt: skip
+    return {"request": json.dumps(request)}
+
+
+def _mast_pages(client: Any, obsids: list[str]) -> dict[str, Any]:
+    """POST astroquery's Mast.Caom.Products request page by page; time each whole body."""
+    seconds, rows, page, pages = [], 0, 1, 1
+    while page <= pages:
+        start = time.perf_counter()
+        response = client.post("/api/v0/invoke", data=_mast_request(obsids, page))
+        response.raise_for_status()
+        body = response.content
+        seconds.append(time.perf_counter() - start)
+        answer = json.loads(body)
+        rows += len(answer["data"])
+        pages = answer["paging"]["pagesFiltered"]
+        page += 1
+    return {"pages": len(seconds), "rows": rows, "s_each": seconds, "s": sum(seconds)}
+
+
+def _cpu(db: str, paths: dict[str, str], obsids: list[str], repeat: int) -> dict[str, Any]:
+    """The server's CPU per request: the same app in this process (`TestClient`), no network.
+
+    On a machine shared with other work the wall-clock figures wander with
+    the load; CPU time much less. ``process_time`` counts every thread of
+    this process: the app's and the test client's (which parses nothing).
+    """
+    from fastapi.testclient import TestClient
+
+    from jwlink.app import create_app
+
+    figures: dict[str, Any] = {}
+    with TestClient(create_app(db)) as client:
+        for key, path in paths.items():
+            client.get(path).raise_for_status()
+            times = _runs_ms(lambda p=path: client.get(p), repeat, time.process_time)
+            figures[key] = {"cpu_ms": statistics.median(times), "min_cpu_ms": min(times)}
+        for page in (1, 2):
+            post = lambda p=page: client.post("/api/v0/invoke", data=_mast_request(obsids, p))  # noqa: E731
+            times = _runs_ms(post, repeat, time.process_time)
+            figures[f"mast_page_{page}"] = {"cpu_ms": statistics.median(times),
+                                            "min_cpu_ms": min(times)}  # fmt: skip
+    return figures
 
 
 def _picks(url: str, count: int) -> dict[str, Any]:
@@ -99,11 +182,86 @@ def _picks(url: str, count: int) -> dict[str, Any]:
     return {"biggest": sizes[0], "name": name, "near_5000": near, "obsids": obsids}
 
 
+def _wait(client: httpx.Client) -> None:
+    for _ in range(300):
+        try:
+            client.get("/api/v1/observations?page_size=1").raise_for_status()
+        except httpx.HTTPError:
+            time.sleep(0.2)
+        else:
+            return
+
+
+def _paths(picks: dict[str, Any]) -> dict[str, str]:
+    obs_id, near = picks["biggest"][0], picks["near_5000"][0]
+    lists = f"/api/v1/observations/{obs_id}/products"
+    return {
+        "first_page_100": f"{lists}?page_size=100",
+        "whole_list": f"/api/v1/observations/{near}/products?page_size=10000",
+        "first_5000": f"{lists}?page_size=5000",
+        "mrp_page_100": f"{lists}?mrp=true&page_size=100",
+    }
+
+
+def _http(client: httpx.Client, picks: dict[str, Any], repeat: int) -> dict[str, Any]:
+    """Every HTTP figure but astroquery's, through the running server."""
+    out: dict[str, Any] = {}
+    paths = _paths(picks)
+    point = f"/api/v1/products/{picks['name']}"
+    lookup = f"/api/v1/observations/{picks['biggest'][0]}"
+    _get(client, paths["first_page_100"]), _get(client, point), _get(client, lookup)  # warm
+    for key, path in paths.items():
+        out[key] = {"list_rows": picks["biggest"][1], **_timed(client, path, repeat)}
+    out["point_lookup"] = {
+        "product": picks["name"],
+        "ms": _median_ms(lambda: _get(client, point), repeat),
+        "observation_ms": _median_ms(lambda: _get(client, lookup), repeat),
+    }
+    runs = [_mast_pages(client, picks["obsids"]) for _ in range(repeat)]
+    out["mast_pages_http"] = {
+        "obsids": len(picks["obsids"]),
+        **min(runs, key=lambda r: float(r["s"])),
+        "s_median": statistics.median(float(r["s"]) for r in runs),
+    }
+    return out
+
+
+def _astroquery(base: str, obsids: list[str], repeat: int) -> dict[str, Any]:
+    """Unmodified astroquery in a child process pointed at the server by its config file."""
+    with tempfile.TemporaryDirectory() as config:
+        home = Path(config)
+        (home / "config" / "astropy").mkdir(parents=True)
+        (home / "config" / "astropy" / "astroquery.cfg").write_text(f"[mast]\nserver = {base}\n")
+        env = {
+            **os.environ,
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "HOME": str(home),
+        }
+        ran = subprocess.run(
+            [sys.executable, "-c", _ASTROQUERY, json.dumps(obsids), str(repeat)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if ran.returncode != 0:
+        sys.exit(f"astroquery failed:\n{ran.stderr[-3000:]}")
+    figures = json.loads(ran.stdout.strip().splitlines()[-1])
+    return {
+        "obsids": len(obsids),
+        "rows": figures["rows"],
+        "s_median": statistics.median(figures["seconds"]),
+        "s_min": min(figures["seconds"]),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="catalog: SQLite path or postgresql://...")
     parser.add_argument("--obsids", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cpu", action="store_true", help="also the server's CPU per request")
     parser.add_argument("--out", help="write the figures as JSON")
     args = parser.parse_args(argv)
     picks = _picks(args.db, args.obsids)
@@ -111,68 +269,20 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "jwlink", "serve", "--db", args.db]
     command += ["--port", str(port), "--workers", "1", "--log-level", "warning"]
+    load = os.getloadavg()
     server = subprocess.Popen(command)
     out: dict[str, Any] = {"db": args.db, "repeat": args.repeat}
     try:
         with httpx.Client(base_url=base, timeout=600) as client:
-            for _ in range(300):
-                try:
-                    client.get("/api/v1/observations?page_size=1").raise_for_status()
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            obs_id, rows = picks["biggest"]
-            first = f"/api/v1/observations/{obs_id}/products?page_size=100"
-            point = f"/api/v1/products/{picks['name']}"
-            lookup = f"/api/v1/observations/{obs_id}"
-            _get(client, first), _get(client, point), _get(client, lookup)  # warm
-            out["first_page_100"] = {
-                "obs_id": obs_id,
-                "rows": rows,
-                "ms": _median_ms(lambda: _get(client, first), args.repeat),
-            }
-            out["point_lookup"] = {
-                "product": picks["name"],
-                "ms": _median_ms(lambda: _get(client, point), args.repeat),
-                "observation_ms": _median_ms(lambda: _get(client, lookup), args.repeat),
-            }
-            near, near_rows = picks["near_5000"]
-            whole = f"/api/v1/observations/{near}/products?page_size=10000"
-            out["whole_list"] = {
-                "obs_id": near,
-                "rows": near_rows,
-                "ms": _median_ms(lambda: _get(client, whole), args.repeat),
-            }
-        with tempfile.TemporaryDirectory() as config:
-            home = Path(config)
-            (home / "config" / "astropy").mkdir(parents=True)
-            (home / "config" / "astropy" / "astroquery.cfg").write_text(
-                f"[mast]\nserver = {base}\n"
-            )
-            env = {
-                **os.environ,
-                "XDG_CONFIG_HOME": str(home / "config"),
-                "XDG_CACHE_HOME": str(home / "cache"),
-                "HOME": str(home),
-            }
-            ran = subprocess.run(
-                [sys.executable, "-c", _ASTROQUERY, json.dumps(picks["obsids"]), str(args.repeat)],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if ran.returncode != 0:
-                sys.exit(f"astroquery failed:\n{ran.stderr[-3000:]}")
-            figures = json.loads(ran.stdout.strip().splitlines()[-1])
-            out["astroquery_get_product_list"] = {
-                "obsids": len(picks["obsids"]),
-                "rows": figures["rows"],
-                "s_median": statistics.median(figures["seconds"]),
-            }
+            _wait(client)
+            out.update(_http(client, picks, args.repeat))
+        out["astroquery_get_product_list"] = _astroquery(base, picks["obsids"], args.repeat)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    if args.cpu:
+        out["server_cpu"] = _cpu(args.db, _paths(picks), picks["obsids"], args.repeat)
+    out["load_average"] = {"before": load, "after": os.getloadavg()}
     print(json.dumps(out, indent=2))
     if args.out:
         Path(args.out).write_text(json.dumps(out, indent=2) + "\n")

@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from jwlink.api.bodies import BoundedBodyRoute
@@ -31,7 +31,8 @@ from jwlink.api.state import StateDep, clean_text, read_form
 from jwlink.errors import InvalidQuery, JwlinkError, MashupError, NotFound
 from jwlink.query import names, questions
 from jwlink.query.catalog import OBSERVATION_COLUMNS
-from jwlink.query.manylists import observation_ids, product_lists
+from jwlink.query.manylists import MAST_KEYS, observation_ids, product_lists
+from jwlink.query.rowjson import ROW_KEYS, RenderedRows
 from jwlink.query.search import (
     Cone,
     Criterion,
@@ -41,11 +42,13 @@ from jwlink.query.search import (
 )
 from jwlink.store import SqlStore
 
-__all__ = ["invoke", "router"]
+__all__ = ["encode", "invoke", "router"]
 
 router = APIRouter(tags=["mast"], route_class=BoundedBodyRoute)
 
 MAX_PAGE_SIZE = 50_000
+# Rows the database writes as JSON carry exactly MAST's product columns.
+assert ROW_KEYS[:MAST_KEYS] == PRODUCT_FIELDS
 _COUNT = "COUNT_BIG(*)"
 
 
@@ -262,14 +265,22 @@ def _products(store: SqlStore, params: dict[str, Any], page: int, size: int) -> 
     if len(obsids) > 5000:
         msg = "at most 5000 obsids per request"
         raise MashupError(msg)
-    lists = product_lists(store, _observations_of(store, obsids), page, size)
-    chosen = [{c: r.get(c) for c in PRODUCT_FIELDS} for r in lists.rows]
+    observations = _observations_of(store, obsids)
+    # Rows written as JSON by the database (`jwlink.query.rowjson`); a page
+    # with a row only Python writes as the API always did is read as dicts.
+    lists = product_lists(store, observations, page, size, rendered=True)
+    data: list[dict[str, Any]] | RenderedRows
+    if lists.rendered is not None and not lists.rendered.odd:
+        data = lists.rendered
+    else:
+        lists = product_lists(store, observations, page, size)
+        data = [{c: r.get(c) for c in PRODUCT_FIELDS} for r in lists.rows]
     return {
         "status": "COMPLETE",
         "msg": "",
         "fields": fields(PRODUCT_FIELDS, product_type),
-        "data": chosen,
-        "paging": _paging(page, size, lists.total, len(chosen)),
+        "data": data,
+        "paging": _paging(page, size, lists.total, len(data)),
     }
 
 
@@ -306,7 +317,9 @@ def invoke(store: SqlStore, text: str) -> dict[str, Any]:
     dict
         A Mashup response: ``status``, ``msg``, ``fields``, ``data`` and
         ``paging``; ``status`` is ``ERROR`` with a message for requests that
-        cannot be answered.
+        cannot be answered. ``data`` of a product list may be rows already
+        written as JSON (`jwlink.query.rowjson.RenderedRows`): write the
+        answer with `encode`.
     """
     try:
         return _dispatch(store, text)
@@ -322,19 +335,41 @@ def invoke(store: SqlStore, text: str) -> dict[str, Any]:
         raise
 
 
+def encode(answer: dict[str, Any]) -> bytes:
+    """Write a Mashup answer as `JSONResponse` would, rows the database wrote as they are.
+
+    The text is the one ``json.dumps`` gives for the same rows as dicts; a
+    page is tens of megabytes, so its pieces are joined once.
+    """
+    pieces = ["{"]
+    for key, value in answer.items():
+        pieces.append(("," if len(pieces) > 1 else "") + _dumps(key) + ":")
+        if isinstance(value, RenderedRows):
+            pieces += ["[", ",".join(value.texts), "]"]
+        else:
+            pieces.append(_dumps(value))
+    pieces.append("}")
+    return "".join(pieces).encode()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 @router.post("/api/v0/invoke", openapi_extra=_form_body("request", "Mashup request, JSON"))
-async def invoke_endpoint(request: Request, state: StateDep) -> JSONResponse:
+async def invoke_endpoint(request: Request, state: StateDep) -> Response:
     """MAST's Mashup service endpoint (form field ``request`` holds the JSON request)."""
     form = dict(await read_form(request, state))
     text = form.get("request")
     if text is None:
         return JSONResponse(_error("form field 'request' is missing"))
 
-    def run() -> dict[str, Any]:
+    def run() -> bytes:
         with state.pool.store() as store:
-            return invoke(store, text)
+            return encode(invoke(store, text))
 
-    return JSONResponse(await run_in_threadpool(run))
+    # Written in the worker thread too: a page of 50,000 rows is megabytes.
+    return Response(await run_in_threadpool(run), media_type="application/json")
 
 
 @router.post(

@@ -26,10 +26,12 @@ from jwlink.query.productlist import (
     product_columns,
 )
 from jwlink.query.questions import inherit_rights
+from jwlink.query.rowjson import RenderedRows, rendered_columns, rendered_rows
 from jwlink.store import SqlStore
 from jwlink.store.listings import ORDER_SQL, paths_sql
 
 __all__ = [
+    "MAST_KEYS",
     "ObservationLists",
     "observation_ids",
     "product_lists",
@@ -55,9 +57,14 @@ _ROOT_FACTS = (
 )
 
 
-def _listed(rule_case: str, total: str, order: str, source: str = "picked") -> str:
+def _listed(
+    rule_case: str, total: str, order: str, source: str = "picked", columns: str | None = None
+) -> str:
     """Return the end of both statements: each path picked, its product, MRP rule, total."""
     fields = ", ".join(PRODUCT_FIELDS)
+    chosen = columns or (
+        f"name, via, kind, role, rank, {fields}, obsid, obs_dataproduct_type, obs_rights, rule"
+    )
     return f"""
 listed AS (
     SELECT x.via, x.kind, x.role, x.rank, x.pos, x.parent, x.position,
@@ -67,13 +74,12 @@ listed AS (
     FROM {source} x JOIN products p ON p.name = x.name
     LEFT JOIN observations o ON o.obs_id = COALESCE(p.obs_id, x.via)
 )
-SELECT name, via, kind, role, rank, {fields}, obsid, obs_dataproduct_type, obs_rights, rule,
-       {total}, parent
+SELECT {chosen}, {total}, parent
 FROM listed
 ORDER BY {order}"""
 
 
-def product_lists_sql(count: int, rule_case: str, collate: str) -> str:
+def product_lists_sql(count: int, rule_case: str, collate: str, columns: str | None = None) -> str:
     """Return the statement listing the products of ``count`` observations, paged.
 
     Bind each observation's ``(obs_id, position, obsid)``, then the
@@ -81,7 +87,8 @@ def product_lists_sql(count: int, rule_case: str, collate: str) -> str:
     of `jwlink.query.productlist.product_list_sql` (``rule`` and the total
     included), then the obsid of the observation they are listed for. Each
     list is computed (`jwlink.store.listings.paths_sql`, once per distinct
-    observation): for observations whose lists are queued.
+    observation): for observations whose lists are queued. ``columns``
+    replaces the row's columns before the total (`jwlink.query.rowjson`).
     """
     asked = ", ".join("(?, CAST(? AS INTEGER), CAST(? AS BIGINT))" for _ in range(count))
     roots = (
@@ -97,19 +104,20 @@ each AS (
     SELECT k.name, k.via, k.kind, k.role, k.rank, 0 AS position, f.pos, f.parent, f.asn_type,
            f.has_l3, f.concrete
     FROM picked k JOIN facts f ON f.root = k.root
-),{_listed(rule_case, "COUNT(*) OVER ()", order, "each")}
+),{_listed(rule_case, "COUNT(*) OVER ()", order, "each", columns)}
 LIMIT ? OFFSET ?"""
     )
 
 
-def stored_lists_sql(count: int, rule_case: str) -> str:
+def stored_lists_sql(count: int, rule_case: str, columns: str | None = None) -> str:
     """Return the statement reading rows ``first..last`` of ``count`` stored lists.
 
     Bind each observation's ``(obs_id, position, obsid, first, last)`` (rows
     numbered from 1 in each list, `jwlink.store.listings`), then the
     parameters of ``rule_case``, then the total of all pages. The rows are
     those of `product_lists_sql` for the same page: each list is an index
-    range scan, and only the lists the page overlaps are read.
+    range scan, and only the lists the page overlaps are read. ``columns``
+    as for `product_lists_sql`.
     """
     roots = ", ".join(
         "(?, CAST(? AS INTEGER), CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS INTEGER))"
@@ -124,7 +132,7 @@ picked AS (
     SELECT l.name, l.via, l.kind, l.role, l.rank, l.position, r.pos, r.parent, r.asn_type,
            r.has_l3, r.concrete
     FROM roots r JOIN listings l ON l.obs_id = r.root AND l.position BETWEEN r.first AND r.last
-),{_listed(rule_case, "CAST(? AS BIGINT)", "pos, position")}"""
+),{_listed(rule_case, "CAST(? AS BIGINT)", "pos, position", "picked", columns)}"""
 
 
 def _page_of_lists(sizes: Sequence[int], offset: int, page_size: int) -> list[tuple[int, int, int]]:
@@ -148,15 +156,32 @@ def observation_ids(store: SqlStore, obsids: Sequence[int]) -> dict[int, str]:
 
 
 class ObservationLists:
-    """One page of the product lists of several observations together."""
+    """One page of the product lists of several observations together.
 
-    def __init__(self, rows: list[dict[str, Any]], total: int) -> None:
+    ``rows`` are dicts, or with ``rendered`` (`product_lists(rendered=True)`)
+    empty: the rows are then `jwlink.query.rowjson.RenderedRows`, MAST's
+    columns only (`MAST_KEYS`).
+    """
+
+    def __init__(
+        self, rows: list[dict[str, Any]], total: int, rendered: RenderedRows | None = None
+    ) -> None:
         self.rows = rows
         self.total = total
+        self.rendered = rendered
+
+
+# Rendered rows carry MAST's 20 columns and jwlink's sha256, kind, role
+# (`jwlink.api.mast_columns.PRODUCT_FIELDS`), not present, level, suffix.
+MAST_KEYS = 23
 
 
 def product_lists(
-    store: SqlStore, observations: Sequence[tuple[str, int]], page: int, page_size: int
+    store: SqlStore,
+    observations: Sequence[tuple[str, int]],
+    page: int,
+    page_size: int,
+    rendered: bool = False,
 ) -> ObservationLists:
     """Return one page of the product lists of observations, in the order given.
 
@@ -168,6 +193,10 @@ def product_lists(
         The observations (an observation given twice is listed twice, as MAST does).
     page, page_size : int
         1-based page of ``page_size`` rows.
+    rendered : bool
+        Have the database write each row as JSON (`jwlink.query.rowjson`),
+        MAST's columns only: the rows of 50,000-row pages cost three times
+        their reading as dicts and ``json.dumps``.
 
     Returns
     -------
@@ -177,14 +206,18 @@ def product_lists(
         number of rows of all pages.
     """
     if not observations:
-        return ObservationLists([], 0)
+        return ObservationLists([], 0, RenderedRows([], [], False) if rendered else None)
     window = ((page - 1) * page_size, page_size)
     asked = sorted({obs_id for obs_id, _ in observations})
     with store.snapshot():
-        queued = store.execute_in(_QUEUED, asked)
-        read = _computed if queued else _stored
-        listed, total = read(store, observations, window)
-    rows = [_row(r) for r in listed]
+        columns = rendered_columns(store.backend, _PARENT, MAST_KEYS) if rendered else None
+        if store.execute_in(_QUEUED, asked):
+            raw, total = _computed(store, observations, window, columns)
+        else:
+            raw, total = _stored(store, observations, window, columns)
+        if rendered:
+            return ObservationLists([], total, rendered_rows(store, raw))
+    rows = [_row(listed_row(r)) for r in raw]
     inherit_rights(store, rows)
     return ObservationLists(rows, total)
 
@@ -192,6 +225,9 @@ def product_lists(
 # A page: (offset, page size).
 _Window = tuple[int, int]
 _QUEUED = "SELECT obs_id FROM listing_queue WHERE obs_id IN ({marks})"
+_Rows = list[tuple[Any, ...]]
+# The obsid each row is listed for, as text (a column of both statements' rows).
+_PARENT = "CAST(parent AS TEXT)"
 
 
 def _rule() -> tuple[str, list[Any]]:
@@ -200,8 +236,11 @@ def _rule() -> tuple[str, list[Any]]:
 
 
 def _stored(
-    store: SqlStore, observations: Sequence[tuple[str, int]], window: _Window
-) -> tuple[list[ListedRow], int]:
+    store: SqlStore,
+    observations: Sequence[tuple[str, int]],
+    window: _Window,
+    columns: str | None,
+) -> tuple[_Rows, int]:
     """Read one page from the stored lists: sized first, then only the ranges it overlaps."""
     rule_case, rule_params = _rule()
     offset, page_size = window
@@ -220,24 +259,28 @@ def _stored(
         for index, first, last in overlaps
         for v in (observations[index][0], index, observations[index][1], first, last)
     ]
-    sql = stored_lists_sql(len(overlaps), rule_case)
-    return [listed_row(r) for r in store.execute(sql, (*roots, *rule_params, total))], total
+    sql = stored_lists_sql(len(overlaps), rule_case, columns)
+    return store.execute(sql, (*roots, *rule_params, total)), total
 
 
 def _computed(
-    store: SqlStore, observations: Sequence[tuple[str, int]], window: _Window
-) -> tuple[list[ListedRow], int]:
+    store: SqlStore,
+    observations: Sequence[tuple[str, int]],
+    window: _Window,
+    columns: str | None,
+) -> tuple[_Rows, int]:
     """Compute one page in the database from the catalog's rows (some list is queued)."""
     rule_case, rule_params = _rule()
     offset, page_size = window
-    sql = product_lists_sql(len(observations), rule_case, store.collate)
+    sql = product_lists_sql(len(observations), rule_case, store.collate, columns)
     roots = [v for pos, (obs_id, obsid) in enumerate(observations) for v in (obs_id, pos, obsid)]
-    listed = [listed_row(r) for r in store.execute(sql, (*roots, *rule_params, page_size, offset))]
-    total = listed[0].total if listed else 0
-    if not listed and offset > 0:  # past the end: the count still says how many there are
+    raw = store.execute(sql, (*roots, *rule_params, page_size, offset))
+    # Every row ends with the total of all pages, then the parent obsid.
+    total = int(raw[0][-2]) if raw else 0
+    if not raw and offset > 0:  # past the end: the count still says how many there are
         probe = store.execute(sql, (*roots, *rule_params, 1, 0))
-        total = listed_row(probe[0]).total if probe else 0
-    return listed, total
+        total = int(probe[0][-2]) if probe else 0
+    return raw, total
 
 
 def _row(listed: ListedRow) -> dict[str, Any]:

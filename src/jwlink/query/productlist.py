@@ -18,15 +18,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from jwlink.core.mrp import sql_case
+from jwlink.store import SqlStore
 from jwlink.store.listings import BRINGING, CALIB_LEVEL_SQL, ONE_ROOT, ORDER_SQL, paths_sql
 
 __all__ = [
     "BRINGING",
     "CALIB_LEVEL_SQL",
+    "DESCRIPTIONS",
+    "MRP_LABEL",
     "PRODUCT_COLUMNS",
+    "TYPE_CODES",
     "ListedRow",
     "ProductFacts",
     "ProductList",
+    "list_rule_case",
     "listed_row",
     "product_columns",
     "product_list_sql",
@@ -136,6 +142,7 @@ def product_list_sql(
     collate: str = "COLLATE BINARY",
     paged: bool = False,
     stored: bool = False,
+    columns: str | None = None,
 ) -> str:
     """Return the statement listing an observation's products with their paths.
 
@@ -165,6 +172,10 @@ def product_list_sql(
         observation whose list is not queued), an index range scan, instead
         of computing it; the rows are the same. ``all_duplicates`` always
         computes.
+    columns : str, optional
+        Select these columns of ``listed`` (constant SQL, such as
+        `jwlink.query.rowjson.rendered_columns`) before the total, instead
+        of the path, product and observation columns and the rule.
     """
     fields = ", ".join(PRODUCT_FIELDS)
     stored = stored and not all_duplicates  # the stored list holds each file once
@@ -177,6 +188,9 @@ def product_list_sql(
     else:
         ctes, position = paths_sql(collate, all_duplicates), "0"
         order, total = ORDER_SQL.format(collate=collate), "COUNT(*) OVER ()"
+    chosen = columns or (
+        f"name, via, kind, role, rank, {fields}, obsid, obs_dataproduct_type, obs_rights, rule"
+    )
     return (
         ctes
         + f", listed AS (SELECT {position} AS position, x.via, x.kind, x.role, x.rank, "
@@ -185,14 +199,38 @@ def product_list_sql(
         f"{rule_case} AS rule "
         "FROM picked x JOIN products p ON p.name = x.name "
         "LEFT JOIN observations o ON o.obs_id = COALESCE(p.obs_id, x.via)) "
-        f"SELECT name, via, kind, role, rank, {fields}, obsid, obs_dataproduct_type, obs_rights, "
-        f"rule, {total} FROM listed WHERE {where} "
+        f"SELECT {chosen}, {total} FROM listed WHERE {where} "
         f"ORDER BY {order}" + (" LIMIT ? OFFSET ?" if paged else "")
     )
 
 
+# One observation's facts the MRP policy asks (what `jwlink.query.manylists`
+# asks of many in SQL): its association type, whether it holds Level 3
+# science, whether per-source files of a placeholder observation are known.
+_ASN_TYPE_SQL = (
+    "SELECT a.asn_type FROM products p JOIN asn_outputs ao ON ao.name = p.name "
+    "JOIN associations a ON a.name = ao.association WHERE p.obs_id = ? "
+    "ORDER BY a.asn_type LIMIT 1"
+)
+_HAS_L3_SQL = "SELECT 1 FROM products WHERE obs_id = ? AND level = '3' AND product_type = 'SCIENCE'"
+_CONCRETE_SQL = "SELECT 1 FROM products WHERE obs_id = ? AND level = '3' AND name NOT LIKE ?"
+
+
+def list_rule_case(store: SqlStore, obs_id: str) -> tuple[str, list[Any]]:
+    """Return the MRP policy as SQL for one observation's list, and its parameters.
+
+    The `rule_case` of `product_list_sql` (`jwlink.core.mrp.sql_case`), the
+    observation's facts decided first, as `jwlink.query.questions` decides them.
+    """
+    asn = store.execute(_ASN_TYPE_SQL, (obs_id,))
+    has_l3 = bool(store.execute(_HAS_L3_SQL, (obs_id,)))
+    concrete = "{source_id}" in obs_id and bool(store.execute(_CONCRETE_SQL, (obs_id, "%{%")))
+    truth = {True: "1 = 1", False: "1 = 0"}
+    return sql_case(asn[0][0] if asn else None, truth[has_l3], truth[concrete])
+
+
 # Short descriptions by suffix, in the words of the JWST product docs.
-_DESCRIPTIONS = {
+DESCRIPTIONS = {
     "uncal": "Uncalibrated 4D exposure data", "rate": "Countrate exposure",
     "rateints": "Countrate exposure per integration", "cal": "Calibrated exposure",
     "calints": "Calibrated exposure per integration", "crf": "Outlier-flagged exposure",
@@ -205,7 +243,7 @@ _DESCRIPTIONS = {
     "phot": "TSO photometry", "whtlt": "TSO white-light curve", "wfscmb": "Combined WFS&C image",
     "asn": "Association", "pool": "Association pool", "msa": "MSA metadata",
 }  # fmt: skip
-_TYPE_CODES = {"SCIENCE": "S", "CALIBRATION": "C", "AUXILIARY": "A", "INFO": "I"}
+TYPE_CODES = {"SCIENCE": "S", "CALIBRATION": "C", "AUXILIARY": "A", "INFO": "I"}
 
 
 def _subgroup(product: ProductFacts) -> str:
@@ -229,8 +267,8 @@ def mast_row(row: ListedRow | Sequence[Any], parent_obsid: str) -> dict[str, Any
         "obs_collection": "JWST",
         "dataproduct_type": product.dataproduct_type or row.obs_dataproduct_type or "",
         "obs_id": product.obs_id or row.via,
-        "description": _DESCRIPTIONS.get(suffix, suffix),
-        "type": _TYPE_CODES.get(product.product_type, "A"),
+        "description": DESCRIPTIONS.get(suffix, suffix),
+        "type": TYPE_CODES.get(product.product_type, "A"),
         "dataURI": f"mast:JWST/product/{product.name}",
         "productType": product.product_type,
         "productGroupDescription": "",
