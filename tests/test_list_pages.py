@@ -62,3 +62,14 @@ def test_program_last_page_beyond_and_filtered(
     monkeypatch.setattr(questions, "_MAX_PICKED", 0)
     wide = questions.program_product_list(archive, program, page=2, page_size=size)
     assert wide.total == whole.total and wide.rows == whole.rows[size : 2 * size]
+
+
+def test_an_observation_list_without_page_size_ignores_the_page(archive: SqlStore) -> None:
+    # page_size None is the whole list, whatever the page; an empty answer
+    # (a filter nothing passes) must count without a probe for a page.
+    obs_id = archive.execute("SELECT obs_id FROM observations ORDER BY obs_id LIMIT 1")[0][0]
+    whole = questions.product_list(archive, obs_id)
+    assert whole.rows and questions.product_list(archive, obs_id, page=3).rows == whole.rows
+    nothing = questions.ProductFilters(suffixes=("no-such-suffix",))
+    empty = questions.product_list(archive, obs_id, filters=nothing, page=2)
+    assert (empty.rows, empty.total) == ([], 0)

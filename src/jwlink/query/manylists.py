@@ -44,7 +44,7 @@ _BY_OBSID = "SELECT obsid, obs_id FROM observations WHERE obsid IN ({marks})"
 
 # Per observation (root): its association type, whether it lists Level 3
 # science, whether per-source files of it are known (what
-# `jwlink.query.questions._rule_case` asks one observation at a time).
+# `jwlink.query.productlist.list_rule_case` asks one observation at a time).
 _ROOT_FACTS = (
     "(SELECT a.asn_type FROM products q JOIN asn_outputs ao ON ao.name = q.name "
     "JOIN associations a ON a.name = ao.association WHERE q.obs_id = r.root "

@@ -220,7 +220,8 @@ def list_rule_case(store: SqlStore, obs_id: str) -> tuple[str, list[Any]]:
     """Return the MRP policy as SQL for one observation's list, and its parameters.
 
     The `rule_case` of `product_list_sql` (`jwlink.core.mrp.sql_case`), the
-    observation's facts decided first, as `jwlink.query.questions` decides them.
+    observation's facts (its association type, whether it has Level 3
+    science, whether a source-based id is concrete) decided first.
     """
     asn = store.execute(_ASN_TYPE_SQL, (obs_id,))
     has_l3 = bool(store.execute(_HAS_L3_SQL, (obs_id,)))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jwlink.core.mrp import MRP_RULE_IDS, RULES, explain, sql_case
+from jwlink.core.mrp import MRP_RULE_IDS, RULES, explain
 from jwlink.errors import InvalidQuery
 from jwlink.query import names
 from jwlink.query.lineage import DIRECTIONS, Lineage, check_kinds, impact_sql, lineage_sql
@@ -14,6 +14,7 @@ from jwlink.query.productlist import (
     MRP_LABEL,
     ListedRow,
     ProductList,
+    list_rule_case,
     listed_row,
     mast_row,
     product_list_sql,
@@ -66,16 +67,6 @@ def observation_of(store: SqlStore, name: str) -> tuple[str, str]:
     if not obsid:
         raise names.not_found(store, name)
     return key, str(obsid[0][0])
-
-
-def _asn_type(store: SqlStore, obs_id: str) -> str | None:
-    rows = store.execute(
-        "SELECT a.asn_type FROM products p JOIN asn_outputs ao ON ao.name = p.name "
-        "JOIN associations a ON a.name = ao.association WHERE p.obs_id = ? "
-        "ORDER BY a.asn_type LIMIT 1",
-        (obs_id,),
-    )
-    return rows[0][0] if rows else None
 
 
 @dataclass(frozen=True)
@@ -168,7 +159,7 @@ def product_list(
     """
     with store.snapshot():
         obs_id, obsid = observation_of(store, name)
-        rule_case, rule_params = _rule_case(store, obs_id)
+        rule_case, rule_params = list_rule_case(store, obs_id)
         where, where_params = (filters or ProductFilters()).sql()
         paged = page_size is not None
         stored = listing_is_stored(store, obs_id)
@@ -178,7 +169,9 @@ def product_list(
             params += [page_size, (page - 1) * page_size]
         listed = [listed_row(r) for r in store.execute(sql, params)]
         total = listed[0].total if listed else 0
-        if not listed and page > 1:  # past the end: the count still says how many there are
+        # Past the end of a paged list: the count still says how many there
+        # are. (Unpaged, the page is ignored and an empty answer counts 0.)
+        if not listed and page > 1 and page_size is not None:
             count_sql = product_list_sql(
                 all_duplicates, rule_case, where, store.collate, True, stored
             )
@@ -213,24 +206,6 @@ def _listed_row(listed: ListedRow, obsid: str) -> dict[str, Any]:
     row.pop("brought_in")
     row.pop("location")
     return row
-
-
-def _rule_case(store: SqlStore, obs_id: str) -> tuple[str, list[Any]]:
-    """Return the MRP policy as SQL for one observation's list (`jwlink.core.mrp.sql_case`)."""
-    has_l3 = bool(
-        store.execute(
-            "SELECT 1 FROM products WHERE obs_id = ? AND level = '3' AND product_type = 'SCIENCE'",
-            (obs_id,),
-        )
-    )
-    concrete = "{source_id}" in obs_id and bool(
-        store.execute(
-            "SELECT 1 FROM products WHERE obs_id = ? AND level = '3' AND name NOT LIKE ?",
-            (obs_id, "%{%"),
-        )
-    )
-    truth = {True: "1 = 1", False: "1 = 0"}
-    return sql_case(_asn_type(store, obs_id), truth[has_l3], truth[concrete])
 
 
 _EXCLUSIVE = "UPPER(data_rights) IN ('EXCLUSIVE_ACCESS', 'RESTRICTED', 'PROPRIETARY')"
@@ -395,7 +370,7 @@ def mrp(store: SqlStore, name: str) -> MrpResult:
     """Return the minimum recommended products of an observation, explained."""
     with store.snapshot():
         obs_id, _ = observation_of(store, name)
-        rule_case, rule_params = _rule_case(store, obs_id)
+        rule_case, rule_params = list_rule_case(store, obs_id)
         stored = listing_is_stored(store, obs_id)
         sql = product_list_sql(False, rule_case, "1 = 1", store.collate, stored=stored)
         listed = [listed_row(r) for r in store.execute(sql, [obs_id, *rule_params])]
