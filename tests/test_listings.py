@@ -38,8 +38,8 @@ from jwlink.core.model import (
 )
 from jwlink.ingest import ingest
 from jwlink.query import manylists
-from jwlink.query.productlist import product_list_sql
-from jwlink.query.questions import _rule_case, listing_is_stored, product_list
+from jwlink.query.productlist import list_rule_case, product_list_sql
+from jwlink.query.questions import listing_is_stored, product_list
 from jwlink.store import SqlStore, open_store
 
 FILTERS = (
@@ -55,7 +55,7 @@ def _observations(store: SqlStore) -> list[str]:
 
 
 def _one(store: SqlStore, obs_id: str, stored: bool, where: str, params: list[Any]) -> list[Any]:
-    rule_case, rule_params = _rule_case(store, obs_id)
+    rule_case, rule_params = list_rule_case(store, obs_id)
     sql = product_list_sql(False, rule_case, where, store.collate, True, stored)
     return store.execute(sql, [obs_id, *rule_params, *params, 1_000_000, 0])
 

@@ -14,7 +14,7 @@ from member_kinds import EXPECTED_L2, EXPECTED_L3
 from jwlink.ingest import ingest
 from jwlink.query import questions
 from jwlink.query.lineage import impact_sql, lineage_sql
-from jwlink.query.productlist import product_list_sql
+from jwlink.query.productlist import asn_type_of, product_list_sql
 from jwlink.readers import read_association
 from jwlink.store import open_store
 
@@ -265,6 +265,6 @@ def test_sql_and_python_policies_agree(catalogs):
         for (obs_id,) in store.execute("SELECT obs_id FROM observations"):
             raw = store.execute(product_list_sql(False, collate=store.collate), (obs_id,))
             rows = [mast_row(r, "0") for r in raw]
-            python = {d.name: d.rule for d in explain(rows, questions._asn_type(store, obs_id))}
+            python = {d.name: d.rule for d in explain(rows, asn_type_of(store, obs_id))}
             sql = {e["name"]: e["rule"] for e in questions.mrp(store, obs_id).explain}
             assert python == sql, obs_id

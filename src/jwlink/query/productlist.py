@@ -32,6 +32,7 @@ __all__ = [
     "ListedRow",
     "ProductFacts",
     "ProductList",
+    "asn_type_of",
     "list_rule_case",
     "listed_row",
     "product_columns",
@@ -223,11 +224,16 @@ def list_rule_case(store: SqlStore, obs_id: str) -> tuple[str, list[Any]]:
     observation's facts (its association type, whether it has Level 3
     science, whether a source-based id is concrete) decided first.
     """
-    asn = store.execute(_ASN_TYPE_SQL, (obs_id,))
     has_l3 = bool(store.execute(_HAS_L3_SQL, (obs_id,)))
     concrete = "{source_id}" in obs_id and bool(store.execute(_CONCRETE_SQL, (obs_id, "%{%")))
     truth = {True: "1 = 1", False: "1 = 0"}
-    return sql_case(asn[0][0] if asn else None, truth[has_l3], truth[concrete])
+    return sql_case(asn_type_of(store, obs_id), truth[has_l3], truth[concrete])
+
+
+def asn_type_of(store: SqlStore, obs_id: str) -> str | None:
+    """Return the type of the association whose products the observation owns, if any."""
+    rows = store.execute(_ASN_TYPE_SQL, (obs_id,))
+    return rows[0][0] if rows else None
 
 
 # Short descriptions by suffix, in the words of the JWST product docs.
