@@ -165,7 +165,7 @@ def test_a_jwst_looking_name_the_grammar_refuses_is_reported(store, tmp_path):
 
 def test_an_unexpected_failure_in_one_file_does_not_end_the_batch(store, tmp_path, monkeypatch):
     """A bug in a reader (simulated here) is reported against its file; the rest land."""
-    import jwlink.ingest.run as run
+    import jwlink.ingest.reading as run
 
     real = run.read_association
 

@@ -114,6 +114,9 @@ class IngestReport:
     # The files being written, as (location, sha256): an interrupt between
     # their commit and their count is resolved by asking the catalog.
     _writing: list[tuple[str, str]] = field(default_factory=list, repr=False, compare=False)
+    # ``ingested`` before those files: their count is taken again from the
+    # catalog if an interrupt lands while they are written or counted.
+    _ingested_before: int = field(default=0, repr=False, compare=False)
 
     @property
     def ignored(self) -> int:
@@ -324,6 +327,7 @@ def _write_group(store: SqlStore, group: _Group, report: IngestReport) -> None:
     files = list(group.files)
     group.clear()
     report._writing = [(p.write.source, p.write.fingerprint or "") for p in files]
+    report._ingested_before = report.ingested
     outcome: list[Exception | None] | None = None
     if len(files) > 1:
         try:
@@ -336,7 +340,6 @@ def _write_group(store: SqlStore, group: _Group, report: IngestReport) -> None:
             _log.info("group of %d files written one by one: %s", len(files), err)
     if outcome is None:
         outcome = [_write_alone(store, p) for p in files]
-    report._writing = []
     for pending, failed in zip(files, outcome, strict=True):
         if failed is not None:
             report.errors.append((shown(pending.path), _problem(pending.path, failed)))
@@ -346,6 +349,8 @@ def _write_group(store: SqlStore, group: _Group, report: IngestReport) -> None:
         # an unknown one (NameInfo.suffix_known).
         if not pending.info.suffix_known:
             report.unknown_suffix.append(shown(pending.path))
+    # Counted: an interrupt from here on finds nothing in flight.
+    report._writing = []
 
 
 def _write_alone(store: SqlStore, pending: _Pending) -> Exception | None:
@@ -363,13 +368,18 @@ def _write_alone(store: SqlStore, pending: _Pending) -> Exception | None:
 
 
 def _count_in_flight(store: SqlStore, report: IngestReport, force: bool) -> None:
-    """Count the file an interrupt caught if its transaction had committed after all."""
+    """Count the files an interrupt caught by what the catalog committed of them.
+
+    The interrupt may land before their commit, after it, or while they
+    were being counted: the count restarts from before them.
+    """
     # With --force the fingerprint may have been recorded before this run:
-    # the file then stays uncounted (the catalog holds it either way).
-    if not force:
-        for location, sha256 in report._writing:
-            if store.fingerprint_of(location) == sha256:
-                report.ingested += 1
+    # such files then stay uncounted (the catalog holds them either way).
+    if report._writing and not force:
+        committed = sum(
+            store.fingerprint_of(location) == sha256 for location, sha256 in report._writing
+        )
+        report.ingested = report._ingested_before + committed
     report._writing = []
 
 
