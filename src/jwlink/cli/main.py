@@ -118,6 +118,13 @@ def main() -> None:
     show_default=True,
     help="Files written per transaction, their rows as one batch (1: a commit per file).",
 )
+@click.option(
+    "--hash-threads",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Threads hashing files of 1 MiB or more ahead of the one being linked "
+    "[default: one per core; 0: none].",
+)
 @ingest_db_option
 @json_option
 @errors_to_click
@@ -126,6 +133,7 @@ def ingest(
     force: bool,
     generate_associations: bool,
     files_per_commit: int,
+    hash_threads: int | None,
     db: str,
     as_json: bool,
 ) -> None:
@@ -139,7 +147,9 @@ def ingest(
     130).
     """
     try:
-        report = _ingest(paths, force, generate_associations, files_per_commit, db, as_json)
+        report = _ingest(
+            paths, force, generate_associations, (files_per_commit, hash_threads), db, as_json
+        )
     except KeyboardInterrupt as stop:
         # Only a loaded ingest module can have raised its IngestInterrupted;
         # an interrupt while the readers were still importing wrote nothing.
@@ -165,7 +175,7 @@ def _ingest(
     paths: tuple[str, ...],
     force: bool,
     generate_associations: bool,
-    group: int,
+    group: tuple[int, int | None],
     db: str,
     as_json: bool,
 ) -> IngestReport:
@@ -230,13 +240,15 @@ def _some(paths: list[str], shown: int = 5) -> str:
 
 
 def _ingest_with_progress(
-    catalog: Catalog, inputs: list[str], show: bool, force: bool, group: int
+    catalog: Catalog, inputs: list[str], show: bool, force: bool, group: tuple[int, int | None]
 ) -> IngestReport:
     from jwlink.ingest.run import ingest as run_ingest
     from jwlink.ingest.run import iter_files
 
     if not show:
-        return run_ingest(catalog.store, inputs, force=force, group_files=group)
+        return run_ingest(
+            catalog.store, inputs, force=force, group_files=group[0], threads=group[1]
+        )
     from rich.progress import Progress
 
     total = sum(1 for _ in iter_files(inputs))
@@ -247,7 +259,8 @@ def _ingest_with_progress(
             inputs,
             progress=lambda _: progress.advance(task),
             force=force,
-            group_files=group,
+            group_files=group[0],
+            threads=group[1],
         )
 
 

@@ -41,20 +41,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jwlink.errors import CatalogReadOnly, CatalogUnavailable, InputError, InvalidName, JwlinkError
+from jwlink.errors import CatalogReadOnly, CatalogUnavailable, InputError, JwlinkError
+from jwlink.ingest.ahead import Ahead, Look
 from jwlink.ingest.reading import (
-    claims,
     claims_jwst,
     classify,
     has_unknown_suffix,
     may_be_evidence,
-    named_as_evidence,
     read_file,
     read_parts,
     reader_for,
 )
-from jwlink.ingest.tree import fingerprint, iter_files, refusal, shown, walk
-from jwlink.naming import NameInfo, bare_name, describe
+from jwlink.ingest.tree import iter_files, shown, walk
+from jwlink.naming import NameInfo
 from jwlink.store.base import FileWrite, SqlStore
 
 __all__ = [
@@ -160,6 +159,7 @@ def ingest(
     progress: Callable[[Path], None] | None = None,
     force: bool = False,
     group_files: int = GROUP_FILES,
+    threads: int | None = None,
 ) -> IngestReport:
     """Ingest files and folders into the catalog.
 
@@ -177,6 +177,9 @@ def ingest(
         Files written per transaction, their rows as one batch
         (`SqlStore.write_files`); a group also closes one second
         (`GROUP_SECONDS`) after its first file. 1 commits every file alone.
+    threads : int, optional
+        Threads that look at and hash the files ahead of the one being
+        linked (`jwlink.ingest.ahead.Ahead`); default: one per core, 0: none.
 
     Returns
     -------
@@ -197,20 +200,21 @@ def ingest(
     before = _rows(store)
     group = _Group(group_files)
     try:
-        for path, root, location in walk(paths):
-            report.files += 1
-            if location in group.locations:
-                # Named twice: written once, then found unchanged, as in two runs.
-                _write_group(store, group, report)
-            pending = _read_guarded(store, path, (root, location), report, force)
-            if pending is not None:
-                if _alone(pending):
+        with Ahead(walk(paths), threads) as looks:
+            for found in looks:
+                report.files += 1
+                if found.location in group.locations:
+                    # Named twice: written once, then found unchanged, as in two runs.
                     _write_group(store, group, report)
-                group.add(pending)
-                if group.full():
-                    _write_group(store, group, report)
-            if progress is not None:
-                progress(path)
+                pending = _read_guarded(store, found, report, force)
+                if pending is not None:
+                    if _alone(pending):
+                        _write_group(store, group, report)
+                    group.add(pending)
+                    if group.full():
+                        _write_group(store, group, report)
+                if progress is not None:
+                    progress(found.path)
         _write_group(store, group, report)
         # Also drains visits an earlier, interrupted run left queued.
         store.link_guide_stars()
@@ -293,19 +297,15 @@ def _alone(pending: _Pending) -> bool:
 
 
 def _read_guarded(
-    store: SqlStore, path: Path, where: tuple[str, str], report: IngestReport, force: bool
+    store: SqlStore, found: Look, report: IngestReport, force: bool
 ) -> _Pending | None:
-    """Read one file; a failure of the file is recorded, one of the catalog raised.
-
-    ``where`` is the real path of the folder it was found under, and its
-    `location_of` (`walk`).
-    """
+    """Read one file looked at; a failure of the file is recorded, one of the catalog raised."""
     try:
-        return _read_one(store, path, where, report, force)
+        return _read_one(store, found, report, force)
     except (CatalogReadOnly, CatalogUnavailable):
         raise
     except Exception as err:  # noqa: BLE001 - one file's surprise must not end the batch
-        report.errors.append((shown(path), _problem(path, err)))
+        report.errors.append((shown(found.path), _problem(found.path, err)))
         return None
 
 
@@ -397,46 +397,24 @@ def _count_added(store: SqlStore, before: tuple[int, int], report: IngestReport)
     report.products, report.links = after[0] - before[0], after[1] - before[1]
 
 
-def _read_one(
-    store: SqlStore, path: Path, where: tuple[str, str], report: IngestReport, force: bool
-) -> _Pending | None:
-    root, location = where
-    try:
-        info: NameInfo | None = describe(path.name)  # the one parse of this file's name
-    except InvalidName:
-        info = None
-    # Before any byte is read (the sniffs of reader_for read): a FIFO must not
-    # block, a link must not lead out of the folder.
-    refused = None if info is None else refusal(path, root)
-    if info is not None and refused is not None:
-        skipped, reason = refused
-        if not named_as_evidence(info):
-            report.passed_over.append(shown(path))  # unread, as it would be if regular
-        elif skipped:
-            report.skipped.append((shown(path), reason))
-        else:
-            raise InputError(shown(path), reason)
-        return None
-    reader = None if info is None else reader_for(path, info)
-    if reader is None and path.name[:2].lower() == "jw":
-        # A JWST-looking name that the grammar refuses (a newline, a bidi mark,
-        # a trailing space) is a problem to report, not a file to pass over.
-        try:
-            bare_name(path.name)
-        except InvalidName as err:
-            raise InputError(shown(path), f"file name refused: {err}") from err
-    if info is None or reader is None or not claims(path, reader, info):
+def _read_one(store: SqlStore, found: Look, report: IngestReport, force: bool) -> _Pending | None:
+    """Take a file's look: report it, or read and link it unless the catalog holds its bytes."""
+    path = found.path
+    if found.outcome == "passed_over":
         report.passed_over.append(shown(path))
         return None
-    if shown(Path(location)) != location:
-        # The catalog holds text: a name in another encoding cannot be stored
-        # as it is, and a mangled one would no longer find the file.
-        raise InputError(shown(path), "its path is not UTF-8 text (rename the file or folder)")
-    sha256, size, mtime_ns = fingerprint(path)
-    if not force and store.fingerprint_of(location) == sha256:
+    if found.outcome == "skipped":
+        report.skipped.append((shown(path), found.reason))
+        return None
+    if found.error is not None:
+        raise found.error
+    assert found.info is not None and found.reader is not None  # outcome "read"
+    sha256, size, mtime_ns = found.sha256, found.size, found.mtime_ns
+    if not force and store.fingerprint_of(found.location) == sha256:
         report.unchanged += 1
         # Same bytes, maybe a new time: recorded, so serving need not re-hash it.
-        store.record_stat(location, sha256, size, mtime_ns)
+        store.record_stat(found.location, sha256, size, mtime_ns)
         return None
-    parts = read_parts(path, reader, sha256, size, info, location)
-    return _Pending(path, FileWrite(parts, location, sha256, reader, size, mtime_ns), info)
+    parts = read_parts(path, found.reader, sha256, size, found.info, found.location)
+    write = FileWrite(parts, found.location, sha256, found.reader, size, mtime_ns)
+    return _Pending(path, write, found.info)

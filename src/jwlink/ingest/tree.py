@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -124,8 +125,16 @@ def _kind_refusal(mode: int) -> tuple[bool, str] | None:
     return True, f"{file_kind(mode)}, not a regular file: skipped, never opened"
 
 
-def fingerprint(path: Path) -> tuple[str, int, int]:
+def fingerprint(path: Path, stop: threading.Event | None = None) -> tuple[str, int, int]:
     """Return a file's SHA-256, size and modification time (ns), read through one descriptor.
+
+    Parameters
+    ----------
+    path : Path
+        A file `refusal` let through.
+    stop : threading.Event, optional
+        Checked between chunks: once set, the hash ends (an `InputError`),
+        so an interrupted ingest does not wait for a big file's last byte.
 
     Raises
     ------
@@ -139,6 +148,8 @@ def fingerprint(path: Path) -> tuple[str, int, int]:
     with open_regular(path) as handle:
         before = os.fstat(handle.fileno())
         while chunk := handle.read(1 << 20):
+            if stop is not None and stop.is_set():
+                raise InputError(shown(path), "not hashed: the ingest stopped")
             digest.update(chunk)
             size += len(chunk)
         after = os.fstat(handle.fileno())
