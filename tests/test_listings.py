@@ -176,11 +176,11 @@ def test_catalog_made_before_listings_migrates_and_reads_live(
     obs = _observations(store)
     lists = {o: product_list(store, o).as_dict() for o in obs}
     store.close()
-    # Back to what the release before wrote: no listing tables, no migration row.
+    # Back to what the release before wrote: no listing tables, no migration rows.
     with sqlite3.connect(path) as raw:
         raw.executescript(
-            "DROP TABLE listings; DROP TABLE listing_queue; "
-            "DELETE FROM jwlink_migrations WHERE name = '0009_listings';"
+            "DROP TABLE listings; DROP TABLE listing_queue; DROP TABLE listing_policy; "
+            "DELETE FROM jwlink_migrations WHERE name IN ('0009_listings', '0011_listing_mrp');"
         )
     store = open_store(str(path))
     try:

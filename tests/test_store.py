@@ -31,6 +31,7 @@ def test_migrations_apply_once(store):
         "0008_program_observations",
         "0009_listings",
         "0010_input_stat",
+        "0011_listing_mrp",
     ]
 
 

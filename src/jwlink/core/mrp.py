@@ -9,13 +9,25 @@ and its id is the explanation.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any
 
 from jwlink.core.pipeline_modes import LEVEL2, combined_science
 
-__all__ = ["MRP_RULE_IDS", "RULES", "Decision", "Rule", "decide", "explain", "sql_case"]
+__all__ = [
+    "MRP_RULE_IDS",
+    "RULES",
+    "Decision",
+    "Rule",
+    "decide",
+    "explain",
+    "fingerprint",
+    "sql_case",
+]
 
 _ANCILLARY_TYPES = frozenset(
     {"AUXILIARY", "INFO", "PREVIEW", "THUMBNAIL", "REFERENCE", "ENGINEERING", "CALIBRATION"}
@@ -253,3 +265,29 @@ def sql_case(
             branches.append(f"WHEN {when} THEN '{rule.id}'")
             params += local
     return "CASE " + " ".join(branches) + " END", params
+
+
+@cache
+def fingerprint() -> str:
+    """Return a digest of the policy: `RULES` and the SQL that applies them.
+
+    A catalog that keeps each listed product's MRP decision
+    (`jwlink.store.listings`) records the digest of the policy that
+    decided; a catalog recording another one (written by a jwlink with
+    other rules, or by a translation into SQL since changed) has its
+    decisions made again, never served.
+
+    Returns
+    -------
+    str
+        Hexadecimal SHA-256, the same for the same rules in any process.
+    """
+
+    def plain(value: Any) -> Any:
+        # Sets in a stable order: a frozenset's iteration order varies between processes.
+        return sorted(value) if isinstance(value, frozenset) else value
+
+    rules = [{k: plain(v) for k, v in asdict(rule).items()} for rule in RULES]
+    case, params = sql_case(None, "has_l3", "concrete", asn_type_column="asn_type")
+    text = json.dumps([rules, sorted(MRP_RULE_IDS), case, params], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()

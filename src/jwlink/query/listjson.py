@@ -14,7 +14,12 @@ import json
 from dataclasses import dataclass
 
 from jwlink.query.productlist import list_rule_case, product_list_sql
-from jwlink.query.questions import ProductFilters, listing_is_stored, observation_of
+from jwlink.query.questions import (
+    ProductFilters,
+    listing_is_stored,
+    mrp_is_kept,
+    observation_of,
+)
 from jwlink.query.rowjson import RenderedRows, rendered_columns, rendered_rows
 from jwlink.store import SqlStore
 
@@ -80,8 +85,9 @@ def product_list_json(
         paged = page_size is not None
         stored = listing_is_stored(store, obs_id)
         columns = rendered_columns(store.backend, _PARENT)
+        kept = mrp_is_kept(store, filters, stored)
         sql = product_list_sql(
-            all_duplicates, rule_case, where, store.collate, paged, stored, columns
+            all_duplicates, rule_case, where, store.collate, paged, stored, columns, kept
         )
         params = [obs_id, *rule_params, *where_params]
         if page_size is not None:

@@ -28,7 +28,7 @@ from jwlink.query.productlist import (
 from jwlink.query.questions import inherit_rights
 from jwlink.query.rowjson import RenderedRows, rendered_columns, rendered_rows
 from jwlink.store import SqlStore
-from jwlink.store.listings import ORDER_SQL, paths_sql
+from jwlink.store.listings import ORDER_SQL, ROOT_FACTS, paths_sql
 
 __all__ = [
     "MAST_KEYS",
@@ -41,20 +41,6 @@ __all__ = [
 
 # Observations resolved from MAST's numeric Product Group IDs, all at once.
 _BY_OBSID = "SELECT obsid, obs_id FROM observations WHERE obsid IN ({marks})"
-
-# Per observation (root): its association type, whether it lists Level 3
-# science, whether per-source files of it are known (what
-# `jwlink.query.productlist.list_rule_case` asks one observation at a time).
-_ROOT_FACTS = (
-    "(SELECT a.asn_type FROM products q JOIN asn_outputs ao ON ao.name = q.name "
-    "JOIN associations a ON a.name = ao.association WHERE q.obs_id = r.root "
-    "ORDER BY a.asn_type LIMIT 1) AS asn_type, "
-    "CASE WHEN EXISTS (SELECT 1 FROM products q WHERE q.obs_id = r.root AND q.level = '3' "
-    "AND q.product_type = 'SCIENCE') THEN 1 ELSE 0 END AS has_l3, "
-    "CASE WHEN r.root LIKE '%{source\\_id}%' ESCAPE '\\' AND EXISTS (SELECT 1 FROM products q "
-    "WHERE q.obs_id = r.root AND q.level = '3' AND q.name NOT LIKE '%{%') "
-    "THEN 1 ELSE 0 END AS concrete"
-)
 
 
 def _listed(
@@ -99,7 +85,7 @@ def product_lists_sql(count: int, rule_case: str, collate: str, columns: str | N
     return (
         paths_sql(collate, roots=roots)
         + f""",
-facts AS MATERIALIZED (SELECT r.root, r.pos, r.parent, {_ROOT_FACTS} FROM asked r),
+facts AS MATERIALIZED (SELECT r.root, r.pos, r.parent, {ROOT_FACTS} FROM asked r),
 each AS (
     SELECT k.name, k.via, k.kind, k.role, k.rank, 0 AS position, f.pos, f.parent, f.asn_type,
            f.has_l3, f.concrete
@@ -126,7 +112,7 @@ def stored_lists_sql(count: int, rule_case: str, columns: str | None = None) -> 
     return f"""
 WITH asked(root, pos, parent, first, last) AS (VALUES {roots}),
 roots AS MATERIALIZED (
-    SELECT r.root, r.pos, r.parent, r.first, r.last, {_ROOT_FACTS} FROM asked r
+    SELECT r.root, r.pos, r.parent, r.first, r.last, {ROOT_FACTS} FROM asked r
 ),
 picked AS (
     SELECT l.name, l.via, l.kind, l.role, l.rank, l.position, r.pos, r.parent, r.asn_type,

@@ -58,6 +58,13 @@ picked AS (
 ),
 stored AS (SELECT COUNT(*) AS total FROM listings WHERE obs_id = (SELECT root FROM roots))
 """
+# The rows a kept list flags MRP: a range of the partial index ``listings_mrp``.
+_LISTED_MRP = """
+picked AS (
+    SELECT name, via, kind, role, rank, position FROM listings
+    WHERE obs_id = (SELECT root FROM roots) AND mrp
+)
+"""
 
 
 class ProductFacts(NamedTuple):
@@ -144,6 +151,7 @@ def product_list_sql(
     paged: bool = False,
     stored: bool = False,
     columns: str | None = None,
+    mrp_kept: bool = False,
 ) -> str:
     """Return the statement listing an observation's products with their paths.
 
@@ -177,12 +185,19 @@ def product_list_sql(
         Select these columns of ``listed`` (constant SQL, such as
         `jwlink.query.rowjson.rendered_columns`) before the total, instead
         of the path, product and observation columns and the rule.
+    mrp_kept : bool
+        With ``stored``: read only the rows the stored list flags MRP (the
+        partial index ``listings_mrp``), not every row to decide its rule.
+        Only for a ``where`` that keeps MRP rows only, over a catalog whose
+        flags this policy decided (`jwlink.store.listings.policy_is_current`);
+        the rows and the total are the same.
     """
     fields = ", ".join(PRODUCT_FIELDS)
     stored = stored and not all_duplicates  # the stored list holds each file once
-    unfiltered = where == "1 = 1"
+    unfiltered = where == "1 = 1" and not mrp_kept
     if stored:
-        ctes, position, order = ONE_ROOT + _LISTED, "x.position", "position"
+        listed = _LISTED_MRP if mrp_kept else _LISTED
+        ctes, position, order = ONE_ROOT + listed, "x.position", "position"
         # The stored count is the rows' (each joined a product when computed,
         # and products are never deleted); a filter must count what it keeps.
         total = "(SELECT total FROM stored)" if unfiltered else "COUNT(*) OVER ()"

@@ -22,9 +22,10 @@ from jwlink.query.productlist import (
 )
 from jwlink.store import SqlStore
 from jwlink.store.chunks import marks
+from jwlink.store.listings import policy_is_current
 
 __all__ = ["Impact", "MrpResult", "ProductFilters", "impact", "lineage", "mrp",
-           "inherit_rights", "listing_is_stored", "observation_of", "product_list",
+           "inherit_rights", "listing_is_stored", "mrp_is_kept", "observation_of", "product_list",
            "program_product_list", "program_rights", "resolve"]  # fmt: skip
 
 
@@ -163,7 +164,10 @@ def product_list(
         where, where_params = (filters or ProductFilters()).sql()
         paged = page_size is not None
         stored = listing_is_stored(store, obs_id)
-        sql = product_list_sql(all_duplicates, rule_case, where, store.collate, paged, stored)
+        kept = mrp_is_kept(store, filters, stored)
+        sql = product_list_sql(
+            all_duplicates, rule_case, where, store.collate, paged, stored, mrp_kept=kept
+        )
         params = [obs_id, *rule_params, *where_params]
         if page_size is not None:
             params += [page_size, (page - 1) * page_size]
@@ -173,7 +177,7 @@ def product_list(
         # are. (Unpaged, the page is ignored and an empty answer counts 0.)
         if not listed and page > 1 and page_size is not None:
             count_sql = product_list_sql(
-                all_duplicates, rule_case, where, store.collate, True, stored
+                all_duplicates, rule_case, where, store.collate, True, stored, mrp_kept=kept
             )
             probe = [listed_row(r) for r in store.execute(count_sql, [*params[:-2], 1, 0])]
             total = probe[0].total if probe else 0
@@ -186,6 +190,17 @@ def product_list(
 def listing_is_stored(store: SqlStore, obs_id: str) -> bool:
     """Whether the catalog keeps an up-to-date list of the observation (not queued)."""
     return not store.execute("SELECT 1 FROM listing_queue WHERE obs_id = ?", (obs_id,))
+
+
+def mrp_is_kept(store: SqlStore, filters: ProductFilters | None, stored: bool) -> bool:
+    """Whether a page of MRP rows only may read a stored list's MRP flags (`product_list_sql`).
+
+    For a list that is stored (`listing_is_stored`), a filter keeping MRP
+    rows only, and flags this policy decided
+    (`jwlink.store.listings.policy_is_current`): then the page reads the
+    rows its index says are MRP instead of deciding every row of the list.
+    """
+    return stored and filters is not None and filters.mrp_only and policy_is_current(store)
 
 
 def inherit_rights(store: SqlStore, rows: Sequence[dict[str, Any]]) -> None:

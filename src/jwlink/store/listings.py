@@ -17,6 +17,18 @@ could hold, a link into a product it holds, a member of it, or an
 observation whose level orders its rows. Catalog rows are only ever added
 or updated, never deleted, so a change is always one of the rows a file
 writes; `queue_listings` maps those to the observations they reach.
+
+Each kept row also says whether the MRP policy recommends it (``mrp``,
+migration 0011), decided when the list is computed by the SQL the read side
+decides with (`jwlink.core.mrp.sql_case` over each observation's
+`ROOT_FACTS`): the MRP page of a kept list is then a range scan of the
+partial index ``listings_mrp``, not a decision per row of the list. The
+facts a decision reads (the product's columns, its path, its observation's
+products and association) are rows whose changes queue the list already.
+The catalog records which policy decided (``listing_policy``, the digest
+`jwlink.core.mrp.fingerprint`): flags another policy decided are never
+read (`policy_is_current`), and a refresh that finds another policy's
+digest queues every list again before it computes any.
 """
 
 from __future__ import annotations
@@ -25,6 +37,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
 
+from jwlink.core.mrp import MRP_RULE_IDS, fingerprint, sql_case
 from jwlink.store.chunks import chunked, marks
 
 __all__ = [
@@ -33,7 +46,9 @@ __all__ = [
     "ONE_ROOT",
     "ORDER_SQL",
     "QUEUE_LISTING",
+    "ROOT_FACTS",
     "paths_sql",
+    "policy_is_current",
     "queue_listings",
     "refresh_listings",
 ]
@@ -133,20 +148,61 @@ def paths_sql(collate: str, every_path: bool = False, roots: str = ONE_ROOT) -> 
     return roots + _PATHS + (_EVERY if every_path else _BEST).format(collate=collate)
 
 
-def _refresh_sql(collate: str, count: int) -> str:
-    """INSERT the listings of ``count`` observations: bind each obs_id once."""
+# Per observation (``r.root``): the facts the MRP policy asks of it
+# (`jwlink.core.mrp.sql_case`): its association type, whether it holds Level
+# 3 science, whether per-source files of it are known (a source-based id:
+# ``{source_id}`` in it, case and all, as `jwlink.query.productlist` asks).
+ROOT_FACTS = (
+    "(SELECT a.asn_type FROM products q JOIN asn_outputs ao ON ao.name = q.name "
+    "JOIN associations a ON a.name = ao.association WHERE q.obs_id = r.root "
+    "ORDER BY a.asn_type LIMIT 1) AS asn_type, "
+    "CASE WHEN EXISTS (SELECT 1 FROM products q WHERE q.obs_id = r.root AND q.level = '3' "
+    "AND q.product_type = 'SCIENCE') THEN 1 ELSE 0 END AS has_l3, "
+    "CASE WHEN REPLACE(r.root, '{source_id}', '') <> r.root AND EXISTS (SELECT 1 FROM products q "
+    "WHERE q.obs_id = r.root AND q.level = '3' AND q.name NOT LIKE '%{%') "
+    "THEN 1 ELSE 0 END AS concrete"
+)
+
+
+def _refresh_sql(collate: str, count: int) -> tuple[str, list[Any]]:
+    """INSERT the listings of ``count`` observations; bind each obs_id once, then the params.
+
+    Each row's ``mrp`` is the policy's decision as the read side makes it:
+    the same `sql_case` over the same facts of its observation.
+    """
     order = ORDER_SQL.format(collate=collate)
     roots = "WITH roots(root) AS (VALUES " + ", ".join(["(CAST(? AS TEXT))"] * count) + "),"
-    return (
+    rule, params = sql_case(None, "f.has_l3 = 1", "f.concrete = 1", asn_type_column="f.asn_type")
+    recommended = sorted(MRP_RULE_IDS)
+    sql = (
         paths_sql(collate, roots=roots)
-        + ", levelled AS (SELECT x.root, x.name, x.via, x.kind, x.role, x.rank, "
-        f"{CALIB_LEVEL_SQL} AS calib_level "
-        "FROM picked x JOIN products p ON p.name = x.name "
+        + f", facts AS MATERIALIZED (SELECT r.root, {ROOT_FACTS} FROM roots r), "
+        "levelled AS (SELECT x.root, x.name, x.via, x.kind, x.role, x.rank, "
+        f"{CALIB_LEVEL_SQL} AS calib_level, "
+        f"({rule}) IN ({marks(len(recommended))}) AS mrp "
+        "FROM picked x JOIN products p ON p.name = x.name JOIN facts f ON f.root = x.root "
         "LEFT JOIN observations o ON o.obs_id = COALESCE(p.obs_id, x.via)) "
-        "INSERT INTO listings (obs_id, position, name, via, kind, role, rank) "
+        "INSERT INTO listings (obs_id, position, name, via, kind, role, rank, mrp) "
         f"SELECT root, ROW_NUMBER() OVER (PARTITION BY root ORDER BY {order}), "
-        "name, via, kind, role, rank FROM levelled"
+        "name, via, kind, role, rank, mrp FROM levelled"
     )
+    return sql, [*params, *recommended]
+
+
+# The policy whose decisions the kept lists hold: one row, named.
+_POLICY = "mrp"
+_POLICY_SQL = "SELECT fingerprint FROM listing_policy WHERE name = ?"
+_RECORD_POLICY = (
+    "INSERT INTO listing_policy (name, fingerprint) VALUES (?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint"
+)
+# Every list, as migration 0009 queued them (``WHERE true``: SQLite's parser
+# needs it between an INSERT's SELECT and its ON CONFLICT).
+_QUEUE_EVERY_LIST = (
+    "INSERT INTO listing_queue (obs_id) SELECT obs_id FROM (SELECT obs_id FROM observations "
+    "UNION SELECT obs_id FROM products WHERE obs_id IS NOT NULL) every WHERE true "
+    "ON CONFLICT (obs_id) DO NOTHING"
+)
 
 
 # DO UPDATE, as for the guide-star queue: a writer waits for a refresh holding
@@ -231,6 +287,31 @@ def queue_listings(
         store._executemany(QUEUE_LISTING, [(o,) for o in sorted(reached)])
 
 
+def policy_is_current(store: ListingStore) -> bool:
+    """Whether the kept lists' MRP flags were decided by this jwlink's policy.
+
+    Only then may a reader take a kept list's ``mrp`` for the decision; a
+    catalog last refreshed by a jwlink with other rules (or never since
+    migration 0011) is read by deciding each row, as a queued list is.
+    """
+    rows = store.execute(_POLICY_SQL, (_POLICY,))
+    return bool(rows) and rows[0][0] == fingerprint()
+
+
+def _keep_policy(store: ListingStore) -> None:
+    """In a write transaction: queue every list again if another policy decided the kept ones.
+
+    The policy row is locked (PostgreSQL) for the rest of the transaction,
+    so no other refresh records its policy while this one keeps lists
+    decided by this one.
+    """
+    rows = store._execute(_POLICY_SQL + store.lock_rows, (_POLICY,))
+    if rows and rows[0][0] == fingerprint():
+        return
+    store._execute(_QUEUE_EVERY_LIST)
+    store._execute(_RECORD_POLICY, (_POLICY, fingerprint()))
+
+
 def refresh_listings(store: ListingStore, chunk: int = 500) -> int:
     """Recompute every queued observation's listing; return how many were recomputed.
 
@@ -239,10 +320,18 @@ def refresh_listings(store: ListingStore, chunk: int = 500) -> int:
     statements' overhead dominated on PostgreSQL). The chunk's queue rows are
     locked and deleted before its lists are computed, so a writer that queues
     one again meanwhile waits, and its queue row outlives this refresh.
+
+    A catalog whose kept MRP flags another policy decided (`policy_is_current`)
+    has every list queued first, and this policy recorded; each chunk checks
+    again, under the policy row's lock, in case a refresh by another jwlink
+    recorded its own meanwhile.
     """
     done = 0
+    if not policy_is_current(store):
+        store._retrying(lambda: _keep_policy(store))
 
     def work() -> int:
+        _keep_policy(store)
         rows = store._execute(
             f"SELECT obs_id FROM listing_queue ORDER BY obs_id {store.collate} "
             f"LIMIT {int(chunk)}{store.lock_rows}"
@@ -254,7 +343,8 @@ def refresh_listings(store: ListingStore, chunk: int = 500) -> int:
         store._execute(f"DELETE FROM listing_queue WHERE obs_id IN ({slots})", chosen)
         with store.keyed():
             store._execute(f"DELETE FROM listings WHERE obs_id IN ({slots})", chosen)
-        store._execute(_refresh_sql(store.collate, len(chosen)), chosen)
+        sql, params = _refresh_sql(store.collate, len(chosen))
+        store._execute(sql, [*chosen, *params])
         return len(chosen)
 
     while store.execute("SELECT 1 FROM listing_queue LIMIT 1"):

@@ -111,6 +111,19 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "0010_input_stat",
         "ALTER TABLE inputs ADD COLUMN size BIGINT;ALTER TABLE inputs ADD COLUMN mtime_ns BIGINT",
     ),
+    # Each kept row's MRP decision, so the MRP page of a kept list is a range
+    # of the partial index (jwlink.store.listings), and the digest of the
+    # policy that decided. Rows kept before say FALSE, and no policy is
+    # recorded: their flags are not read (their MRP pages decide each row,
+    # as before) until the next refresh queues every list again and
+    # records the policy. Their lists, which do not depend on the policy,
+    # are still read from the index meanwhile.
+    (
+        "0011_listing_mrp",
+        "ALTER TABLE listings ADD COLUMN mrp BOOLEAN NOT NULL DEFAULT FALSE;"
+        "CREATE INDEX listings_mrp ON listings (obs_id, position) WHERE mrp;"
+        "CREATE TABLE listing_policy (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL)",
+    ),
 )
 CREATE_MIGRATIONS = (
     "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"
