@@ -27,7 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jwlink.errors import InputError
-from jwlink.ingest import ahead as ingest_ahead
+from jwlink.ingest import looks as ingest_looks
 from jwlink.ingest.evidence import read_folder
 from jwlink.ingest.run import ingest
 from jwlink.readers import regular
@@ -253,7 +253,7 @@ def test_a_fifo_swapped_in_after_the_check_is_refused_not_waited_on(
     fifo = root / "obs" / FITS
     os.mkfifo(fifo)
     # The check said "regular file"; then the FIFO came: the open must not block.
-    monkeypatch.setattr(ingest_ahead, "refusal", lambda path, root: None)
+    monkeypatch.setattr(ingest_looks, "refusal", lambda path, root: None)
     with unblocking(fifo) as released:
         report = ingest(store, [root])
     assert not released, "ingest blocked on the FIFO"

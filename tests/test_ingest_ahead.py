@@ -21,6 +21,7 @@ import pytest
 from conftest import dump
 
 import jwlink.ingest.ahead as ahead
+import jwlink.ingest.looks as looks
 from jwlink.errors import InputError
 from jwlink.ingest import ingest
 from jwlink.ingest.run import IngestInterrupted
@@ -79,13 +80,13 @@ def test_threads_write_the_catalog_and_report_the_loop_alone_writes(
 ) -> None:
     big = _folder(data, tmp_path / "in")
     hashed_on: dict[str, str] = {}
-    real = ahead.fingerprint
+    real = looks.fingerprint
 
     def watched(path: Path, stop: threading.Event | None = None) -> tuple[str, int, int]:
         hashed_on[path.name] = threading.current_thread().name
         return real(path, stop)
 
-    monkeypatch.setattr(ahead, "fingerprint", watched)
+    monkeypatch.setattr(looks, "fingerprint", watched)
     threaded_report, threaded = _run(two_urls[0], tmp_path / "in", threads=2)
     assert {hashed_on[name] for name in big} <= {f"jwlink-look_{n}" for n in range(2)}, hashed_on
     small = {name: hashed_on[name] for name in hashed_on if name not in big}
@@ -132,7 +133,7 @@ def test_an_interrupt_stops_the_threads_looking_ahead(
 
     def watched(
         path: Path, root: str, location: str, stop: threading.Event | None = None
-    ) -> ahead.Look:
+    ) -> looks.Look:
         if stop is not None:
             stops.append(stop)
         return real(path, root, location, stop)
@@ -155,7 +156,7 @@ def test_an_interrupt_stops_the_threads_looking_ahead(
             assert not thread.is_alive(), f"{thread.name} still runs after the interrupt"
 
 
-def test_the_command_hashes_on_threads_or_not_as_asked(data: Path, tmp_path: Path) -> None:
+def test_the_command_reads_ahead_or_not_as_asked(data: Path, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from jwlink.cli.main import main
@@ -164,11 +165,13 @@ def test_the_command_hashes_on_threads_or_not_as_asked(data: Path, tmp_path: Pat
     answers = []
     for threads in ("0", "3"):
         db = tmp_path / f"threads{threads}.db"
-        command = ["ingest", "--hash-threads", threads, "--db", str(db), "--json"]
+        command = ["ingest", "--hash-threads", threads, "--read-processes", threads]
+        command += ["--db", str(db), "--json"]
         result = CliRunner().invoke(main, [*command, str(tmp_path / "in")])
         assert result.exit_code == 1, result.output  # the broken file and the FIFO
         answers.append(json.loads(result.stdout))
     assert answers[0] == answers[1]
     assert answers[0]["ingested"] == len(_SMALL) + _BIG
-    refused = CliRunner().invoke(main, ["ingest", "--hash-threads", "-1", str(tmp_path / "in")])
-    assert refused.exit_code == 2 and "--hash-threads" in refused.output
+    for option in ("--hash-threads", "--read-processes"):
+        refused = CliRunner().invoke(main, ["ingest", option, "-1", str(tmp_path / "in")])
+        assert refused.exit_code == 2 and option in refused.output

@@ -125,6 +125,13 @@ def main() -> None:
     help="Threads hashing files of 1 MiB or more ahead of the one being linked "
     "[default: one per core; 0: none].",
 )
+@click.option(
+    "--read-processes",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Worker processes reading small FITS files ahead of the one being written "
+    "[default: one per core; 0: none].",
+)
 @ingest_db_option
 @json_option
 @errors_to_click
@@ -134,6 +141,7 @@ def ingest(
     generate_associations: bool,
     files_per_commit: int,
     hash_threads: int | None,
+    read_processes: int | None,
     db: str,
     as_json: bool,
 ) -> None:
@@ -148,7 +156,12 @@ def ingest(
     """
     try:
         report = _ingest(
-            paths, force, generate_associations, (files_per_commit, hash_threads), db, as_json
+            paths,
+            force,
+            generate_associations,
+            (files_per_commit, hash_threads, read_processes),
+            db,
+            as_json,
         )
     except KeyboardInterrupt as stop:
         # Only a loaded ingest module can have raised its IngestInterrupted;
@@ -175,7 +188,7 @@ def _ingest(
     paths: tuple[str, ...],
     force: bool,
     generate_associations: bool,
-    group: tuple[int, int | None],
+    group: tuple[int, int | None, int | None],
     db: str,
     as_json: bool,
 ) -> IngestReport:
@@ -240,27 +253,49 @@ def _some(paths: list[str], shown: int = 5) -> str:
 
 
 def _ingest_with_progress(
-    catalog: Catalog, inputs: list[str], show: bool, force: bool, group: tuple[int, int | None]
+    catalog: Catalog,
+    inputs: list[str],
+    show: bool,
+    force: bool,
+    group: tuple[int, int | None, int | None],
 ) -> IngestReport:
     from jwlink.ingest.run import ingest as run_ingest
     from jwlink.ingest.run import iter_files
 
     if not show:
         return run_ingest(
-            catalog.store, inputs, force=force, group_files=group[0], threads=group[1]
-        )
-    from rich.progress import Progress
-
-    total = sum(1 for _ in iter_files(inputs))
-    with Progress(transient=True) as progress:
-        task = progress.add_task("ingesting", total=total)
-        return run_ingest(
             catalog.store,
             inputs,
-            progress=lambda _: progress.advance(task),
             force=force,
             group_files=group[0],
             threads=group[1],
+            processes=group[2],
+        )
+    import time
+
+    from rich.progress import Progress
+
+    total = sum(1 for _ in iter_files(inputs))
+    # Refreshed by the ingest's own thread, not rich's: worker processes are
+    # forked only from a process that runs no other thread.
+    with Progress(transient=True, auto_refresh=False) as progress:
+        task = progress.add_task("ingesting", total=total)
+        shown_at = [0.0]
+
+        def advance(_: object) -> None:
+            progress.advance(task)
+            if time.monotonic() - shown_at[0] >= 0.1:
+                shown_at[0] = time.monotonic()
+                progress.refresh()
+
+        return run_ingest(
+            catalog.store,
+            inputs,
+            progress=advance,
+            force=force,
+            group_files=group[0],
+            threads=group[1],
+            processes=group[2],
         )
 
 

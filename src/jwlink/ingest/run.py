@@ -37,12 +37,14 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jwlink.errors import CatalogReadOnly, CatalogUnavailable, InputError, JwlinkError
-from jwlink.ingest.ahead import Ahead, Look
+from jwlink.core.model import Batch
+from jwlink.errors import CatalogReadOnly, CatalogUnavailable, JwlinkError
+from jwlink.ingest.ahead import Ahead
+from jwlink.ingest.looks import Look
 from jwlink.ingest.reading import (
     claims_jwst,
     classify,
@@ -53,6 +55,7 @@ from jwlink.ingest.reading import (
     reader_for,
 )
 from jwlink.ingest.tree import iter_files, shown, walk
+from jwlink.ingest.workers import Failed, problem_of
 from jwlink.naming import NameInfo
 from jwlink.store.base import FileWrite, SqlStore
 
@@ -160,6 +163,7 @@ def ingest(
     force: bool = False,
     group_files: int = GROUP_FILES,
     threads: int | None = None,
+    processes: int | None = None,
 ) -> IngestReport:
     """Ingest files and folders into the catalog.
 
@@ -180,6 +184,10 @@ def ingest(
     threads : int, optional
         Threads that look at and hash the files ahead of the one being
         linked (`jwlink.ingest.ahead.Ahead`); default: one per core, 0: none.
+    processes : int, optional
+        Worker processes that read small FITS files ahead of the loop,
+        started once a folder has a chunk of them; default: one per core,
+        0: none.
 
     Returns
     -------
@@ -200,7 +208,7 @@ def ingest(
     before = _rows(store)
     group = _Group(group_files)
     try:
-        with Ahead(walk(paths), threads) as looks:
+        with Ahead(walk(paths), threads, processes) as looks:
             for found in looks:
                 report.files += 1
                 if found.location in group.locations:
@@ -311,13 +319,14 @@ def _read_guarded(
 
 def _problem(path: Path, err: Exception) -> str:
     """Return what the report says of a file that failed."""
-    if isinstance(err, InputError):
-        return err.problem
-    if isinstance(err, JwlinkError | OSError):
-        return str(err)
-    # The report names the file; the traceback, for the bug report, is logged.
-    _log.error("unexpected error ingesting %s", shown(path), exc_info=err)
-    return f"unexpected {type(err).__name__}: {err} (a jwlink bug: please report it)"
+    problem, bug = problem_of(err)
+    if bug:
+        # The report names the file; the traceback, for the bug report, is logged.
+        if isinstance(err, Failed):
+            _log.error("unexpected error ingesting %s (in a worker)\n%s", shown(path), err.trace)
+        else:
+            _log.error("unexpected error ingesting %s", shown(path), exc_info=err)
+    return problem
 
 
 def _write_group(store: SqlStore, group: _Group, report: IngestReport) -> None:
@@ -415,6 +424,12 @@ def _read_one(store: SqlStore, found: Look, report: IngestReport, force: bool) -
         # Same bytes, maybe a new time: recorded, so serving need not re-hash it.
         store.record_stat(found.location, sha256, size, mtime_ns)
         return None
-    parts = read_parts(path, found.reader, sha256, size, found.info, found.location)
+    if found.read_error is not None:
+        raise found.read_error
+    if found.batches is not None:  # read and linked in a worker process
+        batches = found.batches
+        parts: Callable[[], Iterator[Batch]] = lambda: iter(batches)  # noqa: E731
+    else:
+        parts = read_parts(path, found.reader, sha256, size, found.info, found.location)
     write = FileWrite(parts, found.location, sha256, found.reader, size, mtime_ns)
     return _Pending(path, write, found.info)
