@@ -16,14 +16,12 @@ the dates, it learnt by ingesting the tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 
-from api_archive import Archive
+from api_archive import Archive, catalog_for
 from astropy.table import Table
-from conftest import pg_schema
 
 from jwlink.core.model import obsid_for
 from jwlink.ingest import ingest
@@ -96,11 +94,8 @@ def build(root: Path, db_url: str, backend: str, tokens: str = "# no tokens\n") 
     return Archive(db_url, files, path, backend)
 
 
-@contextmanager
-def archive_for(backend: str, root: Path, tokens: str = "# no tokens\n") -> Iterator[Archive]:
+def archive_for(
+    backend: str, root: Path, tokens: str = "# no tokens\n"
+) -> AbstractContextManager[Archive]:
     """The archive on SQLite or in a fresh PostgreSQL schema."""
-    if backend == "sqlite":
-        yield build(root, str(root / "catalog.db"), backend, tokens)
-        return
-    with pg_schema() as url:
-        yield build(root, url, backend, tokens)
+    return catalog_for(backend, root, lambda at, url, name: build(at, url, name, tokens))
