@@ -9,6 +9,7 @@ worker process (`jwlink.ingest.ahead`).
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from jwlink.ingest.tree import fingerprint, refusal, shown
 from jwlink.naming import NameInfo, bare_name, describe
 
 __all__ = ["Look", "look"]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ def look(path: Path, root: str, location: str, stop: threading.Event | None = No
     try:
         return _look(path, root, location, stop)
     except Exception as err:  # noqa: BLE001 - the loop reports it against the file
+        # Not swallowed: the loop records it in the report, against this file.
+        _log.debug("%s: look failed: %s", shown(path), err)
         return Look(path, root, location, "error", error=err)
 
 

@@ -22,6 +22,7 @@ the report gives and, for a jwlink bug, the traceback the loop logs.
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing
 import signal
 import sys
@@ -35,10 +36,12 @@ from pathlib import Path
 from jwlink.errors import InputError, JwlinkError
 from jwlink.ingest.looks import Look, look
 from jwlink.ingest.reading import read_parts
+from jwlink.ingest.tree import shown
 
 __all__ = ["Failed", "Workers", "problem_of", "read_chunk"]
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_log = logging.getLogger(__name__)
 
 
 class Failed(Exception):
@@ -86,6 +89,8 @@ def read_chunk(chunk: Sequence[tuple[Path, str, str]]) -> list[Look]:
                 )
                 found = replace(found, batches=tuple(parts()))
             except Exception as err:  # noqa: BLE001 - the loop reports it against the file
+                # Not swallowed: it goes back to the loop, which reports it.
+                _log.debug("%s: not read in a worker: %s", shown(path), err)
                 found = replace(found, read_error=_failed(err))
         looks.append(found)
     return looks
