@@ -56,4 +56,7 @@ def app_from_environment() -> FastAPI:
         The application of one worker.
     """
     settings = json.loads(os.environ[SETTINGS_VARIABLE])
-    return create_app(**settings)
+    # `jwlink serve` checked the catalog before it started the workers: a
+    # worker (re)started while the database restarts must not die of it
+    # (its requests answer 503 until the database is back).
+    return create_app(**settings, check_catalog=False)

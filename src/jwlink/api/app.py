@@ -58,6 +58,7 @@ def create_api(
     body_timeout: float = DEFAULT_BODY_TIMEOUT,
     allowed_hosts: Sequence[str] | None = None,
     public_url: str | None = None,
+    check_catalog: bool = True,
 ) -> FastAPI:
     """Build the jwlink HTTP API (`jwlink.app.create_app` adds the portal's pages).
 
@@ -92,6 +93,9 @@ def create_api(
         ``http(s)://HOST[:PORT][/PREFIX]`` that every absolute URL the
         server writes (curl scripts, manifests, DataLink) starts with,
         whatever the request's Host; its host is allowed.
+    check_catalog : bool
+        Open the catalog now, so that an unusable one fails here, not at the
+        first request (`jwlink serve` checks it once, before its workers).
 
     Returns
     -------
@@ -114,8 +118,9 @@ def create_api(
     # As many idle PostgreSQL connections as requests may run at once: under
     # load a smaller pool opened and closed a connection per request.
     primary = StorePool(db_url, max_idle=max_inflight)
-    with primary.store():  # fail now, not at the first request, if the catalog is unusable
-        pass
+    if check_catalog:
+        with primary.store():  # fail now, not at the first request, if the catalog is unusable
+            pass
     pool: ReadPool = primary
     if replicas:
         check_replicas(db_url, replicas)
