@@ -31,6 +31,7 @@ from pathlib import Path
 from types import TracebackType
 
 from jwlink.ingest.looks import Look, look
+from jwlink.ingest.reading import FITS_ENDINGS
 from jwlink.ingest.workers import Workers
 
 __all__ = ["Ahead"]
@@ -45,7 +46,6 @@ _THREAD_BYTES = 1 << 20
 # more in messages than the file's reading), and tasks ahead per worker.
 CHUNK = 64
 _CHUNKS_PER_WORKER = 4
-_FITS_ENDINGS = (".fits", ".fit", ".fts")
 
 _Found = tuple[Path, str, str]
 
@@ -128,7 +128,7 @@ class Ahead:
         path = found[0]
         if self._pool is not None and _big(path):
             return self._pool.submit(look, *found, self._stop)
-        if self._workers.processes > 0 and path.name.lower().endswith(_FITS_ENDINGS):
+        if self._workers.processes > 0 and path.name.lower().endswith(FITS_ENDINGS):
             chunk = self._open
             chunk.files.append(found)
             if len(chunk.files) >= CHUNK:

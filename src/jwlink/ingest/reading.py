@@ -33,6 +33,7 @@ from jwlink.readers.regular import SNIFF_BYTES, open_regular
 from jwlink.readers.table import FORMATS, read_observation_table, read_product_table
 
 __all__ = [
+    "FITS_ENDINGS",
     "claims",
     "claims_jwst",
     "classify",
@@ -46,14 +47,14 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-_FITS_ENDINGS = (".fits", ".fit", ".fts")
+FITS_ENDINGS = (".fits", ".fit", ".fts")
 # How much of a file without a JWST name is read to see whether it claims to
 # be JWST evidence all the same (a MAST export named "products.csv").
 _HEAD_BYTES = SNIFF_BYTES
 # Endings whose files a reader may take whatever their name (the rest need a
 # JWST name): a file that cannot be opened safely is reported only if it has
 # one of these or a JWST name; any other is passed over, as it would be if read.
-_EVIDENCE_ENDINGS = (".json", ".csv", ".sh", ".txt", *_FITS_ENDINGS, *FORMATS)
+_EVIDENCE_ENDINGS = (".json", ".csv", ".sh", ".txt", *FITS_ENDINGS, *FORMATS)
 # Lower-cased text that only association files carry (jwst associations'
 # top-level and member keys).
 _ASN_MARKERS = ('"asn_type"', '"asn_rule"', '"asn_pool"', '"asn_id"', '"expname"', '"exptype"')
@@ -86,7 +87,7 @@ def reader_for(path: Path, info: NameInfo) -> str | None:
         return "association"
     if lower.endswith(".csv") and (lower.endswith("_pool.csv") or looks_like_pool(path)):
         return "pool"
-    if lower.endswith(_FITS_ENDINGS):
+    if lower.endswith(FITS_ENDINGS):
         return "fits"
     if info.form is not None:
         return "file"
