@@ -32,6 +32,7 @@ def test_migrations_apply_once(store):
         "0009_listings",
         "0010_input_stat",
         "0011_listing_mrp",
+        "0012_program_counts",
     ]
 
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jwlink.core.pipeline_modes import LEVEL2, combined_science
@@ -105,21 +105,26 @@ class Decision:
     rule: str
 
 
-def _matches(rule: Rule, row: dict[str, Any], asn_type: str | None, has_l3: bool) -> bool:
-    checks = (
-        (rule.product_types, row.get("productType")),
-        (rule.levels, row.get("level")),
-        (rule.suffixes, row.get("suffix")),
-        (rule.asn_types, asn_type),
-    )
-    if any(allowed is not None and value not in allowed for allowed, value in checks):
+def _matches(
+    rule: Rule,
+    facts: tuple[Any, Any, Any, str | None],
+    flags: tuple[bool, bool, bool],
+) -> bool:
+    allowed = (rule.product_types, rule.levels, rule.suffixes, rule.asn_types)
+    if any(a is not None and value not in a for a, value in zip(allowed, facts, strict=True)):
         return False
-    flags = (
-        (rule.brought_in, bool(row.get("brought_in"))),
-        (rule.template, "{" in str(row.get("productFilename", ""))),
-        (rule.when_l3, has_l3),
-    )
-    return all(wanted is None or wanted == actual for wanted, actual in flags)
+    wanted = (rule.brought_in, rule.template, rule.when_l3)
+    return all(w is None or w == actual for w, actual in zip(wanted, flags, strict=True))
+
+
+@lru_cache(maxsize=4096)
+def _first_rule(facts: tuple[Any, Any, Any, str | None], flags: tuple[bool, bool, bool]) -> Rule:
+    # A list's rows share few distinct facts: each combination is decided once.
+    for rule in RULES:
+        if _matches(rule, facts, flags):
+            return rule
+    msg = "the last rule matches everything"
+    raise AssertionError(msg)  # pragma: no cover
 
 
 def decide(row: dict[str, Any], asn_type: str | None, has_l3: bool) -> Decision:
@@ -140,21 +145,25 @@ def decide(row: dict[str, Any], asn_type: str | None, has_l3: bool) -> Decision:
     Decision
         The verdict and the id of the first rule that matched.
     """
-    for rule in RULES:
-        if _matches(rule, row, asn_type, has_l3):
-            return Decision(str(row["productFilename"]), rule.mrp, rule.id)
-    msg = "the last rule matches everything"
-    raise AssertionError(msg)  # pragma: no cover
+    name = str(row.get("productFilename", ""))
+    facts = (row.get("productType"), row.get("level"), row.get("suffix"), asn_type)
+    rule = _first_rule(facts, (bool(row.get("brought_in")), "{" in name, has_l3))
+    return Decision(str(row["productFilename"]), rule.mrp, rule.id)
 
 
 def explain(
-    rows: Iterable[dict[str, Any]], asn_type: str | None, has_l3: bool | None = None
+    rows: Iterable[dict[str, Any]],
+    asn_type: str | None,
+    has_l3: bool | None = None,
+    concrete_sources: bool | None = None,
 ) -> list[Decision]:
     """Decide every row of an observation's product list.
 
     Level 3 presence is judged from the rows unless ``has_l3`` says: a Level 3
     science product that is a file (or, for per-source products, stands for
-    files) means Level 2 products are hidden.
+    files) means Level 2 products are hidden. Whether per-source files are
+    listed is judged from the rows unless ``concrete_sources`` says (a caller
+    deciding some rows of a list knows it from the others).
     """
     rows = list(rows)
     if has_l3 is None:
@@ -162,7 +171,8 @@ def explain(
             r.get("level") == "3" and r.get("productType") == "SCIENCE" and not r.get("brought_in")
             for r in rows
         )
-    concrete_sources = any(_is_per_source(r) for r in rows)
+    if concrete_sources is None:
+        concrete_sources = any(_is_per_source(r) for r in rows)
     decisions = []
     for row in rows:
         decision = decide(row, asn_type, has_l3)

@@ -8,7 +8,7 @@ from typing import Any
 
 from jwlink.core.mrp import MRP_RULE_IDS, RULES, explain
 from jwlink.errors import InvalidQuery
-from jwlink.query import names
+from jwlink.query import names, programpage
 from jwlink.query.lineage import DIRECTIONS, Lineage, check_kinds, impact_sql, lineage_sql
 from jwlink.query.productlist import (
     MRP_LABEL,
@@ -21,7 +21,7 @@ from jwlink.query.productlist import (
     sort_key,
 )
 from jwlink.store import SqlStore
-from jwlink.store.chunks import marks
+from jwlink.store.chunks import chunked, marks
 from jwlink.store.listings import policy_is_current
 
 __all__ = ["Impact", "MrpResult", "ProductFilters", "impact", "lineage", "mrp",
@@ -262,44 +262,7 @@ _COMPOSED_SQL = (
 )
 
 
-# Products per observation of a program, in index order (migration 0008);
-# rows group by ``obs_id or ""``, so NULL and "" are counted together.
 _MAX_PICKED = 900  # observations bound in one IN list (well under every backend's limit)
-_PROGRAM_COUNTS_SQL = "SELECT obs_id, COUNT(*) FROM products WHERE program = ? GROUP BY obs_id"
-
-
-def _page_observations(
-    store: SqlStore, program: str, page: int, page_size: int
-) -> tuple[int, int, list[str]]:
-    """Return the program's row count, the rows to skip and the observations a page overlaps.
-
-    The observations are in the order the rows sort by (Python's string
-    order, which is byte order on every backend); ``""`` stands for products
-    no observation owns.
-    """
-    per_obs: dict[str, int] = {}
-    for key, n in store.execute(_PROGRAM_COUNTS_SQL, (program,)):
-        per_obs[key or ""] = per_obs.get(key or "", 0) + int(n)
-    counts = sorted(per_obs.items())
-    start, end = (page - 1) * page_size, page * page_size
-    seen, skip = 0, 0
-    picked: list[str] = []
-    for key, n in counts:
-        if seen + n > start and seen < end:
-            if not picked:
-                skip = start - seen
-            picked.append(key)
-        seen += n
-    return seen, skip, picked
-
-
-def _among_observations(picked: Sequence[str], params: list[Any]) -> str:
-    """Return the condition keeping products of ``picked`` (``""``: no owner); extend params."""
-    if not picked:
-        return "1 = 0"
-    params.extend(picked)
-    owned = f"p.obs_id IN ({marks(len(picked))})"
-    return f"({owned} OR p.obs_id IS NULL)" if "" in picked else owned
 
 
 def program_product_list(
@@ -327,40 +290,82 @@ def program_product_list(
     ProductList
         ``obs_id`` is the program; each row's ``parent_obsid`` its owner's obsid.
     """
-    from jwlink.query.productlist import product_columns
-
     program = program.zfill(5)
-    sql = _PROGRAM_SQL.format(fields=", ".join(product_columns()))
-    params: list[Any] = [program]
-    total, skip = 0, 0
     if filters is None and page_size is not None:
-        # Rows sort by observation first and MRP is decided per observation:
-        # a page needs only the observations it overlaps, counted per
-        # observation from the index, not every product of the program.
-        total, skip, picked = _page_observations(store, program, page, page_size)
-        if len(picked) <= _MAX_PICKED:
-            sql += " AND " + _among_observations(picked, params)
-        else:  # a page over very many observations: read them all (as unpaged)
-            skip = (page - 1) * page_size
-    listed = [listed_row(r) for r in store.execute(sql, params)]
+        with store.snapshot():
+            # Rows sort by observation first and MRP is decided per
+            # observation: a page needs only the observations it overlaps,
+            # counted per observation from the index (`programpage`).
+            total, skip, picked = programpage.page_observations(store, program, page, page_size)
+            if len(picked) <= _MAX_PICKED:
+                rows = _program_page(store, program, picked, skip, page_size)
+                return _program_result(store, program, rows, total, page, page_size)
+    with store.snapshot():
+        listed = [listed_row(r) for r in store.execute(_program_sql(), [program])]
+        composed = {r[0] for r in store.execute(_COMPOSED_SQL, (program,))}
     rows = [mast_row(r, str(r.obsid or "")) for r in listed]
-    composed = {r[0] for r in store.execute(_COMPOSED_SQL, (program,))}
     by_obs: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_obs.setdefault(row["obs_id"] or "", []).append(row)
     for obs_id, group in by_obs.items():
-        for decision, row in zip(explain(group, None, True if obs_id in composed else None), group,
-                                 strict=True):  # fmt: skip
-            row["productGroupDescription"] = MRP_LABEL if decision.mrp else ""
-    rows.sort(key=lambda r: (r["obs_id"] or "", *sort_key(r)))
+        _flag(group, True if obs_id in composed else None, None)
+    rows.sort(key=_program_order)
     if filters is not None:
         rows = [r for r in rows if filters.keep(r)]
-    if filters is None and page_size is not None:
-        rows = rows[skip : skip + page_size]
-    else:
-        total = len(rows)
-        if page_size is not None:
-            rows = rows[(page - 1) * page_size : page * page_size]
+    total = len(rows)
+    if page_size is not None:
+        rows = rows[(page - 1) * page_size : page * page_size]
+    return _program_result(store, program, rows, total, page, page_size)
+
+
+def _program_sql() -> str:
+    from jwlink.query.productlist import product_columns
+
+    return _PROGRAM_SQL.format(fields=", ".join(product_columns()))
+
+
+def _program_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (row["obs_id"] or "", *sort_key(row))
+
+
+def _flag(group: list[dict[str, Any]], has_l3: bool | None, concrete: bool | None) -> None:
+    """Decide the MRP flag of rows of one observation (facts judged from them when None)."""
+    for decision, row in zip(explain(group, None, has_l3, concrete), group, strict=True):
+        row["productGroupDescription"] = MRP_LABEL if decision.mrp else ""
+
+
+def _program_page(
+    store: SqlStore, program: str, picked: list[str], skip: int, page_size: int
+) -> list[dict[str, Any]]:
+    """Read and decide the rows of one page only (inside a snapshot)."""
+    names = programpage.page_names(store, program, picked, skip, page_size)
+    rows: list[dict[str, Any]] = []
+    for part in chunked(names):
+        sql = _program_sql() + f" AND p.name IN ({marks(len(part))})"
+        rows += [
+            mast_row(r, str(r.obsid or ""))
+            for r in map(listed_row, store.execute(sql, [program, *part]))
+        ]
+    rows.sort(key=_program_order)
+    by_obs: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_obs.setdefault(row["obs_id"] or "", []).append(row)
+    facts = programpage.group_facts(store, program, list(by_obs))
+    composed = programpage.composed_among(store, program, list(by_obs))
+    for obs_id, group in by_obs.items():
+        has_l3, concrete = facts[obs_id]
+        _flag(group, has_l3 or obs_id in composed, concrete)
+    return rows
+
+
+def _program_result(
+    store: SqlStore,
+    program: str,
+    rows: list[dict[str, Any]],
+    total: int,
+    page: int,
+    page_size: int | None,
+) -> ProductList:
     result = ProductList(obs_id=program, obsid="", total=total, page=page, page_size=page_size)
     hidden = ("brought_in", "location")
     result.rows = [{k: v for k, v in r.items() if k not in hidden} for r in rows]

@@ -207,6 +207,14 @@ _QUEUE_EVERY_LIST = (
 
 # DO UPDATE, as for the guide-star queue: a writer waits for a refresh holding
 # the row, and queues the observation again once the refresh has committed.
+# Each queued observation's products per program (`jwlink.query.programpage`),
+# recounted when its list is: every write that changes which products an
+# observation owns queues its list.
+_COUNT_PRODUCTS = (
+    "INSERT INTO program_counts (obs_id, program, products) "
+    "SELECT obs_id, program, COUNT(*) FROM products "
+    "WHERE obs_id IN ({marks}) AND program IS NOT NULL GROUP BY obs_id, program"
+)
 QUEUE_LISTING = (
     "INSERT INTO listing_queue (obs_id) VALUES (?) "
     "ON CONFLICT (obs_id) DO UPDATE SET obs_id = excluded.obs_id"
@@ -325,6 +333,10 @@ def refresh_listings(store: ListingStore, chunk: int = 500) -> int:
     has every list queued first, and this policy recorded; each chunk checks
     again, under the policy row's lock, in case a refresh by another jwlink
     recorded its own meanwhile.
+
+    The products each observation of the chunk owns, per program
+    (``program_counts``, migration 0012), are counted again in the same
+    transaction.
     """
     done = 0
     if not policy_is_current(store):
@@ -345,6 +357,9 @@ def refresh_listings(store: ListingStore, chunk: int = 500) -> int:
             store._execute(f"DELETE FROM listings WHERE obs_id IN ({slots})", chosen)
         sql, params = _refresh_sql(store.collate, len(chosen))
         store._execute(sql, [*chosen, *params])
+        with store.keyed():
+            store._execute(f"DELETE FROM program_counts WHERE obs_id IN ({slots})", chosen)
+            store._execute(_COUNT_PRODUCTS.format(marks=slots), chosen)
         return len(chosen)
 
     while store.execute("SELECT 1 FROM listing_queue LIMIT 1"):

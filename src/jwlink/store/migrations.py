@@ -124,6 +124,20 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "CREATE INDEX listings_mrp ON listings (obs_id, position) WHERE mrp;"
         "CREATE TABLE listing_policy (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL)",
     ),
+    # How many products of each program each observation owns, kept with
+    # the lists (the same queue, the same refresh), so that a program's page
+    # finds the observations it overlaps without counting every product of
+    # the program (jwlink.query.programpage). Counted here from the
+    # products, so the counts are exact whether or not lists are queued.
+    (
+        "0012_program_counts",
+        "CREATE TABLE program_counts (obs_id TEXT NOT NULL, program TEXT NOT NULL, "
+        "products BIGINT NOT NULL, PRIMARY KEY (obs_id, program));"
+        "CREATE INDEX program_counts_program ON program_counts (program, obs_id, products);"
+        "INSERT INTO program_counts (obs_id, program, products) "
+        "SELECT obs_id, program, COUNT(*) FROM products "
+        "WHERE obs_id IS NOT NULL AND program IS NOT NULL GROUP BY obs_id, program",
+    ),
 )
 CREATE_MIGRATIONS = (
     "CREATE TABLE IF NOT EXISTS jwlink_migrations (name TEXT PRIMARY KEY, applied TEXT)"
