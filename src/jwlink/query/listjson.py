@@ -19,6 +19,7 @@ from jwlink.query.questions import (
     listing_is_stored,
     mrp_is_kept,
     observation_of,
+    planned,
 )
 from jwlink.query.rowjson import RenderedRows, rendered_columns, rendered_rows
 from jwlink.store import SqlStore
@@ -92,7 +93,8 @@ def product_list_json(
         params = [obs_id, *rule_params, *where_params]
         if page_size is not None:
             params += [page_size, (page - 1) * page_size]
-        raw = store.execute(sql, params)
+        with planned(store, stored):
+            raw = store.execute(sql, params)
         total = int(raw[0][4]) if raw else 0
         if not raw and page_size is not None and page > 1:
             # Past the end: the count still says how many there are.

@@ -20,18 +20,19 @@ from typing import Any
 
 from jwlink.store import SqlStore
 from jwlink.store.chunks import chunked, marks
-from jwlink.store.listings import CALIB_LEVEL_SQL
+from jwlink.store.listings import ANY_QUEUED, CALIB_LEVEL_SQL
 
 __all__ = ["among_observations", "group_facts", "page_names", "page_observations"]
 
 # Products per observation of a program: kept (migration 0012) while no list
 # of the program is queued, else counted from the index (migration 0008).
 # Rows group by ``obs_id or ""``, so NULL and "" are counted together.
-_KEPT_COUNTS_SQL = "SELECT obs_id, products FROM program_counts WHERE program = ?"
+# In the index's order: byte order on SQLite and under a C-like default
+# collation, where sorting them again in Python is a linear pass.
+_KEPT_COUNTS_SQL = "SELECT obs_id, products FROM program_counts WHERE program = ? ORDER BY obs_id"
 _UNOWNED_SQL = "SELECT COUNT(*) FROM products WHERE program = ? AND obs_id IS NULL"
 _COUNTS_SQL = "SELECT obs_id, COUNT(*) FROM products WHERE program = ? GROUP BY obs_id"
 # A queued list may hold the count of a product written since: then count.
-_ANY_QUEUED_SQL = "SELECT 1 FROM listing_queue LIMIT 1"
 _QUEUED_SQL = (
     "SELECT 1 FROM listing_queue q WHERE EXISTS "
     "(SELECT 1 FROM products p WHERE p.program = ? AND p.obs_id = q.obs_id) LIMIT 1"
@@ -46,16 +47,23 @@ _NAMES_SQL = (
     "LIMIT ? OFFSET ?"
 )
 
-# `jwlink.core.mrp.explain`'s two facts of a group, each an index seek that
-# stops at the first row found: Level 3 science products; per-source files
-# (Level 3 files of a ``{source_id}`` observation, not placeholders).
-_HAS_L3_SQL = (
-    "SELECT 1 FROM products p WHERE p.program = ? AND {owner} "
-    "AND p.level = '3' AND p.product_type = 'SCIENCE' LIMIT 1"
+# `jwlink.core.mrp.explain`'s two facts of each observation a page shows, in
+# one statement of index seeks that stop at the first row found: Level 3
+# science products; per-source files (Level 3 files of a ``{source_id}``
+# observation, not placeholders). Products no observation owns (``""``)
+# are asked apart, by ``obs_id IS NULL``.
+_FACTS_SQL = (
+    "WITH shown(obs_id) AS (VALUES {values}) SELECT s.obs_id, "
+    "CASE WHEN EXISTS (SELECT 1 FROM products p WHERE p.program = ? AND p.obs_id = s.obs_id "
+    "AND p.level = '3' AND p.product_type = 'SCIENCE') THEN 1 ELSE 0 END, "
+    "CASE WHEN s.obs_id LIKE '%{{source_id}}%' AND EXISTS (SELECT 1 FROM products p "
+    "WHERE p.program = ? AND p.obs_id = s.obs_id AND p.level = '3' "
+    "AND p.name NOT LIKE '%{{%') THEN 1 ELSE 0 END FROM shown s"
 )
-_CONCRETE_SQL = (
-    "SELECT 1 FROM products p WHERE p.program = ? AND {owner} "
-    "AND p.level = '3' AND p.name NOT LIKE '%{{%' LIMIT 1"
+
+_UNOWNED_L3_SQL = (
+    "SELECT 1 FROM products p WHERE p.program = ? AND p.obs_id IS NULL "
+    "AND p.level = '3' AND p.product_type = 'SCIENCE' LIMIT 1"
 )
 
 
@@ -68,24 +76,30 @@ def page_observations(
     order, which is byte order on every backend); ``""`` stands for products
     no observation owns.
     """
-    per_obs: dict[str, int] = {}
-    for key, n in _counts(store, program):
-        per_obs[key or ""] = per_obs.get(key or "", 0) + int(n)
+    rows = _counts(store, program)
+    counts = [row for row in rows if row[0]]
+    counts.sort()  # a linear pass over rows already in byte order
+    unowned = sum(n for key, n in rows if not key)
+    if unowned:
+        counts.insert(0, ("", unowned))
+    total = sum(n for _, n in counts)
     start, end = (page - 1) * page_size, page * page_size
     seen, skip = 0, 0
     picked: list[str] = []
-    for key, n in sorted(per_obs.items()):
-        if seen + n > start and seen < end:
+    for key, n in counts:
+        if seen >= end:
+            break
+        if seen + n > start:
             if not picked:
                 skip = start - seen
             picked.append(key)
         seen += n
-    return seen, skip, picked
+    return total, skip, picked
 
 
 def _counts(store: SqlStore, program: str) -> list[tuple[Any, ...]]:
     """Return ``(obs_id, products)`` of a program's observations (``None``: no owner)."""
-    queued = store.execute(_ANY_QUEUED_SQL) and store.execute(_QUEUED_SQL, (program,))
+    queued = store.execute(ANY_QUEUED) and store.execute(_QUEUED_SQL, (program,))
     if queued:
         return store.execute(_COUNTS_SQL, (program,))
     unowned = store.execute(_UNOWNED_SQL, (program,))[0][0]
@@ -116,12 +130,6 @@ def page_names(
     return [r[0] for r in store.execute(sql, [*params, page_size, skip])]
 
 
-def _exists(store: SqlStore, sql: str, program: str, obs_id: str) -> bool:
-    if obs_id:
-        return bool(store.execute(sql.format(owner="p.obs_id = ?"), (program, obs_id)))
-    return bool(store.execute(sql.format(owner="p.obs_id IS NULL"), (program,)))
-
-
 def group_facts(
     store: SqlStore, program: str, obs_ids: Sequence[str]
 ) -> dict[str, tuple[bool, bool]]:
@@ -131,12 +139,14 @@ def group_facts(
     observation's rows of the program's list; ``composed`` (hidden by a
     Level 3 observation) is decided by the caller.
     """
-    facts: dict[str, tuple[bool, bool]] = {}
-    for obs_id in obs_ids:
-        has_l3 = _exists(store, _HAS_L3_SQL, program, obs_id)
-        # `mrp._is_per_source`: only an observation named for its sources has them.
-        concrete = "{source_id}" in obs_id and _exists(store, _CONCRETE_SQL, program, obs_id)
-        facts[obs_id] = (has_l3, concrete)
+    facts: dict[str, tuple[bool, bool]] = dict.fromkeys(obs_ids, (False, False))
+    for part in chunked([o for o in obs_ids if o]):
+        values = ", ".join(["(CAST(? AS TEXT))"] * len(part))
+        sql = _FACTS_SQL.format(values=values)
+        for obs_id, has_l3, concrete in store.execute(sql, [*part, program, program]):
+            facts[obs_id] = (bool(has_l3), bool(concrete))
+    if "" in facts:  # never a ``{source_id}`` observation: no per-source files
+        facts[""] = (bool(store.execute(_UNOWNED_L3_SQL, (program,))), False)
     return facts
 
 

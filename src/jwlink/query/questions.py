@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,8 +26,8 @@ from jwlink.store.chunks import chunked, marks
 from jwlink.store.listings import policy_is_current
 
 __all__ = ["Impact", "MrpResult", "ProductFilters", "impact", "lineage", "mrp",
-           "inherit_rights", "listing_is_stored", "mrp_is_kept", "observation_of", "product_list",
-           "program_product_list", "program_rights", "resolve"]  # fmt: skip
+           "inherit_rights", "listing_is_stored", "mrp_is_kept", "observation_of", "planned",
+           "product_list", "program_product_list", "program_rights", "resolve"]  # fmt: skip
 
 
 def resolve(store: SqlStore, name: str) -> tuple[str, str]:
@@ -171,7 +172,8 @@ def product_list(
         params = [obs_id, *rule_params, *where_params]
         if page_size is not None:
             params += [page_size, (page - 1) * page_size]
-        listed = [listed_row(r) for r in store.execute(sql, params)]
+        with planned(store, stored):
+            listed = [listed_row(r) for r in store.execute(sql, params)]
         total = listed[0].total if listed else 0
         # Past the end of a paged list: the count still says how many there
         # are. (Unpaged, the page is ignored and an empty answer counts 0.)
@@ -185,6 +187,17 @@ def product_list(
     result.rows = [_listed_row(r, obsid) for r in listed]
     inherit_rights(store, result.rows)
     return result
+
+
+def planned(store: SqlStore, stored: bool) -> AbstractContextManager[None]:
+    """Plan a kept list's read by its keys (`SqlStore.keyed`), a computed one freely.
+
+    A kept list is a range of ``listings`` whose every product and
+    observation is found by key. At 1M products PostgreSQL reckoned each
+    list 12,867 rows long (the mosaics skew the statistics) and hashed the
+    whole ``observations`` table for a list of 15: `mrp` p50 62 ms.
+    """
+    return store.keyed() if stored else nullcontext()
 
 
 def listing_is_stored(store: SqlStore, obs_id: str) -> bool:
@@ -367,8 +380,9 @@ def _program_result(
     page_size: int | None,
 ) -> ProductList:
     result = ProductList(obs_id=program, obsid="", total=total, page=page, page_size=page_size)
-    hidden = ("brought_in", "location")
-    result.rows = [{k: v for k, v in r.items() if k not in hidden} for r in rows]
+    for row in rows:
+        del row["brought_in"], row["location"]
+    result.rows = rows
     inherit_rights(store, result.rows)
     return result
 
@@ -393,7 +407,8 @@ def mrp(store: SqlStore, name: str) -> MrpResult:
         rule_case, rule_params = list_rule_case(store, obs_id)
         stored = listing_is_stored(store, obs_id)
         sql = product_list_sql(False, rule_case, "1 = 1", store.collate, stored=stored)
-        listed = [listed_row(r) for r in store.execute(sql, [obs_id, *rule_params])]
+        with planned(store, stored):
+            listed = [listed_row(r) for r in store.execute(sql, [obs_id, *rule_params])]
     descriptions = {rule.id: rule.description for rule in RULES}
     descriptions["per-source-expected"] = (
         "no per-source file is known yet: the placeholder stands for them"

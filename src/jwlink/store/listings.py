@@ -41,6 +41,7 @@ from jwlink.core.mrp import MRP_RULE_IDS, fingerprint, sql_case
 from jwlink.store.chunks import chunked, marks
 
 __all__ = [
+    "ANY_QUEUED",
     "BRINGING",
     "CALIB_LEVEL_SQL",
     "ONE_ROOT",
@@ -215,6 +216,9 @@ _COUNT_PRODUCTS = (
     "SELECT obs_id, program, COUNT(*) FROM products "
     "WHERE obs_id IN ({marks}) AND program IS NOT NULL GROUP BY obs_id, program"
 )
+# Whether any list is queued, read from the key's index: a scan of the
+# table would read every dead row an ingest left (PostgreSQL) first.
+ANY_QUEUED = "SELECT obs_id FROM listing_queue ORDER BY obs_id LIMIT 1"
 QUEUE_LISTING = (
     "INSERT INTO listing_queue (obs_id) VALUES (?) "
     "ON CONFLICT (obs_id) DO UPDATE SET obs_id = excluded.obs_id"
@@ -362,6 +366,6 @@ def refresh_listings(store: ListingStore, chunk: int = 500) -> int:
             store._execute(_COUNT_PRODUCTS.format(marks=slots), chosen)
         return len(chosen)
 
-    while store.execute("SELECT 1 FROM listing_queue LIMIT 1"):
+    while store.execute(ANY_QUEUED):
         done += store._retrying(work)
     return done

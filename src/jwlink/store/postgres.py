@@ -75,6 +75,20 @@ class PostgresStore(SqlStore):
 
     lock_rows = " FOR UPDATE"
 
+    def refresh_listings(self) -> int:
+        """Recompute the queued lists (`SqlStore.refresh_listings`), then vacuum the queue."""
+        done = super().refresh_listings()
+        if done and not self._in_transaction and not self._snapshots:
+            # Each file's transaction rewrites its queue rows (an upsert
+            # that locks them against a refresh) and the refresh deletes
+            # them: the emptied queue kept every dead version, and asking
+            # whether anything is queued read them all (6.4 million after
+            # a 1M-product ingest: 95 ms a question, before autovacuum).
+            # The counts, rewritten with the lists, are read by their index
+            # alone once vacuumed (a program's page: 31,726 counts in 8 ms).
+            self._execute("VACUUM listing_queue, program_counts")
+        return done
+
     @contextmanager
     def keyed(self) -> Iterator[None]:
         """Plan the block's statements with indexes only (`SqlStore.keyed`)."""
