@@ -14,6 +14,7 @@ import pytest
 from api_archive import Archive, archive  # noqa: F401 - a fixture
 from conftest import need_data
 
+from jwlink.core.model import Batch, Level, Product, ProductType
 from jwlink.ingest import ingest
 from jwlink.query import questions
 from jwlink.store import SqlStore, open_store
@@ -147,6 +148,34 @@ def test_program_pages_read_kept_counts_unless_queued(synthetic: SqlStore) -> No
     assert store.refresh_listings() == 2
     assert assert_counts_are_live(store) and products == _biggest_observation(store, program)[1]
     assert questions.program_product_list(store, program, page_size=10).rows == whole.rows[:10]
+
+
+def test_a_product_given_another_owner_leaves_the_old_list(synthetic: SqlStore) -> None:
+    """A later file naming another observation for a product: both lists and counts follow.
+
+    The product links to nothing, so only its move says its old owner's
+    list changed.
+    """
+    store = synthetic
+    program = _programs(store)[0]
+    (old,), (new,) = store.execute(
+        "SELECT obs_id FROM program_counts WHERE program = ? ORDER BY obs_id LIMIT 2", (program,)
+    )
+    name = f"{old}_moved.fits"
+
+    def product(owner: str) -> Product:
+        return Product(name, owner, Level.L2B, ProductType.SCIENCE, "moved", "fits", program)
+
+    rank = "SELECT rank FROM listings WHERE obs_id = ? AND name = ?"
+    store.write(Batch(source="a file naming its owner", products=[product(old)]))
+    store.refresh_listings()
+    assert {r[0] for r in store.execute(rank, (old, name))} == {0}
+    store.write(Batch(source="a later file naming another owner", products=[product(new)]))
+    store.refresh_listings()
+    assert assert_counts_are_live(store)
+    assert not store.execute(rank, (old, name)), "still listed by the owner it left"
+    assert {r[0] for r in store.execute(rank, (new, name))} == {0}
+    _assert_pages(store, (25,))
 
 
 def test_emptied_queue_leaves_no_dead_rows(synthetic: SqlStore) -> None:

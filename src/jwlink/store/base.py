@@ -21,7 +21,7 @@ from jwlink.core.model import Batch
 from jwlink.errors import StoreError
 from jwlink.store.chunks import CHUNK, chunked, marks
 from jwlink.store.guide_stars import link_guide_stars
-from jwlink.store.listings import queue_listings, refresh_listings
+from jwlink.store.listings import owners_before, queue_listings, refresh_listings
 from jwlink.store.merge import least_evidence, least_evidence_sql
 from jwlink.store.merge import merge as merge_observation
 from jwlink.store.migrations import CREATE_MIGRATIONS, MIGRATIONS
@@ -447,6 +447,8 @@ class SqlStore:
             self._bulk(
                 "observations", self._upsert_observation, [observation_row(o) for o in observations]
             )
+        # A product given another owner leaves its old owner's list.
+        owners = owners_before(self, [p.name for p in products if p.obs_id is not None])
         if products:
             self._bulk("products", UPSERT_PRODUCT, [product_row(p) for p in products])
         if associations:
@@ -480,7 +482,9 @@ class SqlStore:
             self,
             names=[p.name for p in products] + [a.name for a in associations],
             targets=[x.target for x in links],
-            observations=[o.obs_id for o in observations] + [m.obs_id for m in members],
+            observations=[o.obs_id for o in observations]
+            + [m.obs_id for m in members]
+            + sorted(owners),
         )
 
     def optimize(self) -> None:

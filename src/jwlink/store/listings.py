@@ -50,6 +50,7 @@ __all__ = [
     "ROOT_FACTS",
     "paths_sql",
     "policy_is_current",
+    "owners_before",
     "queue_listings",
     "refresh_listings",
 ]
@@ -231,6 +232,9 @@ _OWNERS_OF_NAMES = (
     "UNION SELECT p.obs_id FROM links l JOIN products p ON p.name = l.target "
     "WHERE l.source IN ({marks}) AND p.obs_id IS NOT NULL"
 )
+# The owners products had before a write: one that gives a product another
+# owner changes the list (and counts) of the owner it leaves as well.
+_OWNERS_BEFORE = "SELECT obs_id FROM products WHERE name IN ({marks}) AND obs_id IS NOT NULL"
 # Observations whose lists a changed observation's level can reorder: those
 # its products are linked into (its own and its parents' are queued anyway).
 _OWNERS_BY_OBSERVATION = (
@@ -268,6 +272,16 @@ def _in(store: ListingStore, sql: str, values: Sequence[str]) -> set[str]:
         statement = sql.replace("{marks}", marks(len(chunk)))
         found.update(r[0] for r in store._execute(statement, chunk * sql.count("{marks}")))
     return found
+
+
+def owners_before(store: ListingStore, names: Iterable[str]) -> set[str]:
+    """Return the observations owning ``names`` now, before a write may move them.
+
+    Called in the file's transaction before its products are written; the
+    owners go to `queue_listings` with the observations the file wrote.
+    """
+    with store.keyed():
+        return _in(store, _OWNERS_BEFORE, sorted(set(names)))
 
 
 def queue_listings(
