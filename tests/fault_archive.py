@@ -35,6 +35,7 @@ EXTRA_TABLES = {
     "asn_members": "association, product, expname, exptype",
     "asn_outputs": "association, product, name",
     "inputs": "path",
+    "program_counts": "obs_id, program",
 }
 
 

@@ -330,6 +330,9 @@ def test_two_ingests_of_overlapping_inputs_make_the_catalog_of_one(
                     assert catalog.execute("SELECT COUNT(*) FROM listing_queue") == [(0,)]
                     kept = "SELECT * FROM listings ORDER BY obs_id, position"
                     assert catalog.execute(kept) == reference.execute(kept)
+                    # And the products each observation owns per program (0012).
+                    counts = "SELECT * FROM program_counts ORDER BY obs_id, program"
+                    assert catalog.execute(counts) == reference.execute(counts)
                 finally:
                     catalog.close()
     finally:
