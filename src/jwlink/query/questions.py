@@ -308,7 +308,7 @@ def program_product_list(
         with store.snapshot():
             # Rows sort by observation first and MRP is decided per
             # observation: a page needs only the observations it overlaps,
-            # counted per observation from the index (`programpage`).
+            # sized by the kept counts (`programpage`).
             total, skip, picked = programpage.page_observations(store, program, page, page_size)
             if len(picked) <= _MAX_PICKED:
                 rows = _program_page(store, program, picked, skip, page_size)
@@ -351,9 +351,9 @@ def _program_page(
     store: SqlStore, program: str, picked: list[str], skip: int, page_size: int
 ) -> list[dict[str, Any]]:
     """Read and decide the rows of one page only (inside a snapshot)."""
-    names = programpage.page_names(store, program, picked, skip, page_size)
+    shown = programpage.page_names(store, program, picked, skip, page_size)
     rows: list[dict[str, Any]] = []
-    for part in chunked(names):
+    for part in chunked(shown):
         sql = _program_sql() + f" AND p.name IN ({marks(len(part))})"
         rows += [
             mast_row(r, str(r.obsid or ""))
