@@ -317,10 +317,7 @@ def program_product_list(
         listed = [listed_row(r) for r in store.execute(_program_sql(), [program])]
         composed = {r[0] for r in store.execute(_COMPOSED_SQL, (program,))}
     rows = [mast_row(r, str(r.obsid or "")) for r in listed]
-    by_obs: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_obs.setdefault(row["obs_id"] or "", []).append(row)
-    for obs_id, group in by_obs.items():
+    for obs_id, group in _by_observation(rows).items():
         _flag(group, True if obs_id in composed else None, None)
     rows.sort(key=_program_order)
     if filters is not None:
@@ -339,6 +336,14 @@ def _program_sql() -> str:
 
 def _program_order(row: dict[str, Any]) -> tuple[Any, ...]:
     return (row["obs_id"] or "", *sort_key(row))
+
+
+def _by_observation(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Group rows by owner (``""``: none), each group in the rows' order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row["obs_id"] or "", []).append(row)
+    return groups
 
 
 def _flag(group: list[dict[str, Any]], has_l3: bool | None, concrete: bool | None) -> None:
@@ -360,9 +365,7 @@ def _program_page(
             for r in map(listed_row, store.execute(sql, [program, *part]))
         ]
     rows.sort(key=_program_order)
-    by_obs: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_obs.setdefault(row["obs_id"] or "", []).append(row)
+    by_obs = _by_observation(rows)
     facts = programpage.group_facts(store, program, list(by_obs))
     composed = programpage.composed_among(store, program, list(by_obs))
     for obs_id, group in by_obs.items():
