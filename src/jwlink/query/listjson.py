@@ -4,8 +4,8 @@ The same rows as `jwlink.query.questions.product_list` (the same statement,
 `jwlink.query.productlist.product_list_sql`, the same filters, paging and
 total), each row written by the database (`jwlink.query.rowjson`), so that
 a page of thousands of files costs what reading it costs. The text is the
-one the API wrote from ``product_list(...).as_dict()`` (on SQLite byte for
-byte; on PostgreSQL the same JSON values).
+one the API wrote from ``product_list(...).as_dict()``, byte for byte on
+both backends.
 """
 
 from __future__ import annotations
