@@ -19,7 +19,11 @@ the median of ``--repeat`` runs:
   server's share), then unmodified astroquery ``Observations.get_product_list`` of up to
   ``--obsids`` Level 3 observations in one call (MAST's ``Mast.Caom.Products``
   with every obsid in one request), in a child process pointed at the server
-  by its own config file, as a user would.
+  by its own config file, as a user would;
+- astroquery's own share (``astroquery_replayed``): the same call answered
+  by a bare `http.server` that writes back the pages jwlink sent, byte for
+  byte, from memory. What remains is the client's parsing and table
+  building: the floor under the astroquery figure on this machine.
 
 Each HTTP figure is the time to the whole body (``ms``; ``min_ms`` the
 fastest run) and, beside it, to the body parsed by ``json.loads``
@@ -33,6 +37,7 @@ go to the README (issue 14's targets).
 from __future__ import annotations
 
 import argparse
+import http.server
 import json
 import os
 import socket
@@ -40,7 +45,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -116,8 +123,11 @@ def _mast_request(obsids: list[str], page: int) -> dict[str, str]:
     return {"request": json.dumps(request)}
 
 
-def _mast_pages(client: Any, obsids: list[str]) -> dict[str, Any]:
-    """POST astroquery's Mast.Caom.Products request page by page; time each whole body."""
+def _mast_pages(client: Any, obsids: list[str], bodies: dict[int, bytes]) -> dict[str, Any]:
+    """POST astroquery's Mast.Caom.Products request page by page; time each whole body.
+
+    Each page's body is kept in ``bodies`` (by page number) for `_replayed`.
+    """
     seconds, rows, page, pages = [], 0, 1, 1
     while page <= pages:
         start = time.perf_counter()
@@ -125,11 +135,64 @@ def _mast_pages(client: Any, obsids: list[str]) -> dict[str, Any]:
         response.raise_for_status()
         body = response.content
         seconds.append(time.perf_counter() - start)
+        bodies[page] = body
         answer = json.loads(body)
         rows += len(answer["data"])
         pages = answer["paging"]["pagesFiltered"]
         page += 1
     return {"pages": len(seconds), "rows": rows, "s_each": seconds, "s": sum(seconds)}
+
+
+# astroquery asks the portal for the service's columns before its first page.
+_COLUMNS_CONFIG = "/portal/Mashup/Mashup.asmx/columnsconfig"
+
+
+class _Replay(http.server.BaseHTTPRequestHandler):
+    """Answers astroquery's POSTs with the bodies jwlink gave for the same requests.
+
+    ``bodies`` holds each ``Mast.Caom.Products`` page by number, and the
+    columns config under 0.
+    """
+
+    bodies: dict[int, bytes] = {}
+
+    def do_POST(self) -> None:  # noqa: N802  # http.server's name
+        length = int(self.headers.get("Content-Length", 0))
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        body = None
+        if self.path == _COLUMNS_CONFIG:
+            body = self.bodies.get(0)
+        elif self.path == "/api/v0/invoke":
+            body = self.bodies.get(int(json.loads(form["request"][0]).get("page", 1)))
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _replayed(bodies: dict[int, bytes], obsids: list[str], repeat: int) -> dict[str, Any]:
+    """astroquery's own share: the same request answered from memory, no catalog behind it.
+
+    The pages jwlink sent are written back byte for byte by a bare
+    `http.server` in this process while astroquery, in its child process,
+    asks for them exactly as it asked jwlink: what is left is the client's
+    parsing and table building, the floor under the astroquery figure.
+    """
+    handler = type("Replay", (_Replay,), {"bodies": dict(bodies)})
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            return _astroquery(f"http://127.0.0.1:{server.server_address[1]}", obsids, repeat)
+        finally:
+            server.shutdown()
 
 
 def _cpu(db: str, paths: dict[str, str], obsids: list[str], repeat: int) -> dict[str, Any]:
@@ -203,8 +266,10 @@ def _paths(picks: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _http(client: httpx.Client, picks: dict[str, Any], repeat: int) -> dict[str, Any]:
-    """Every HTTP figure but astroquery's, through the running server."""
+def _http(
+    client: httpx.Client, picks: dict[str, Any], repeat: int, bodies: dict[int, bytes]
+) -> dict[str, Any]:
+    """Every HTTP figure but astroquery's, through the running server; MAST pages kept in bodies."""
     out: dict[str, Any] = {}
     paths = _paths(picks)
     point = f"/api/v1/products/{picks['name']}"
@@ -217,7 +282,9 @@ def _http(client: httpx.Client, picks: dict[str, Any], repeat: int) -> dict[str,
         "ms": _median_ms(lambda: _get(client, point), repeat),
         "observation_ms": _median_ms(lambda: _get(client, lookup), repeat),
     }
-    runs = [_mast_pages(client, picks["obsids"]) for _ in range(repeat)]
+    runs = [_mast_pages(client, picks["obsids"], bodies) for _ in range(repeat)]
+    columns = client.post(_COLUMNS_CONFIG, data={"colConfigId": "Mast.Caom.Products"})
+    bodies[0] = columns.raise_for_status().content
     out["mast_pages_http"] = {
         "obsids": len(picks["obsids"]),
         **min(runs, key=lambda r: float(r["s"])),
@@ -272,14 +339,16 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     server = subprocess.Popen(command)
     out: dict[str, Any] = {"db": args.db, "repeat": args.repeat}
+    bodies: dict[int, bytes] = {}
     try:
         with httpx.Client(base_url=base, timeout=600) as client:
             _wait(client)
-            out.update(_http(client, picks, args.repeat))
+            out.update(_http(client, picks, args.repeat, bodies))
         out["astroquery_get_product_list"] = _astroquery(base, picks["obsids"], args.repeat)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    out["astroquery_replayed"] = _replayed(bodies, picks["obsids"], args.repeat)
     if args.cpu:
         out["server_cpu"] = _cpu(args.db, _paths(picks), picks["obsids"], args.repeat)
     out["load_average"] = {"before": load, "after": os.getloadavg()}

@@ -101,3 +101,42 @@ def test_floors_timeout_is_reported(tmp_path):
     floor_files.write_big_association(asn, 2000)
     run = floors.child("ingest", str(tmp_path / "c.db"), str(asn), timeout=0.05)
     assert run == {"finished": False, "timeout_s": 0.05}
+
+
+def test_lists_http_smoke_run(tmp_path):
+    """Lists over HTTP on a small catalog: astroquery through jwlink and through the replay.
+
+    The replay must hand astroquery the very rows jwlink did (its figure is
+    the floor under jwlink's), so both runs count the same rows, which are
+    the rows of the MAST pages read by plain HTTP.
+    """
+    db = tmp_path / "c.db"
+    synth = [sys.executable, "-m", "jwlink", "synth", "--catalog-only", "--products", "1500",
+             "--db", str(db)]  # fmt: skip
+    subprocess.run(synth, capture_output=True, check=True, timeout=600)
+    out = tmp_path / "lists.json"
+    cmd = [sys.executable, str(ROOT / "benchmarks/lists_http.py"), "--db", str(db),
+           "--obsids", "20", "--repeat", "1", "--out", str(out)]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    rows = report["mast_pages_http"]["rows"]
+    assert rows > 0
+    assert report["astroquery_get_product_list"]["rows"] == rows
+    assert report["astroquery_replayed"]["rows"] == rows
+    assert report["astroquery_replayed"]["obsids"] == report["mast_pages_http"]["obsids"] > 0
+    assert report["first_5000"]["rows"] > 0 and report["point_lookup"]["ms"] > 0
+
+
+def test_ingest_floor_by_statement(tmp_path):
+    """The replayed ingest prints its figures and the statements it spent most time on."""
+    cmd = [sys.executable, str(ROOT / "benchmarks/ingest_floor.py"), "--products", "800",
+           "--by-statement", "5"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    head, *shapes = done.stdout.strip().splitlines()
+    assert "products: jwlink" in head and "floor (same SQL replayed)" in head
+    assert len(shapes) == 5
+    assert any("INSERT INTO products" in line for line in shapes) or any(
+        "INSERT INTO links" in line for line in shapes
+    )
