@@ -26,6 +26,7 @@ What SQL cannot say as Python says it stays Python's:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -196,6 +197,10 @@ def rendered_columns(backend: str, parent: str, keys: int = NATIVE_KEYS) -> str:
     return f"{doc} AS doc, name, {rights_of} AS rights_of, {odd} AS odd"
 
 
+# Text JSON writes as it is, between quotes: printable ASCII but '"' and '\\'.
+_PLAIN = re.compile(r"[ !#-\[\]-~]*")
+
+
 def _concatenated(pairs: list[tuple[str, str]]) -> str:
     """PostgreSQL: the object as text, each value's ``to_json`` between constant keys.
 
@@ -204,12 +209,15 @@ def _concatenated(pairs: list[tuple[str, str]]) -> str:
     values, and its spacing is SQLite's and Python's (none). A constant
     value (a plain SQL string literal) is written as JSON here, once.
     """
-    parts = []
-    for i, (key, value) in enumerate(pairs):
-        head = ("{" if i == 0 else ",") + json.dumps(key) + ":"
-        inner = value[1:-1]
-        if value[:1] == value[-1:] == "'" and "'" not in inner.replace("''", ""):
-            parts.append(_literal(head + json.dumps(inner.replace("''", "'"), ensure_ascii=False)))
+    parts: list[str] = []
+    for key, value in pairs:
+        if not _PLAIN.fullmatch(key):
+            msg = f"a row key must need no JSON escaping: {key!r}"
+            raise ValueError(msg)
+        head = ("," if parts else "{") + '"' + key + '":'
+        text = value[1:-1]
+        if value[:1] == value[-1:] == "'" and "'" not in text and _PLAIN.fullmatch(text):
+            parts.append(_literal(head + '"' + text + '"'))
         else:
             parts.append(f"{_literal(head)} || COALESCE(to_json({value})::text, 'null')")
     return "(" + " || ".join([*parts, "'}'"]) + ")"
