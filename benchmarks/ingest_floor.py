@@ -68,8 +68,7 @@ def main() -> None:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA cache_size=-65536")
-        spent: collections.Counter[str] = collections.Counter()
-        calls: collections.Counter[str] = collections.Counter()
+        each: list[float] = []  # seconds per statement, shaped after the timing
         floor_wall, floor_cpu = time.perf_counter(), time.process_time()
         for sql, params in statements:
             started = time.perf_counter()
@@ -77,9 +76,7 @@ def main() -> None:
                 conn.executemany(sql, params)
             else:
                 conn.execute(sql, params).fetchall()
-            if args.by_statement:
-                spent[_shape(sql)] += time.perf_counter() - started
-                calls[_shape(sql)] += 1
+            each.append(time.perf_counter() - started)
         floor_wall = time.perf_counter() - floor_wall
         floor_cpu = time.process_time() - floor_cpu
         replayed = conn.execute("SELECT COUNT(*) FROM products").fetchone()[0]
@@ -93,6 +90,11 @@ def main() -> None:
         f"({floor_wall:.1f} s, {floor_cpu:.1f} s CPU); x{wall / floor_wall:.1f} wall, "
         f"x{cpu / floor_cpu:.1f} CPU"
     )
+    spent: collections.Counter[str] = collections.Counter()
+    calls: collections.Counter[str] = collections.Counter()
+    for (sql, _), seconds in zip(statements, each, strict=True):
+        spent[_shape(sql)] += seconds
+        calls[_shape(sql)] += 1
     for shape, seconds in spent.most_common(args.by_statement):
         print(f"{seconds:7.2f} s {seconds / floor_wall:4.0%} {calls[shape]:6d}x  {shape}")
 

@@ -132,8 +132,8 @@ picked AS (SELECT root, name, via, kind, role, rank FROM ranked WHERE n = 1)
 _EVERY = """,
 picked AS (SELECT DISTINCT root, name, via, kind, role, rank FROM paths)
 """
-# SQLite: the same pick in one grouping pass, 30 % less CPU than ranking
-# every path with a window (refreshing every list of a 100k catalog). With
+# SQLite: the same pick in one grouping pass, about a quarter less CPU than
+# ranking every path with a window (refreshing every list of a 100k catalog). With
 # one min() in a query, SQLite takes the bare columns from the row holding
 # the minimum (its documented "bare columns" rule; PostgreSQL has none, so
 # it keeps the window). The key orders as _BEST's ORDER BY does: rank and
