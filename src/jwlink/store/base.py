@@ -9,7 +9,6 @@ into SQL.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -21,38 +20,20 @@ from jwlink.core.model import Batch
 from jwlink.errors import StoreError
 from jwlink.store.chunks import CHUNK, chunked, marks
 from jwlink.store.guide_stars import link_guide_stars
-from jwlink.store.listings import owners_before, queue_listings, refresh_listings
-from jwlink.store.merge import least_evidence, least_evidence_sql
-from jwlink.store.merge import merge as merge_observation
+from jwlink.store.listings import refresh_listings
+from jwlink.store.merge import least_evidence_sql
 from jwlink.store.migrations import CREATE_MIGRATIONS, MIGRATIONS
 from jwlink.store.rows import (
     CATALOG_TABLES,
     COUNT_SQL,
-    INSERT_ALIAS,
-    INSERT_ASN_MEMBER,
-    INSERT_ASN_OUTPUT,
     LINK_COLUMNS,
-    LINK_KEY,
     MEMBER_COLUMNS,
-    MEMBER_KEY,
-    QUEUE_VISIT,
-    UPSERT_ASSOCIATION,
-    UPSERT_CRDS_HEADER,
-    UPSERT_HEADER,
-    UPSERT_INPUT,
-    UPSERT_PRODUCT,
     FileWrite,
-    crds_row,
     insert_ignore,
-    link_row,
-    merge_rows,
-    observation_row,
     observation_upsert,
-    product_row,
-    unique,
-    values_of,
 )
-from jwlink.store.windows import QUEUE_WINDOW, UPSERT_WINDOW, link_windows, window_rows
+from jwlink.store.windows import link_windows
+from jwlink.store.writes import write_file, write_group
 
 _log = logging.getLogger(__name__)
 
@@ -62,34 +43,6 @@ __all__ = ["CHUNK", "MIGRATIONS", "FileWrite", "SqlStore", "Tracer", "chunked", 
 # its parameters (for a bulk statement, its rows; for COPY, the rows copied).
 Tracer = Callable[[str, Sequence[Any]], None]
 _T = TypeVar("_T")
-
-# Rows of one batch past which its transaction refreshes the planner's
-# statistics before looking rows up (`_refresh_statistics`).
-_LARGE_WRITE = 20_000
-
-
-def _grown(before: int, after: int) -> bool:
-    """Whether a transaction that has written ``after`` rows should refresh statistics again.
-
-    Past `_LARGE_WRITE` rows, and again each time the rows double: a file
-    written in many small parts (a pool of 1,000,000 rows, 5,000 at a time)
-    is as large as one big part, and the planner must know it (a few
-    ANALYZEs in all, whatever the size).
-    """
-    return after > _LARGE_WRITE and (
-        before <= _LARGE_WRITE or after.bit_length() > before.bit_length()
-    )
-
-
-def _gather(merged: Batch, part: Batch) -> None:
-    """Add a file's part to a group's batch, as writing it after the others would."""
-    # An alias is inserted once (the first file to name it keeps it); every
-    # other row merges in order within the batch as its upsert would.
-    aliases, merged.aliases = merged.aliases, {}
-    merged.extend(part)
-    for alias, obs_id in merged.aliases.items():
-        aliases.setdefault(alias, obs_id)
-    merged.aliases = aliases
 
 
 class SqlStore:
@@ -383,7 +336,7 @@ class SqlStore:
         the old checksum.
         """
         file = FileWrite(parts, source, fingerprint, reader, size, mtime_ns)
-        self._retrying(lambda: self._write_file(file))
+        self._retrying(lambda: write_file(self, file))
 
     def write_files(self, files: Sequence[FileWrite]) -> list[Exception | None]:
         """Write many small input files in one transaction, their rows as one batch.
@@ -399,93 +352,7 @@ class SqlStore:
         concurrent writer runs the whole group again. Per file, the
         statements cost more than a small file's rows.
         """
-
-        def work() -> list[Exception | None]:
-            merged = Batch(source="")
-            inputs: list[tuple[Any, ...]] = []
-            outcome: list[Exception | None] = []
-            for file in files:
-                try:
-                    parts = list(file.parts())
-                except Exception as err:
-                    if self._from_database(err):
-                        raise
-                    outcome.append(err)
-                    continue
-                outcome.append(None)
-                for part in parts:
-                    _gather(merged, part)
-                if file.fingerprint is not None:
-                    products = sum(len(p.products) for p in parts)
-                    links = sum(len(p.links) for p in parts)
-                    row = (file.source, file.fingerprint, file.reader, products, links)
-                    inputs.append((*row, file.size, file.mtime_ns))
-            self._write_rows(merged)
-            if inputs:
-                self._executemany(UPSERT_INPUT, inputs)
-            return outcome
-
-        return self._retrying(work)
-
-    def _write_file(self, file: FileWrite) -> None:
-        products = links = 0
-        for batch in file.parts():
-            self._write_rows(batch, products + links)
-            products, links = products + len(batch.products), links + len(batch.links)
-        if file.fingerprint is not None:
-            row = (file.source, file.fingerprint, file.reader, products, links)
-            self._execute(UPSERT_INPUT, (*row, file.size, file.mtime_ns))
-
-    def _write_rows(self, batch: Batch, before: int = 0) -> None:
-        # ``before``: rows this transaction wrote in earlier parts of the file.
-        observations = unique(batch.observations, lambda o: o.obs_id, merge_observation)
-        products = unique(batch.products, lambda p: p.name, merge_rows)
-        associations = unique(batch.associations, lambda a: a.name, merge_rows)
-        links = unique(batch.links, LINK_KEY, least_evidence)
-        members = unique(batch.members, MEMBER_KEY, least_evidence)
-        if observations:
-            self._bulk(
-                "observations", self._upsert_observation, [observation_row(o) for o in observations]
-            )
-        # A product given another owner leaves its old owner's list.
-        owners = owners_before(self, [p.name for p in products if p.obs_id is not None])
-        if products:
-            self._bulk("products", UPSERT_PRODUCT, [product_row(p) for p in products])
-        if associations:
-            self._bulk("associations", UPSERT_ASSOCIATION, [values_of(a) for a in associations])
-        if links:
-            self._bulk("links", self._insert_link, [link_row(x) for x in links])
-        if members:
-            self._bulk("members", self._insert_member, [values_of(m) for m in members])
-        if batch.aliases:
-            self._bulk("aliases", INSERT_ALIAS, sorted(batch.aliases.items()))
-        if batch.asn_members:
-            self._bulk("asn_members", INSERT_ASN_MEMBER, sorted(set(batch.asn_members)))
-        if batch.asn_outputs:
-            self._bulk("asn_outputs", INSERT_ASN_OUTPUT, sorted(set(batch.asn_outputs)))
-        if batch.headers:
-            rows = [(k, json.dumps(v, sort_keys=True)) for k, v in sorted(batch.headers.items())]
-            self._executemany(UPSERT_HEADER, rows)
-        if batch.crds:
-            rows = [crds_row(c) for _, c in sorted(batch.crds.items())]
-            self._executemany(UPSERT_CRDS_HEADER, rows)
-        if batch.windows:
-            windows = window_rows(batch.windows)
-            self._executemany(UPSERT_WINDOW, windows)
-            self._executemany(QUEUE_WINDOW, [row[:2] for row in windows])
-        visits = sorted({p.visit_id for p in products if p.visit_id})
-        if visits:
-            self._executemany(QUEUE_VISIT, [(v,) for v in visits])
-        if _grown(before, before + len(products) + len(links)):
-            self._refresh_statistics()
-        queue_listings(
-            self,
-            names=[p.name for p in products] + [a.name for a in associations],
-            targets=[x.target for x in links],
-            observations=[o.obs_id for o in observations]
-            + [m.obs_id for m in members]
-            + sorted(owners),
-        )
+        return self._retrying(lambda: write_group(self, files))
 
     def optimize(self) -> None:
         """Refresh the planner's statistics after a bulk load (cheap when little changed)."""
