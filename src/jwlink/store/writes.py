@@ -12,10 +12,11 @@ guide-star links are derived at the end of an ingest.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from jwlink.core.model import Batch
-from jwlink.store.listings import owners_before, queue_listings
+from jwlink.store.listings import ListingStore, owners_before, queue_listings
 from jwlink.store.merge import least_evidence
 from jwlink.store.merge import merge as merge_observation
 from jwlink.store.rows import (
@@ -41,12 +42,22 @@ from jwlink.store.rows import (
 )
 from jwlink.store.windows import QUEUE_WINDOW, UPSERT_WINDOW, window_rows
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
+__all__ = ["WriteStore", "write_file", "write_group", "write_rows"]
 
-    from jwlink.store.base import SqlStore
 
-__all__ = ["write_file", "write_group", "write_rows"]
+class WriteStore(ListingStore, Protocol):
+    """What writing rows needs of `jwlink.store.base.SqlStore` (no import: no cycle)."""
+
+    _upsert_observation: str
+    _insert_link: str
+    _insert_member: str
+
+    def _bulk(self, table: str, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def _refresh_statistics(self) -> None: ...
+
+    def _from_database(self, err: Exception) -> bool: ...
+
 
 # Rows of one batch past which its transaction refreshes the planner's
 # statistics before looking rows up (`_refresh_statistics`).
@@ -77,7 +88,7 @@ def _gather(merged: Batch, part: Batch) -> None:
     merged.aliases = aliases
 
 
-def write_group(store: SqlStore, files: Sequence[FileWrite]) -> list[Exception | None]:
+def write_group(store: WriteStore, files: Sequence[FileWrite]) -> list[Exception | None]:
     """Write many small input files' rows as one batch (`SqlStore.write_files`, one attempt).
 
     A file whose parts fail for a reason of its own is left out, its
@@ -110,7 +121,7 @@ def write_group(store: SqlStore, files: Sequence[FileWrite]) -> list[Exception |
     return outcome
 
 
-def write_file(store: SqlStore, file: FileWrite) -> None:
+def write_file(store: WriteStore, file: FileWrite) -> None:
     """Write one input file's rows, a part at a time (`SqlStore.write_parts`, one attempt)."""
     products = links = 0
     for batch in file.parts():
@@ -121,7 +132,7 @@ def write_file(store: SqlStore, file: FileWrite) -> None:
         store._execute(UPSERT_INPUT, (*row, file.size, file.mtime_ns))
 
 
-def write_rows(store: SqlStore, batch: Batch, before: int = 0) -> None:
+def write_rows(store: WriteStore, batch: Batch, before: int = 0) -> None:
     """Upsert a batch's rows and queue what they change (lists, windows, visits)."""
     # ``before``: rows this transaction wrote in earlier parts of the file.
     observations = unique(batch.observations, lambda o: o.obs_id, merge_observation)
