@@ -112,12 +112,14 @@ class SqlStore:
         """Give the planner the sizes of tables this transaction has grown (PostgreSQL)."""
 
     @contextmanager
-    def keyed(self) -> Iterator[None]:
+    def keyed(self, hashing: bool = False) -> Iterator[None]:
         """Plan the block's statements as lookups by key (PostgreSQL: indexes only).
 
         For statements, inside a write transaction, that read nothing but
         the rows of a bounded list of keys (the lists a file's rows reach,
-        the listings of a chunk of observations).
+        the listings of a chunk of observations). With ``hashing``, tables
+        are still read only through indexes, but the rows so read may be
+        joined by hashing or merging.
         """
         yield
 

@@ -86,6 +86,16 @@ ORDER_SQL = (
     "COALESCE(kind, '') {collate}"
 )
 
+# The observation itself, then its members (``m``), as the owners of files.
+_OWNERS = """SELECT root, root, NULL, NULL, 0 FROM roots
+    UNION ALL
+    SELECT r.root, m.member_obs_id,
+           CASE m.exptype WHEN 'science' THEN 'composition'
+                          WHEN 'target_acquisition' THEN 'prerequisite'
+                          ELSE 'calibration' END,
+           m.exptype,
+           CASE m.exptype WHEN 'science' THEN 0 WHEN 'member' THEN 2 ELSE 1 END"""
+
 # Over a CTE ``roots(root)``: the observations whose lists are made.
 # links is read by the IN list of owned names, its outer loop (CROSS JOIN):
 # as the inner side of a join on owned, SQLite builds a Bloom filter over the
@@ -96,14 +106,7 @@ ORDER_SQL = (
 # as science, whatever the names of the kinds sort to. Lineage keeps every edge.
 _PATHS = f"""
 owners(root, obs_id, kind, role, prio) AS (
-    SELECT root, root, NULL, NULL, 0 FROM roots
-    UNION ALL
-    SELECT r.root, m.member_obs_id,
-           CASE m.exptype WHEN 'science' THEN 'composition'
-                          WHEN 'target_acquisition' THEN 'prerequisite'
-                          ELSE 'calibration' END,
-           m.exptype,
-           CASE m.exptype WHEN 'science' THEN 0 WHEN 'member' THEN 2 ELSE 1 END
+    {_OWNERS}
     FROM roots r JOIN members m ON m.obs_id = r.root
 ),
 owned AS MATERIALIZED (
@@ -115,6 +118,37 @@ brought AS (
     SELECT w.root, l.source AS name, w.via, l.kind, l.role, 2 AS rank, 0 AS prio
     FROM links l CROSS JOIN owned w
     WHERE l.target IN (SELECT name FROM owned) AND w.name = l.target AND {BRINGING}
+),
+paths AS (
+    SELECT * FROM owned UNION ALL SELECT * FROM brought
+)
+"""
+# PostgreSQL: the same paths, each step a lookup by key from the rows before
+# it (LATERAL ... OFFSET 0, which the planner may not flatten into a join).
+# Its estimates cannot see which observations ``roots`` holds: a mosaic's
+# members all share its obs_id, so any observation seems to own thousands of
+# rows, and it then hashed all of products and sorted all of links for each
+# chunk of lists, a cost growing with the catalog (quadratic over a big
+# association's 200,000 lists). Lookups cost what the lists hold.
+_PATHS_PG = f"""
+owners(root, obs_id, kind, role, prio) AS (
+    {_OWNERS}
+    FROM roots r CROSS JOIN LATERAL (
+        SELECT member_obs_id, exptype FROM members WHERE obs_id = r.root OFFSET 0
+    ) m
+),
+owned AS MATERIALIZED (
+    SELECT o.root, p.name, o.obs_id AS via, o.kind, o.role,
+           CASE WHEN o.kind IS NULL THEN 0 ELSE 1 END AS rank, o.prio
+    FROM owners o CROSS JOIN LATERAL (
+        SELECT name FROM products WHERE obs_id = o.obs_id OFFSET 0
+    ) p
+),
+brought AS (
+    SELECT w.root, l.source AS name, w.via, l.kind, l.role, 2 AS rank, 0 AS prio
+    FROM owned w CROSS JOIN LATERAL (
+        SELECT l.source, l.kind, l.role FROM links l WHERE l.target = w.name AND {BRINGING} OFFSET 0
+    ) l
 ),
 paths AS (
     SELECT * FROM owned UNION ALL SELECT * FROM brought
@@ -169,10 +203,11 @@ def paths_sql(collate: str, every_path: bool = False, roots: str = ONE_ROOT) -> 
     (MAST's way). Files named by a link but not in the catalog are still in
     ``picked``; the join with ``products`` that follows drops them.
     """
+    sqlite = collate == _SQLITE_COLLATE
+    paths = _PATHS if sqlite else _PATHS_PG
     if every_path:
-        return roots + _PATHS + _EVERY
-    best = _BEST_SQLITE if collate == _SQLITE_COLLATE else _BEST.format(collate=collate)
-    return roots + _PATHS + best
+        return roots + paths + _EVERY
+    return roots + paths + (_BEST_SQLITE if sqlite else _BEST.format(collate=collate))
 
 
 # Per observation (``r.root``): the facts the MRP policy asks of it
@@ -279,7 +314,7 @@ class ListingStore(Protocol):
     collate: str
     lock_rows: str
 
-    def keyed(self) -> AbstractContextManager[None]: ...
+    def keyed(self, hashing: bool = False) -> AbstractContextManager[None]: ...
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
@@ -399,7 +434,11 @@ def refresh_listings(store: ListingStore, chunk: int = 500) -> int:
         with store.keyed():
             store._execute(f"DELETE FROM listings WHERE obs_id IN ({slots})", chosen)
         sql, params = _refresh_sql(store.collate, len(chosen))
-        store._execute(sql, [*chosen, *params])
+        # Each list's rows are found from its observation by lookups
+        # (`_PATHS_PG`); ranking a mosaic's 800,000 paths by nested loops
+        # took minutes, so they may still be joined by hashing.
+        with store.keyed(hashing=True):
+            store._execute(sql, [*chosen, *params])
         with store.keyed():
             store._execute(f"DELETE FROM program_counts WHERE obs_id IN ({slots})", chosen)
             store._execute(_COUNT_PRODUCTS.format(marks=slots), chosen)

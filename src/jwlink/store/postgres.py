@@ -90,7 +90,7 @@ class PostgresStore(SqlStore):
         return done
 
     @contextmanager
-    def keyed(self) -> Iterator[None]:
+    def keyed(self, hashing: bool = False) -> Iterator[None]:
         """Plan the block's statements with indexes only (`SqlStore.keyed`)."""
         # A mosaic's members all share its obs_id, so the planner reckons any
         # observation could own thousands of rows, and the statistics of the
@@ -101,9 +101,10 @@ class PostgresStore(SqlStore):
         # the rows of bounded lists of keys: index lookups are right whatever
         # the sizes. Transaction-local: reset after the block, or ended with
         # the transaction an error in it rolls back.
-        self._control("; ".join(f"SET LOCAL {name} = off" for name in _KEYED))
+        names = _KEYED[-1:] if hashing else _KEYED
+        self._control("; ".join(f"SET LOCAL {name} = off" for name in names))
         yield
-        self._control("; ".join(f"SET LOCAL {name} TO DEFAULT" for name in _KEYED))
+        self._control("; ".join(f"SET LOCAL {name} TO DEFAULT" for name in names))
 
     def __init__(self, url: str, readonly: bool = False) -> None:
         super().__init__()
