@@ -21,6 +21,7 @@ import pytest
 
 from jwlink.ingest import ingest
 from jwlink.store import SqlStore, open_store
+from jwlink.store.chunks import marks
 from jwlink.store.listings import _refresh_sql
 from jwlink.synth.mosaic import MOSAIC, write_mosaic_asn
 
@@ -73,15 +74,14 @@ def test_a_chunk_of_lists_reads_only_the_rows_it_lists(mosaic: SqlStore) -> None
     store = mosaic
     chosen = _exposures(store, 50)
     sql, params = _refresh_sql(store.collate, len(chosen))
+    slots = marks(len(chosen))
     with pytest.raises(_Undo), store.transaction():
-        store.execute(f"DELETE FROM listings WHERE obs_id IN ({', '.join('?' * len(chosen))})",
-                      chosen)  # fmt: skip
+        store.execute(f"DELETE FROM listings WHERE obs_id IN ({slots})", chosen)
         with store.keyed(hashing=True):
             explained = store.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", [*chosen, *params])
-        listed = store.execute(
-            f"SELECT COUNT(*) FROM listings WHERE obs_id IN ({', '.join('?' * len(chosen))})",
-            chosen,
-        )[0][0]
+        (listed,) = store.execute(
+            f"SELECT COUNT(*) FROM listings WHERE obs_id IN ({slots})", chosen
+        )[0]
         raise _Undo
     (plan,) = explained[0][0]
     read = _rows_read(plan["Plan"])

@@ -13,6 +13,8 @@ from jwlink.store.base import SqlStore
 
 # Plans a keyed lookup must not take (`PostgresStore.keyed`).
 _KEYED = ("enable_hashjoin", "enable_mergejoin", "enable_seqscan")
+# With ``keyed(hashing=True)``: tables read by index, the rows joined freely.
+_NO_SCANS = ("enable_seqscan",)
 
 __all__ = ["PostgresStore"]
 
@@ -101,7 +103,7 @@ class PostgresStore(SqlStore):
         # the rows of bounded lists of keys: index lookups are right whatever
         # the sizes. Transaction-local: reset after the block, or ended with
         # the transaction an error in it rolls back.
-        names = _KEYED[-1:] if hashing else _KEYED
+        names = _NO_SCANS if hashing else _KEYED
         self._control("; ".join(f"SET LOCAL {name} = off" for name in names))
         yield
         self._control("; ".join(f"SET LOCAL {name} TO DEFAULT" for name in names))
