@@ -44,6 +44,9 @@ def walk(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str, s
     to a file beside it, not elsewhere. Each folder is resolved once, not
     once per file (a resolve is a system call per component).
     """
+    # Files named one by one (``jwlink ingest dir/*.fits``) mostly share a
+    # folder: each folder is resolved once here too.
+    parents: dict[Path, Path] = {}
     for raw in paths:
         root = Path(raw)
         if root.is_dir():
@@ -55,8 +58,11 @@ def walk(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str, s
                     if not name.startswith("."):
                         yield Path(folder) / name, real, str(here / name)
         else:
-            location = location_of(root)
-            yield root, str(Path(location).parent), location
+            absolute = root.absolute()
+            parent = parents.get(absolute.parent)
+            if parent is None:
+                parent = parents[absolute.parent] = absolute.parent.resolve()
+            yield root, str(parent), str(parent / absolute.name)
 
 
 def location_of(path: str | os.PathLike[str]) -> str:
