@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -126,6 +127,21 @@ def test_lists_http_smoke_run(tmp_path):
     assert report["astroquery_replayed"]["rows"] == rows
     assert report["astroquery_replayed"]["obsids"] == report["mast_pages_http"]["obsids"] > 0
     assert report["first_5000"]["rows"] > 0 and report["point_lookup"]["ms"] > 0
+
+
+def test_ingest_floor_folder(tmp_path):
+    """A folder ingest's SQL, replayed, is set beside a getheader loop and the reading alone."""
+    cmd = [sys.executable, str(ROOT / "benchmarks/ingest_floor.py"), "--folder-products", "60",
+           "--by-statement", "3"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    folder, head, *shapes = done.stdout.strip().splitlines()
+    files = int(folder.split()[0])
+    assert files > 0 and "FITS files: getheader loop" in folder
+    assert "its SQL replayed" in folder and "reading alone" in folder
+    ratios = [float(x) for x in re.findall(r"\(x([0-9.]+)", folder)]
+    assert len(ratios) == 3 and all(r > 0 for r in ratios), folder
+    assert "products: jwlink" in head and len(shapes) == 3
 
 
 def test_ingest_floor_by_statement(tmp_path):
