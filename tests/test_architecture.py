@@ -21,6 +21,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 # Lowest first. Packages of one layer import neither each other nor anything above.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("jwlink.errors",),
+    ("jwlink.core.values",),  # how the model's rows pickle (worker processes hand them back)
     ("jwlink.core.crdsparams",),  # the header values CRDS selects by, carried by the model
     ("jwlink.core.model",),
     ("jwlink.naming",),

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from jwlink.core.values import ByValues
+
 __all__ = ["SELECTION_KEYWORDS", "CrdsHeader", "crds_header"]
 
 # Every datamodel path a JWST rmap of contexts jwst_0000..jwst_0541 matches
@@ -34,7 +36,7 @@ Value = str | int | float | bool
 
 
 @dataclass(frozen=True, slots=True)
-class CrdsHeader:
+class CrdsHeader(ByValues):
     """What one product's header says about its calibration references.
 
     ``context`` is ``CRDS_CTX`` (None when absent); ``parameters`` the

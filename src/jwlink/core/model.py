@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from jwlink.core.crdsparams import CrdsHeader
+from jwlink.core.values import ByValues
 
 __all__ = [
     "AsnEvidence",
@@ -109,7 +110,7 @@ def obsid_for(obs_id: str) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Product:
+class Product(ByValues):
     """One file, present or only named by evidence.
 
     ``name`` is the file name and the key. ``location``, ``size`` and ``sha256``
@@ -136,7 +137,7 @@ class Product:
 
 
 @dataclass(frozen=True, slots=True)
-class Observation:
+class Observation(ByValues):
     """A MAST/CAOM observation: one exposure+detector (L1-2) or one L3 product.
 
     ``obs_id`` is the mission id; exposure observations use the exposure stem
@@ -171,7 +172,7 @@ class Observation:
 
 
 @dataclass(frozen=True, slots=True)
-class Association:
+class Association(ByValues):
     """An association file and what it says about itself."""
 
     name: str
@@ -186,7 +187,7 @@ class Association:
 
 
 @dataclass(frozen=True, slots=True, order=True)
-class Link:
+class Link(ByValues):
     """A typed, directed edge ``source -> target`` with the evidence that made it."""
 
     source: str
@@ -197,7 +198,7 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True, order=True)
-class Member:
+class Member(ByValues):
     """An exposure observation recorded as a member of an association observation."""
 
     obs_id: str
@@ -220,7 +221,7 @@ class WindowRole(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True, order=True)
-class TimeWindow:
+class TimeWindow(ByValues):
     """The time span (MJD, UTC) a product covers, with what it is.
 
     ``label`` is the mnemonic of an engineering series; ``visit_id`` the

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from jwlink.core.model import Level, ProductType
+from jwlink.core.values import ByValues
 from jwlink.errors import InvalidName
 from jwlink.naming.diagnosis import bad_acid, reason, unknown_extension
 from jwlink.naming.patterns import (
@@ -65,7 +66,7 @@ def _opt(prefix: str, value: str | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class FileName:
+class FileName(ByValues):
     """A parsed JWST file or product name; ``str()`` gives back the input exactly.
 
     Every component is kept as written (case, zero padding); absent parts are

@@ -13,6 +13,7 @@ import functools
 from dataclasses import dataclass, field
 
 from jwlink.core.model import Level, ProductType
+from jwlink.core.values import ByValues
 from jwlink.errors import InvalidName
 from jwlink.naming.grammar import FileName, Form, check_characters, parse
 from jwlink.naming.suffixes import SUFFIXES
@@ -21,7 +22,7 @@ __all__ = ["CACHED_NAMES", "NameInfo", "describe", "info_of"]
 
 
 @dataclass(frozen=True, slots=True)
-class NameInfo:
+class NameInfo(ByValues):
     """What can be said about any file name, valid or not (see `describe`).
 
     ``parsed`` is the `FileName` of a name in the grammar, None otherwise.

@@ -26,6 +26,7 @@ from jwlink.core.model import (
     Product,
     ProductType,
 )
+from jwlink.core.values import values_getter
 from jwlink.store.merge import merge_sql
 
 PRODUCT_COLUMNS = tuple(f.name for f in fields(Product))
@@ -137,31 +138,16 @@ CATALOG_TABLES = ("observations", "products", "associations", "links", "members"
 COUNT_SQL = {t: f"SELECT COUNT(*) FROM {t}" for t in CATALOG_TABLES}
 
 
-# One getter of every slot per row type: dataclasses.astuple deep-copies
-# every field, and a getattr per slot in Python costs several times more.
-_SLOTS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
-
-
-def _slots_of(kind: type) -> Callable[[Any], tuple[Any, ...]]:
-    getter = _SLOTS.get(kind)
-    if getter is None:
-        slots: tuple[str, ...] = getattr(kind, "__slots__")  # noqa: B009 - mypy knows no __slots__ on `type`
-        # attrgetter of one name returns the value, not a 1-tuple.
-        getter = attrgetter(*slots) if len(slots) > 1 else lambda o: (getattr(o, slots[0]),)
-        _SLOTS[kind] = getter
-    return getter
-
-
 def values_of(obj: Any) -> tuple[Any, ...]:
     """Return a flat row's fields in order (its ``__slots__``)."""
-    return _slots_of(type(obj))(obj)
+    return values_getter(type(obj))(obj)
 
 
 def merge_rows(old: Any, new: Any) -> Any:
     """Return ``new`` with each of its missing values taken from ``old``."""
     # Same rule as the SQL upsert, applied inside one batch so a statement
     # never touches the same key twice (PostgreSQL refuses that).
-    get = _slots_of(type(old))
+    get = values_getter(type(old))
     return type(old)(*[n if n is not None else o for o, n in zip(get(old), get(new), strict=True)])
 
 
