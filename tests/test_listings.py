@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -278,3 +279,40 @@ def test_every_change_requeues_the_lists_it_reaches(store: SqlStore) -> None:
     # late.fits, listed through an exposure the catalog has no level for.
     names = [r[0] for r in _one(store, MOSAIC, True, "1 = 1", [])]
     assert names == ["aux.fits", i2d, "other.fits", cal, STAR, "guider.fits", "late.fits"]
+
+
+def test_a_hub_queues_only_the_lists_it_is_brought_into(store: SqlStore) -> None:
+    """A file linked to many products queues their lists only when it changes and they bring it.
+
+    A reference file calibrates every exposure (``contributing``: no list
+    brings it); a shared file is linked into every exposure's product
+    (``linked``: every list brings it). Writing the reference file again, or
+    a new link to the shared file, changes none of those lists and must
+    queue none (before, each such file queued every exposure's list).
+    Writing the shared file again changes every one of them and queues them.
+    """
+    exposures = [f"jw01234001001_02101_0000{i}_nrca1" for i in range(1, 6)]
+    cals = [f"{e}_cal.fits" for e in exposures]
+    reference, shared = _aux("reference.fits"), _aux("shared.fits")
+    store.write(
+        Batch(
+            "exposures",
+            products=[product_for(c) for c in cals] + [reference, shared],
+            observations=[Observation(e, 2) for e in exposures],
+            links=[Link("reference.fits", c, Kind.CONTRIBUTING, "dark", "crds") for c in cals]
+            + [Link("shared.fits", c, Kind.LINKED, "aux", "shared") for c in cals],
+        )
+    )
+    store.refresh_listings()
+    assert_stored_equals_live(store)
+    for obs_id in exposures:
+        names = [r[0] for r in _one(store, obs_id, True, "1 = 1", [])]
+        assert "shared.fits" in names and "reference.fits" not in names
+    store.write(Batch("reference", products=[replace(reference, size=2880)]))
+    assert not _queued(store), "a file no list brings queued lists"
+    store.write(Batch("note", links=[Link("note.fits", "shared.fits", Kind.LINKED, "aux", "n")]))
+    assert not _queued(store), "a link into a file nobody owns queued the lists it is in"
+    store.write(Batch("shared", products=[replace(shared, size=5760)]))
+    assert _queued(store) == set(exposures)
+    store.refresh_listings()
+    assert_stored_equals_live(store)
