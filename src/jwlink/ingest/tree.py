@@ -42,10 +42,9 @@ def walk(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str, s
 
     A file given by itself is under its own folder: a link there may lead
     to a file beside it, not elsewhere. Each folder is resolved once, not
-    once per file (a resolve is a system call per component).
+    once per file (a resolve is a system call per component), files named
+    one by one (``jwlink ingest dir/*.fits``) included.
     """
-    # Files named one by one (``jwlink ingest dir/*.fits``) mostly share a
-    # folder: each folder is resolved once here too.
     parents: dict[Path, Path] = {}
     for raw in paths:
         root = Path(raw)

@@ -24,10 +24,10 @@ tests check they agree.
 from __future__ import annotations
 
 from dataclasses import fields
-from operator import attrgetter
 from typing import Any
 
 from jwlink.core.model import Observation
+from jwlink.core.values import values_getter
 
 __all__ = [
     "EARLIEST",
@@ -44,7 +44,7 @@ EARLIEST = frozenset({"t_min"})
 LATEST_DATE = frozenset({"release_date"})
 _MIDNIGHT = "0000-01-01T00:00:00"
 _COLUMNS = tuple(f.name for f in fields(Observation))
-_VALUES = attrgetter(*_COLUMNS)
+_VALUES = values_getter(Observation)
 _TEXT = frozenset(f.name for f in fields(Observation) if str(f.type).startswith("str"))
 
 
